@@ -1,0 +1,315 @@
+"""The command line. The only module that prints, reads options or exits.
+
+Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it; 2 the scan could
+not be trusted (bad input, rules or config, source errors, indeterminate evaluations).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from lslint import __version__
+from lslint.api import builtin_rules_dir, load_configured_rules
+from lslint.config import Config, find_config, load_config
+from lslint.engine.evaluate import judge, run
+from lslint.engine.loader import discover_rule_files, load_rule_file
+from lslint.engine.rule import Rule
+from lslint.errors import ConfigError, InputError, LslintError
+from lslint.findings import ScanResult, Severity
+from lslint.reporters.escape import printable
+from lslint.reporters.json import render_json
+from lslint.reporters.text import render_text
+from lslint.sources import Source, collect_all
+from lslint.sources.snapshot import STDIN, SnapshotSource
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+FAIL_ON_CHOICES = [s.value for s in Severity] + ["never"]
+DEFAULT_FAIL_ON = "low"
+
+
+def _render(fmt: str, result: ScanResult, color: bool) -> str:
+    if fmt == "json":
+        return render_json(result)
+    return render_text(result, color=color)
+
+
+FORMATS = ["text", "json"]
+
+
+class LslintGroup(click.Group):
+    """Turns every lslint error into one line on stderr and exit code 2, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        debug = bool(ctx.params.get("debug"))
+        try:
+            return super().invoke(ctx)
+        except LslintError as exc:
+            _fail(exc, debug)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("lslint: interrupted", err=True)
+            sys.exit(130)
+        except Exception as exc:  # noqa: BLE001 - last line of defence: no tracebacks
+            if debug:
+                traceback.print_exc()
+            click.echo(f"lslint: internal error: {type(exc).__name__}: {exc}", err=True)
+            click.echo("hint: run with --debug for details, and please report this", err=True)
+            sys.exit(EXIT_ERROR)
+
+
+def _fail(exc: LslintError, debug: bool) -> NoReturn:
+    if debug:
+        traceback.print_exc()
+    click.echo(f"lslint: error: {printable(str(exc))}", err=True)
+    if exc.hint:
+        click.echo(f"hint: {exc.hint}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+@click.group(cls=LslintGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="lslint")
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+def main(debug: bool) -> None:
+    """lslint: a security and compliance linter for Amazon Lightsail."""
+
+
+def _split(values: Sequence[str]) -> list[str]:
+    """Repeated options that also accept comma-separated lists (``--select LS001,LS002``)."""
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def _load_config(path: str | None) -> Config:
+    found = find_config(path, Path.cwd())
+    return load_config(found) if found else Config()
+
+
+def _rules_from_options(
+    config: Config, rules: Sequence[str], select: Sequence[str], ignore: Sequence[str]
+) -> list[Rule]:
+    return load_configured_rules(
+        config,
+        rule_paths=[Path(p) for p in rules],
+        select=_split(select),
+        ignore=_split(ignore),
+    )
+
+
+_config_option = click.option(
+    "--config", "config_path", metavar="PATH", help="Config file (default: ./.lslint.yaml)."
+)
+_rules_option = click.option(
+    "--rules", "rule_paths", multiple=True, metavar="PATH", help="Extra rule file or folder."
+)
+
+
+@main.command()
+@click.option(
+    "--input", "-i", "inputs", multiple=True, metavar="PATH",
+    help="Snapshot to scan ('aws lightsail get-instances' output or 'lslint fetch'); "
+    "'-' reads stdin. Repeat to merge several.",
+)  # fmt: skip
+@_config_option
+@_rules_option
+@click.option("--select", multiple=True, metavar="ID", help="Run only these rules (id or name).")
+@click.option("--ignore", multiple=True, metavar="ID", help="Skip these rules (id or name).")
+@click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="text",
+              show_default=True, help="Output format.")  # fmt: skip
+@click.option("--output", "-o", metavar="PATH", help="Write the report here instead of stdout.")
+@click.option(
+    "--fail-on", type=click.Choice(FAIL_ON_CHOICES), default=None,
+    help=f"Lowest severity that makes the exit code 1 (default: config, else {DEFAULT_FAIL_ON}).",
+)  # fmt: skip
+@click.option("--color/--no-color", default=None, help="Colour text output (default: on a TTY).")
+def scan(
+    inputs: tuple[str, ...],
+    config_path: str | None,
+    rule_paths: tuple[str, ...],
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+    fail_on: str | None,
+    color: bool | None,
+) -> None:
+    """Scan Lightsail resources with the rules and report the findings."""
+    if not inputs:
+        raise ConfigError(
+            "no input given",
+            hint="pass --input PATH (a saved 'aws lightsail get-instances' output); "
+            "live AWS scans are not available in this version",
+        )
+    if inputs.count(STDIN) > 1:
+        raise ConfigError("'--input -' (standard input) can be given only once")
+    if output:
+        _refuse_overwriting_inputs(output, inputs)
+    config = _load_config(config_path)
+    rules = _rules_from_options(config, rule_paths, select, ignore)
+    sources: list[Source] = [SnapshotSource(path) for path in inputs]
+    result = run(rules, collect_all(sources))
+
+    threshold_name = fail_on or config.fail_on or DEFAULT_FAIL_ON
+    threshold = None if threshold_name == "never" else Severity(threshold_name)
+    use_color = _use_color(color) and not output
+    report = _render(fmt, result, use_color)
+    if output:
+        write_atomic(Path(output), report)
+    else:
+        click.echo(report, nl=False)
+    sys.exit(result.exit_code(threshold))
+
+
+def _use_color(flag: bool | None) -> bool:
+    if flag is not None:
+        return flag
+    return "NO_COLOR" not in os.environ and sys.stdout.isatty()
+
+
+def _refuse_overwriting_inputs(output: str, inputs: Sequence[str]) -> None:
+    target = Path(output).resolve()
+    for path in inputs:
+        if path != STDIN and Path(path).resolve() == target:
+            raise ConfigError(f"--output {output} would overwrite the input file {path}")
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename: never half-written."""
+    directory = path.parent if str(path.parent) else Path()
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise InputError(f"cannot write output: {exc.strerror}", where=str(path)) from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        Path(temp).replace(path)
+    except OSError as exc:
+        Path(temp).unlink(missing_ok=True)
+        raise InputError(f"cannot write output: {exc.strerror}", where=str(path)) from None
+
+
+# ---------------------------------------------------------------- rules
+
+
+@main.group()
+def rules() -> None:
+    """List, show, validate and test rules."""
+
+
+@rules.command("list")
+@_config_option
+@_rules_option
+def rules_list(config_path: str | None, rule_paths: tuple[str, ...]) -> None:
+    """List the rules that a scan would run."""
+    loaded = _rules_from_options(_load_config(config_path), rule_paths, (), ())
+    name_width = max((len(r.name) for r in loaded), default=4)
+    click.echo(f"{'ID':<6} {'NAME':<{name_width}}  {'SEVERITY':<8}  TITLE")
+    for rule in loaded:
+        click.echo(
+            f"{rule.id:<6} {rule.name:<{name_width}}  {rule.severity.value:<8}  {rule.title}"
+        )
+
+
+@rules.command("show")
+@click.argument("rule_id", metavar="ID")
+@_config_option
+@_rules_option
+def rules_show(rule_id: str, config_path: str | None, rule_paths: tuple[str, ...]) -> None:
+    """Show one rule (by id or name) in full."""
+    loaded = _rules_from_options(_load_config(config_path), rule_paths, (rule_id,), ())
+    rule = loaded[0]
+    click.echo(f"{rule.id} {rule.name} ({rule.severity.value})")
+    click.echo(rule.title)
+    click.echo("")
+    click.echo(rule.description)
+    if rule.params:
+        click.echo("\nParameters:")
+        for name, spec in rule.params.items():
+            value = rule.param_values[name]
+            click.echo(f"  {name} ({spec.type}) = {value!r}: {spec.description}")
+    click.echo(f"\nRemediation: {rule.remediation_text}")
+    if rule.remediation_cli is not None:
+        click.echo(f"  {rule.remediation_cli.source}")
+    for reference in rule.references:
+        click.echo(f"Reference: {reference}")
+    click.echo(f"Source: {rule.source}")
+
+
+@rules.command("validate")
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+def rules_validate(paths: tuple[str, ...]) -> None:
+    """Check rule files (or folders of them); exit 2 on any problem."""
+    loaded, problems = _load_each(paths)
+    for rule in loaded:
+        click.echo(f"ok: {rule.source}: {rule.id} {rule.name}")
+    for problem in problems:
+        click.echo(f"lslint: error: {printable(problem)}", err=True)
+    click.echo(f"{len(loaded)} valid, {len(problems)} invalid", err=bool(problems))
+    sys.exit(EXIT_ERROR if problems else EXIT_OK)
+
+
+def _load_each(paths: Sequence[str]) -> tuple[list[Rule], list[str]]:
+    """Load every rule file under ``paths``, collecting one problem line per bad file."""
+    loaded: list[Rule] = []
+    problems: list[str] = []
+    seen: dict[str, str] = {}
+    for raw in paths:
+        try:
+            files = discover_rule_files([Path(raw)])
+        except LslintError as exc:
+            problems.append(str(exc))
+            continue
+        if not files:
+            problems.append(f"{raw}: no rule files (*.yaml, *.yml) found")
+        for path in files:
+            try:
+                rule = load_rule_file(path)
+            except LslintError as exc:
+                problems.append(str(exc) + (f" (hint: {exc.hint})" if exc.hint else ""))
+                continue
+            clash = seen.get(rule.id) or seen.get(rule.name)
+            if clash:
+                problems.append(f"{rule.source}: duplicate rule id or name {rule.id} {rule.name} "
+                                f"(also in {clash})")  # fmt: skip
+                continue
+            seen[rule.id] = seen[rule.name] = rule.source
+            loaded.append(rule)
+    return loaded, problems
+
+
+@rules.command("test")
+@click.argument("paths", nargs=-1, metavar="[PATH...]")
+def rules_test(paths: tuple[str, ...]) -> None:
+    """Run the tests embedded in rule files (default: the built-in rules)."""
+    loaded, problems = _load_each(paths or (str(builtin_rules_dir()),))
+    for problem in problems:
+        click.echo(f"lslint: error: {printable(problem)}", err=True)
+    passed = failed = 0
+    for rule in loaded:
+        for case in rule.tests:
+            verdict = judge(rule.bind(case.params), case.resource)
+            if verdict.status == case.expect:
+                passed += 1
+                continue
+            failed += 1
+            detail = f": {verdict.message}" if verdict.message else ""
+            click.echo(
+                f"FAIL {case.doc_line}: {rule.id} '{case.name}': expected {case.expect}, "
+                f"got {verdict.status}{printable(detail)}"
+            )
+    click.echo(f"{passed} passed, {failed} failed")
+    if problems:
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,182 @@
+"""The ``.lslint.yaml`` file: which rules run, with which parameters, and when to fail.
+
+Validation is strict: unknown keys, unknown rule ids or names, unknown parameters and values
+of the wrong type are errors that name the key and its ``file:line:col``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from lslint.engine.operators import OperandError
+from lslint.engine.rule import Rule
+from lslint.errors import ConfigError
+from lslint.findings import Severity
+from lslint.suggest import suggest
+from lslint.yamldoc import DocPath, YamlDoc, load_yaml_file, validation_error
+
+CONFIG_NAME = ".lslint.yaml"
+FailOn = Literal["info", "low", "medium", "high", "critical", "never"]
+RULES_KEYS = ("paths", "select", "ignore")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class _OverrideDoc(_Strict):
+    params: dict[str, Any] = Field(default_factory=dict)
+    severity: Literal["info", "low", "medium", "high", "critical"] | None = None
+
+
+class _ConfigDoc(_Strict):
+    fail_on: FailOn | None = None
+    rules: dict[str, Any] = Field(default_factory=dict)
+
+
+class _RulesDoc(_Strict):
+    paths: list[str] = Field(default_factory=list)
+    select: list[str] = Field(default_factory=list)
+    ignore: list[str] = Field(default_factory=list)
+
+
+@dataclass
+class Config:
+    """Settings from a config file (all empty when there is none)."""
+
+    source: str = ""
+    fail_on: FailOn | None = None
+    rule_paths: list[Path] = field(default_factory=list)
+    select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    overrides: dict[str, _OverrideDoc] = field(default_factory=dict)
+    doc: YamlDoc | None = None
+
+    def where(self, path: DocPath) -> str:
+        return self.doc.where(path) if self.doc else self.source
+
+
+def find_config(explicit: str | None, cwd: Path) -> Path | None:
+    """The config to use: ``--config`` if given, else ``.lslint.yaml`` in ``cwd`` if present."""
+    if explicit:
+        return Path(explicit)
+    candidate = cwd / CONFIG_NAME
+    return candidate if candidate.is_file() else None
+
+
+def load_config(path: Path) -> Config:
+    doc = load_yaml_file(path, what="config file", error=ConfigError)
+    data = doc.data
+    if not isinstance(data, dict):
+        raise ConfigError("the config file must be a mapping", where=doc.where())
+    if "suppressions" in data:
+        raise ConfigError(
+            "'suppressions' are not supported by this version of lslint",
+            where=doc.where(("suppressions",)),
+            hint="remove them, or upgrade lslint",
+        )
+    try:
+        parsed = _ConfigDoc.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error(exc, doc, ConfigError, known=_ConfigDoc) from None
+    rules_data = parsed.rules
+    known = {k: v for k, v in rules_data.items() if k in RULES_KEYS}
+    try:
+        rules = _RulesDoc.model_validate(known)
+    except ValidationError as exc:
+        raise validation_error(exc, doc, ConfigError, prefix=("rules",)) from None
+    overrides: dict[str, _OverrideDoc] = {}
+    for key, value in rules_data.items():
+        if key in RULES_KEYS:
+            continue
+        if not isinstance(value, dict):
+            close = suggest(key, RULES_KEYS)
+            message = (
+                f"unknown key 'rules.{key}'{close}"
+                if close
+                else f"'rules.{key}' must be a rule override (a mapping with params/severity)"
+            )
+            raise ConfigError(message, where=doc.where(("rules", key)))
+        try:
+            overrides[key] = _OverrideDoc.model_validate(value)
+        except ValidationError as exc:
+            raise validation_error(
+                exc, doc, ConfigError, prefix=("rules", key), known=_OverrideDoc
+            ) from None
+    base = path.parent
+    return Config(
+        source=str(path),
+        fail_on=parsed.fail_on,
+        rule_paths=[base / p for p in rules.paths],
+        select=rules.select,
+        ignore=rules.ignore,
+        overrides=overrides,
+        doc=doc,
+    )
+
+
+def configure_rules(
+    rules: Sequence[Rule],
+    config: Config,
+    *,
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+) -> list[Rule]:
+    """The rules to run: selected, not ignored, with config overrides applied and bound.
+
+    ``select`` from the command line replaces the config's; ``ignore`` adds to it.
+    """
+    by_key: dict[str, Rule] = {}
+    for rule in rules:
+        by_key[rule.id] = rule
+        by_key[rule.name] = rule
+
+    def lookup(key: str, where: str, what: str) -> Rule:
+        if key not in by_key:
+            raise ConfigError(f"unknown rule '{key}' in {what}" + suggest(key, by_key), where=where)
+        return by_key[key]
+
+    cli_select = [lookup(k, "--select", "--select") for k in select]
+    config_select = [
+        lookup(k, config.where(("rules", "select", i)), "rules.select")
+        for i, k in enumerate(config.select)
+    ]
+    ignored = {lookup(k, "--ignore", "--ignore").id for k in ignore}
+    ignored |= {
+        lookup(k, config.where(("rules", "ignore", i)), "rules.ignore").id
+        for i, k in enumerate(config.ignore)
+    }
+    chosen = cli_select or config_select or list(rules)
+    chosen_ids = {r.id for r in chosen}
+
+    configured: dict[str, Rule] = {}
+    for key, override in config.overrides.items():
+        where = config.where(("rules", key))
+        rule = lookup(key, where, "rules")
+        if rule.id in configured:
+            raise ConfigError(
+                f"rule {rule.id} is configured twice (by id and by name)", where=where
+            )
+        try:
+            bound = rule.bind(override.params)
+        except OperandError as exc:
+            message = str(exc)
+            if message.startswith("unknown parameter"):
+                name = message.split("'")[1]
+                message += f" for {rule.id}" + suggest(name, rule.params)
+                if not rule.params:
+                    message += f" ({rule.id} has no parameters)"
+            raise ConfigError(message, where=config.where(("rules", key, "params"))) from None
+        if override.severity is not None:
+            bound = bound.with_severity(Severity(override.severity))
+        configured[rule.id] = bound
+    return [
+        configured.get(rule.id, rule)
+        for rule in rules
+        if rule.id in chosen_ids and rule.id not in ignored
+    ]

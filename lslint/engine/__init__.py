@@ -1,0 +1,1 @@
+"""The rule engine: load YAML rules, check them against the models, evaluate them."""

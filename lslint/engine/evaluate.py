@@ -1,0 +1,129 @@
+"""Apply rules to resources: every rule x resource gives a check, and failures give findings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from lslint.engine.conditions import Assumed, Env, Outcome, evaluate
+from lslint.engine.rule import Rule
+from lslint.findings import Check, Finding, ScanResult, Status, fingerprint
+from lslint.inventory import Inventory, Resource
+from lslint.models import LightsailModel
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A rule's result for one resource, before it becomes a check and maybe a finding."""
+
+    status: Status
+    message: str = ""
+    evidence: dict[str, Any] | None = None
+
+
+def judge(rule: Rule, model: LightsailModel) -> Verdict:
+    """Evaluate ``rule`` on one resource model."""
+    env = Env(model, rule.operands)
+    if rule.applies_if is not None:
+        applies = evaluate(rule.applies_if, env)
+        if applies.truth is False:
+            return Verdict("skip")
+        if applies.truth is None:
+            return _indeterminate("applies_if", applies)
+    outcome = evaluate(rule.fail_if, env)
+    if outcome.truth is None:
+        return _indeterminate("fail_if", outcome)
+    if not outcome.truth:
+        return Verdict("pass")
+    captures = merge_captures(outcome.captures)
+    message = rule.message.render(model, rule.param_values, captures)
+    return Verdict("fail", message, evidence_of(outcome))
+
+
+def _indeterminate(part: str, outcome: Outcome) -> Verdict:
+    reasons = sorted(set(outcome.reasons)) or ["a value is unknown"]
+    message = f"indeterminate: {'; '.join(reasons)}"
+    return Verdict("error", message, {"indeterminate": reasons, "condition": part})
+
+
+def merge_captures(pairs: Iterable[tuple[str, Any]]) -> dict[str, list[Any]]:
+    """Captures by name; a name captured several times (or as a list) collects every value."""
+    merged: dict[str, list[Any]] = {}
+    for name, value in pairs:
+        bucket = merged.setdefault(name, [])
+        if isinstance(value, list):
+            bucket.extend(value)
+        else:
+            bucket.append(value)
+    return merged
+
+
+def evidence_of(outcome: Outcome) -> dict[str, Any]:
+    evidence: dict[str, Any] = {}
+    for path, value in outcome.evidence:
+        shown = to_json(value)
+        if path in evidence and evidence[path] != shown:
+            previous = evidence[path]
+            evidence[path] = [*previous, shown] if isinstance(previous, list) else [previous, shown]
+        else:
+            evidence[path] = shown
+    return dict(sorted(evidence.items()))
+
+
+def to_json(value: Any) -> Any:
+    """Evidence as plain JSON values; an assumed default says so."""
+    if isinstance(value, Assumed):
+        return {"absent": True, "assumed": to_json(value.value)}
+    if isinstance(value, LightsailModel):
+        return value.model_dump(mode="json", exclude_none=True)
+    if isinstance(value, (list, tuple)):
+        return [to_json(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+def run(rules: Sequence[Rule], inventory: Inventory) -> ScanResult:
+    """Evaluate every rule on every resource; source errors carry over to the result."""
+    result = ScanResult(
+        rules=[rule.info() for rule in rules],
+        errors=list(inventory.errors),
+        resource_count=len(inventory.resources),
+    )
+    for resource in inventory.resources:
+        for rule in rules:
+            verdict = judge(rule, resource.model)
+            result.checks.append(
+                Check(rule.id, resource.arn, resource.name, resource.region, verdict.status)
+            )
+            if verdict.status in ("fail", "error"):
+                result.findings.append(_finding(rule, resource, verdict))
+    result.sort()
+    return result
+
+
+def _finding(rule: Rule, resource: Resource, verdict: Verdict) -> Finding:
+    evidence = verdict.evidence or {}
+    remediation = rule.remediation_text
+    if rule.remediation_cli is not None:
+        command = rule.remediation_cli.render(resource.model, rule.param_values, {})
+        remediation = f"{remediation}\n{command}"
+    return Finding(
+        rule_id=rule.id,
+        rule_name=rule.name,
+        severity=rule.severity,
+        status="fail" if verdict.status == "fail" else "error",
+        resource_arn=resource.arn,
+        resource_name=resource.name,
+        region=resource.region,
+        message=verdict.message,
+        evidence=evidence,
+        remediation=remediation,
+        fingerprint=fingerprint(rule.id, resource.arn or resource.name, evidence),
+        source_path=resource.origin.path if resource.origin else "",
+        source_line=resource.origin.line if resource.origin else 0,
+    )

@@ -1,0 +1,229 @@
+"""Load YAML rule files into checked ``Rule`` objects.
+
+Loading is strict: duplicate and unknown keys, unknown fields, operators and placeholders,
+literals of the wrong type and rules without pass/fail tests are all errors that name
+``file:line:col``. A rule written for a newer schema is refused before anything else is read.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from lslint.engine.conditions import ConditionError, ParseContext, parse_condition
+from lslint.engine.operators import OperandError
+from lslint.engine.rule import ParamSpec, ParamType, Rule, RuleTest
+from lslint.engine.schema import ObjectType
+from lslint.engine.templates import parse_template
+from lslint.errors import RuleError
+from lslint.findings import Severity
+from lslint.models import RESOURCE_MODELS
+from lslint.yamldoc import DocPath, YamlDoc, load_yaml_file, validation_error
+
+SCHEMA_VERSION = 1
+RULE_SUFFIXES = (".yaml", ".yml")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class _ParamDoc(_Strict):
+    type: ParamType
+    default: Any
+    description: str = Field(min_length=1)
+
+
+class _RemediationDoc(_Strict):
+    text: str = Field(min_length=1)
+    cli: str | None = None
+
+
+class _TestDoc(_Strict):
+    name: str = Field(min_length=1)
+    expect: Literal["pass", "fail", "error", "skip"]
+    resource: dict[str, Any]
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class _RuleDoc(_Strict):
+    lslint: int
+    id: str = Field(pattern=r"^[A-Z][A-Z0-9_-]{1,31}$")
+    name: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
+    title: str = Field(min_length=1)
+    severity: Literal["info", "low", "medium", "high", "critical"]
+    resource: Literal["instance"]
+    description: str = Field(min_length=1)
+    remediation: _RemediationDoc
+    references: list[str] = Field(default_factory=list)
+    compliance: dict[str, list[str]] = Field(default_factory=dict)
+    tags: list[str] = Field(default_factory=list)
+    params: dict[str, _ParamDoc] = Field(default_factory=dict)
+    applies_if: Any = None
+    fail_if: Any
+    message: str = Field(min_length=1)
+    tests: list[_TestDoc]
+
+
+def load_rule_file(path: Path) -> Rule:
+    doc = load_yaml_file(path, what="rule file", error=RuleError)
+    return build_rule(doc)
+
+
+def build_rule(doc: YamlDoc) -> Rule:
+    data = doc.data
+    if not isinstance(data, dict):
+        raise RuleError("a rule file must be a mapping", where=doc.where())
+    version = data.get("lslint")
+    if isinstance(version, int) and not isinstance(version, bool) and version > SCHEMA_VERSION:
+        raise RuleError(
+            f"rule schema version {version} is newer than this lslint supports ({SCHEMA_VERSION})",
+            where=doc.where(("lslint",)),
+            hint="upgrade lslint to use this rule",
+        )
+    try:
+        parsed = _RuleDoc.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error(exc, doc, RuleError, known=_RuleDoc) from None
+    if parsed.lslint != SCHEMA_VERSION:
+        raise RuleError(
+            f"unsupported rule schema version {parsed.lslint} (expected {SCHEMA_VERSION})",
+            where=doc.where(("lslint",)),
+        )
+    try:
+        return _build(parsed, doc)
+    except ConditionError as exc:
+        raise RuleError(exc.message, where=doc.where(exc.doc_path)) from None
+
+
+def _build(parsed: _RuleDoc, doc: YamlDoc) -> Rule:
+    root = ObjectType(RESOURCE_MODELS[parsed.resource])
+    params: dict[str, ParamSpec] = {}
+    for name, spec in parsed.params.items():
+        if not re.match(r"^[a-z_][a-z0-9_]*$", name):
+            raise ConditionError(("params", name), f"parameter name '{name}' must be snake_case")
+        declared = ParamSpec(name, spec.type, spec.default, spec.description)
+        try:
+            params[name] = ParamSpec(
+                name, spec.type, declared.check(spec.default), spec.description
+            )
+        except OperandError as exc:
+            raise ConditionError(
+                ("params", name, "default"), f"parameter '{name}': {exc}"
+            ) from None
+
+    ctx = ParseContext(root=root, param_defaults={n: p.default for n, p in params.items()})
+    applies_if = (
+        parse_condition(parsed.applies_if, ("applies_if",), ctx, {})
+        if "applies_if" in doc.data
+        else None
+    )
+    fail_if = parse_condition(parsed.fail_if, ("fail_if",), ctx, {})
+    message = parse_template(parsed.message, ("message",), root, list(params), sorted(ctx.captures))
+    cli = (
+        parse_template(parsed.remediation.cli, ("remediation", "cli"), root, list(params), [])
+        if parsed.remediation.cli
+        else None
+    )
+    _check_unique(parsed.tags, ("tags",), "tag")
+    rule = Rule(
+        id=parsed.id,
+        name=parsed.name,
+        title=parsed.title,
+        severity=Severity(parsed.severity),
+        resource=parsed.resource,
+        description=parsed.description.strip(),
+        remediation_text=parsed.remediation.text.strip(),
+        remediation_cli=cli,
+        references=tuple(parsed.references),
+        compliance={k: tuple(v) for k, v in parsed.compliance.items()},
+        tags=tuple(parsed.tags),
+        params=params,
+        applies_if=applies_if,
+        fail_if=fail_if,
+        message=message,
+        tests=(),
+        source=doc.source,
+        param_uses=tuple(ctx.param_uses),
+    ).bind()
+    return replace(rule, tests=_build_tests(parsed, doc, rule))
+
+
+def _build_tests(parsed: _RuleDoc, doc: YamlDoc, rule: Rule) -> tuple[RuleTest, ...]:
+    model = RESOURCE_MODELS[parsed.resource]
+    tests: list[RuleTest] = []
+    for index, case in enumerate(parsed.tests):
+        where: DocPath = ("tests", index)
+        try:
+            resource = model.model_validate(case.resource)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            loc = (*where, "resource", *first["loc"])
+            raise ConditionError(loc, f"test '{case.name}': resource: {first['msg']}") from None
+        try:
+            rule.bind(case.params)
+        except OperandError as exc:
+            raise ConditionError((*where, "params"), f"test '{case.name}': {exc}") from None
+        tests.append(RuleTest(case.name, case.expect, resource, case.params, doc.where(where)))
+    expectations = {t.expect for t in tests}
+    missing = [e for e in ("pass", "fail") if e not in expectations]
+    if missing:
+        raise ConditionError(
+            ("tests",),
+            f"rule {parsed.id} needs at least one 'pass' and one 'fail' test "
+            f"(missing: {', '.join(missing)})",
+        )
+    _check_unique([t.name for t in tests], ("tests",), "test name")
+    return tuple(tests)
+
+
+def _check_unique(values: Sequence[str], where: DocPath, what: str) -> None:
+    seen: set[str] = set()
+    for index, value in enumerate(values):
+        if value in seen:
+            raise ConditionError((*where, index), f"duplicate {what} '{value}'")
+        seen.add(value)
+
+
+def discover_rule_files(paths: Iterable[Path]) -> list[Path]:
+    """Rule files under ``paths`` (files as given, folders searched recursively), sorted."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(
+                sorted(
+                    p
+                    for p in path.rglob("*")
+                    if p.suffix in RULE_SUFFIXES
+                    and p.is_file()
+                    and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                )
+            )
+        elif path.exists():
+            found.append(path)
+        else:
+            raise RuleError("rule path not found", where=str(path))
+    return found
+
+
+def load_rules(paths: Iterable[Path]) -> list[Rule]:
+    """Load every rule under ``paths``; ids and names must be unique across files."""
+    rules: list[Rule] = []
+    by_id: dict[str, Rule] = {}
+    by_name: dict[str, Rule] = {}
+    for path in discover_rule_files(paths):
+        rule = load_rule_file(path)
+        for key, index, what in ((rule.id, by_id, "id"), (rule.name, by_name, "name")):
+            if key in index:
+                raise RuleError(
+                    f"duplicate rule {what} '{key}' (also in {index[key].source})",
+                    where=rule.source,
+                )
+            index[key] = rule
+        rules.append(rule)
+    return sorted(rules, key=lambda r: r.id)

@@ -1,0 +1,441 @@
+"""The operator table: one entry per operator, used for validation, evaluation and docs.
+
+Each operator says which field types it applies to, how its operand is checked and
+converted when a rule loads, and how it tests a present value. Absent values never reach
+an operator (the condition layer turns them into *unknown* or applies ``default:``), except
+for ``exists``, which is about presence itself.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from lslint.engine.schema import FieldType, ListType, ObjectType, ScalarType
+from lslint.models import InstancePortInfo
+from lslint.suggest import suggest
+
+Truth = bool | None
+IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+PortRange = tuple[int, int]
+
+
+class OperandError(Exception):
+    """An operand does not fit its operator or field."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """An operator's answer: its truth, the value that made it true, and why it is unknown."""
+
+    truth: Truth
+    witness: Any = None
+    reason: str = ""
+
+
+# ---------------------------------------------------------------- operand checkers
+
+
+def _scalar(raw: Any, field: FieldType) -> Any:
+    if not isinstance(field, ScalarType):
+        raise OperandError(f"cannot compare a {field.describe()} with a literal")
+    kind = field.kind
+    if kind == "string":
+        if not isinstance(raw, str):
+            raise OperandError(f"expected a string, got {_shown(raw)}")
+        if field.enum is not None and field.enum.values:
+            known = {v.lower() for v in field.enum.values}
+            if raw.lower() not in known:
+                choices = ", ".join(field.enum.values)
+                raise OperandError(
+                    f"'{raw}' is not a known value (one of: {choices})"
+                    + suggest(raw, field.enum.values)
+                )
+        return raw
+    if kind == "boolean":
+        if not isinstance(raw, bool):
+            raise OperandError(f"expected true or false, got {_shown(raw)}")
+        return raw
+    if kind == "integer":
+        if isinstance(raw, bool) or not isinstance(raw, int):
+            raise OperandError(f"expected an integer, got {_shown(raw)}")
+        return raw
+    if kind == "number":
+        if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+            raise OperandError(f"expected a number, got {_shown(raw)}")
+        return raw
+    return _timestamp(raw)
+
+
+def _timestamp(raw: Any) -> datetime:
+    if isinstance(raw, datetime):
+        stamp = raw
+    elif isinstance(raw, str):
+        try:
+            stamp = datetime.fromisoformat(raw)
+        except ValueError:
+            raise OperandError(f"expected an ISO 8601 timestamp, got {_shown(raw)}") from None
+    else:
+        raise OperandError(f"expected an ISO 8601 timestamp, got {_shown(raw)}")
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+
+
+def _shown(raw: Any) -> str:
+    if isinstance(raw, bool):
+        return "true" if raw else "false"
+    if raw is None:
+        return "null"
+    if isinstance(raw, (dict, list)):
+        return "a mapping" if isinstance(raw, dict) else "a list"
+    return f"{type(raw).__name__} {raw!r}"
+
+
+def _list_of(check: Callable[[Any, FieldType], Any]) -> Callable[[Any, FieldType], Any]:
+    def checker(raw: Any, field: FieldType) -> tuple[Any, ...]:
+        if not isinstance(raw, list):
+            raise OperandError(f"expected a list, got {_shown(raw)}")
+        return tuple(check(item, field) for item in raw)
+
+    return checker
+
+
+def _boolean(raw: Any, field: FieldType) -> bool:
+    if not isinstance(raw, bool):
+        raise OperandError(f"expected true or false, got {_shown(raw)}")
+    return raw
+
+
+def _regex(raw: Any, field: FieldType) -> re.Pattern[str]:
+    if not isinstance(raw, str):
+        raise OperandError(f"expected a regular expression string, got {_shown(raw)}")
+    try:
+        return re.compile(raw)
+    except re.error as exc:
+        raise OperandError(f"invalid regular expression {raw!r}: {exc}") from None
+
+
+def _network(raw: Any) -> IpNetwork:
+    if not isinstance(raw, str):
+        raise OperandError(f"expected a CIDR string, got {_shown(raw)}")
+    try:
+        return ipaddress.ip_network(raw.strip(), strict=False)
+    except ValueError:
+        raise OperandError(f"'{raw}' is not a valid CIDR") from None
+
+
+def _networks(raw: Any, field: FieldType) -> tuple[IpNetwork, ...]:
+    items = raw if isinstance(raw, list) else [raw]
+    if not items:
+        raise OperandError("expected at least one CIDR")
+    return tuple(_network(item) for item in items)
+
+
+_PORT_RANGE = re.compile(r"^\s*(\d+)\s*-\s*(\d+)\s*$")
+
+
+def _port_range(raw: Any) -> PortRange:
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        low = high = raw
+    elif isinstance(raw, str) and (found := _PORT_RANGE.match(raw)):
+        low, high = int(found.group(1)), int(found.group(2))
+    elif isinstance(raw, str) and raw.strip().isdigit():
+        low = high = int(raw)
+    else:
+        raise OperandError(f"expected a port or a 'low-high' range, got {_shown(raw)}")
+    if not 0 <= low <= high <= 65535:
+        raise OperandError(f"port range {low}-{high} is outside 0-65535 or reversed")
+    return (low, high)
+
+
+def _port_ranges(raw: Any, field: FieldType) -> tuple[PortRange, ...]:
+    items = raw if isinstance(raw, list) else [raw]
+    return tuple(_port_range(item) for item in items)
+
+
+# ---------------------------------------------------------------- applicability
+
+
+def _is_scalar(field: FieldType) -> bool:
+    return isinstance(field, ScalarType)
+
+
+def _is_string(field: FieldType) -> bool:
+    return isinstance(field, ScalarType) and field.kind == "string"
+
+
+def _is_ordered(field: FieldType) -> bool:
+    return isinstance(field, ScalarType) and field.kind in ("integer", "number", "timestamp")
+
+
+def _is_scalar_list(field: FieldType) -> bool:
+    return isinstance(field, ListType) and isinstance(field.item, ScalarType)
+
+
+def _is_text_or_list(field: FieldType) -> bool:
+    return _is_string(field) or isinstance(field, ListType)
+
+
+def _is_port_entry(field: FieldType) -> bool:
+    return isinstance(field, ObjectType) and field.model is InstancePortInfo
+
+
+def _anything(field: FieldType) -> bool:
+    return True
+
+
+# ---------------------------------------------------------------- tests
+
+
+def _fold(value: Any, field: FieldType) -> Any:
+    if isinstance(value, str) and isinstance(field, ScalarType) and field.case_insensitive:
+        return value.casefold()
+    return value
+
+
+def _equals(value: Any, operand: Any, field: FieldType) -> Verdict:
+    return Verdict(_fold(value, field) == _fold(operand, field), value)
+
+
+def _not_equals(value: Any, operand: Any, field: FieldType) -> Verdict:
+    return Verdict(_fold(value, field) != _fold(operand, field), value)
+
+
+def _in(value: Any, operand: Sequence[Any], field: FieldType) -> Verdict:
+    folded = _fold(value, field)
+    return Verdict(any(folded == _fold(item, field) for item in operand), value)
+
+
+def _not_in(value: Any, operand: Sequence[Any], field: FieldType) -> Verdict:
+    return Verdict(not _in(value, operand, field).truth, value)
+
+
+def _order(compare: Callable[[Any, Any], bool]) -> Callable[[Any, Any, FieldType], Verdict]:
+    def test(value: Any, operand: Any, field: FieldType) -> Verdict:
+        return Verdict(compare(value, operand), value)
+
+    return test
+
+
+def _matches(value: Any, operand: re.Pattern[str], field: FieldType) -> Verdict:
+    return Verdict(operand.search(value) is not None, value)
+
+
+def _matches_any(value: Any, operand: Sequence[re.Pattern[str]], field: FieldType) -> Verdict:
+    return Verdict(any(p.search(value) is not None for p in operand), value)
+
+
+def _exists(value: Any, operand: bool, field: FieldType) -> Verdict:
+    return Verdict((value is not None) == operand, value)
+
+
+def _empty(value: Any, operand: bool, field: FieldType) -> Verdict:
+    is_empty = not value.strip() if isinstance(value, str) else len(value) == 0
+    return Verdict(is_empty == operand, value)
+
+
+def _list_members(
+    value: Sequence[Any], operand: Sequence[Any], field: FieldType
+) -> tuple[list[Any], list[Any], bool]:
+    """Operand items found in ``value``, those not found, and whether ``value`` has gaps."""
+    item = field.item if isinstance(field, ListType) else field
+    present = {_fold(v, item) for v in value if v is not None}
+    has_gaps = any(v is None for v in value)
+    found = [o for o in operand if _fold(o, item) in present]
+    missing = [o for o in operand if _fold(o, item) not in present]
+    return found, missing, has_gaps
+
+
+def _contains(value: Sequence[Any], operand: Any, field: FieldType) -> Verdict:
+    return _contains_any(value, (operand,), field)
+
+
+def _contains_any(value: Sequence[Any], operand: Sequence[Any], field: FieldType) -> Verdict:
+    found, _, gaps = _list_members(value, operand, field)
+    if found:
+        return Verdict(True, found)
+    return Verdict(None, reason="list has absent items") if gaps else Verdict(False)
+
+
+def _contains_all(value: Sequence[Any], operand: Sequence[Any], field: FieldType) -> Verdict:
+    found, missing, gaps = _list_members(value, operand, field)
+    if not missing:
+        return Verdict(True, found)
+    return Verdict(None, reason="list has absent items") if gaps else Verdict(False)
+
+
+def _lacks_any(value: Sequence[Any], operand: Sequence[Any], field: FieldType) -> Verdict:
+    _, missing, gaps = _list_members(value, operand, field)
+    if not missing:
+        return Verdict(False)
+    return Verdict(None, reason="list has absent items") if gaps else Verdict(True, missing)
+
+
+def _cidr_is_world(value: Any, operand: bool, field: FieldType) -> Verdict:
+    try:
+        network = ipaddress.ip_network(value.strip(), strict=False)
+    except ValueError:
+        return Verdict(None, reason=f"{value!r} is not a valid CIDR")
+    return Verdict((network.prefixlen == 0) == operand, value)
+
+
+def _cidr_test(
+    relation: Callable[[IpNetwork, IpNetwork], bool],
+) -> Callable[[Any, Sequence[IpNetwork], FieldType], Verdict]:
+    def test(value: Any, operand: Sequence[IpNetwork], field: FieldType) -> Verdict:
+        try:
+            network = ipaddress.ip_network(value.strip(), strict=False)
+        except ValueError:
+            return Verdict(None, reason=f"{value!r} is not a valid CIDR")
+        hit = any(
+            network.version == other.version and relation(network, other) for other in operand
+        )
+        return Verdict(hit, value)
+
+    return test
+
+
+def _within(network: IpNetwork, other: IpNetwork) -> bool:
+    return network.subnet_of(other)  # type: ignore[arg-type]
+
+
+def _overlaps(network: IpNetwork, other: IpNetwork) -> bool:
+    return network.overlaps(other)
+
+
+_NO_PORTS = ("icmp", "icmpv6")
+
+
+def _entry_range(entry: InstancePortInfo) -> tuple[PortRange | None, str]:
+    """The port range an entry opens, ``None`` for ICMP, or a reason it is unknown."""
+    protocol = (entry.protocol or "").casefold()
+    if not protocol:
+        return None, "protocol absent"
+    if protocol == "all":
+        return (0, 65535), ""
+    if protocol in _NO_PORTS:
+        return None, ""
+    if entry.fromPort is None or entry.toPort is None:
+        return None, "fromPort/toPort absent"
+    return (min(entry.fromPort, entry.toPort), max(entry.fromPort, entry.toPort)), ""
+
+
+def _exposes_port(value: Any, operand: Sequence[PortRange], field: FieldType) -> Verdict:
+    opened, reason = _entry_range(value)
+    if reason:
+        return Verdict(None, reason=reason)
+    if opened is None:
+        return Verdict(False)
+    hit = any(low <= opened[1] and opened[0] <= high for low, high in operand)
+    return Verdict(hit, value)
+
+
+def _only_ports(value: Any, operand: Sequence[PortRange], field: FieldType) -> Verdict:
+    opened, reason = _entry_range(value)
+    if reason:
+        return Verdict(None, reason=reason)
+    if opened is None:
+        return Verdict(True, value)
+    if (value.protocol or "").casefold() == "all":
+        return Verdict(False)  # 'all' also opens protocols without ports: never inside
+    uncovered = opened[0]
+    for low, high in sorted(operand):
+        if low <= uncovered <= high:
+            uncovered = high + 1
+        if uncovered > opened[1]:
+            return Verdict(True, value)
+    return Verdict(False)
+
+
+# ---------------------------------------------------------------- the table
+
+
+@dataclass(frozen=True)
+class Operator:
+    name: str
+    group: str
+    summary: str
+    applies_to: str  # for docs and errors
+    accepts: Callable[[FieldType], bool]
+    operand: str  # operand description, for docs
+    check: Callable[[Any, FieldType], Any]
+    test: Callable[[Any, Any, FieldType], Verdict]
+    whole_value: bool = False  # applies to a list as a whole, never per element
+
+    def check_operand(self, raw: Any, field: FieldType) -> Any:
+        """Check and convert a literal operand for a value of type ``field``."""
+        if self.whole_value and isinstance(field, ListType):
+            field = field.item  # list operators take items of the list's type
+        return self.check(raw, field)
+
+
+_SINGLE = _scalar
+_MANY = _list_of(_scalar)
+
+OPERATORS: dict[str, Operator] = {
+    op.name: op
+    for op in (
+        Operator("equals", "equality", "the value equals the operand", "a scalar",
+                 _is_scalar, "a value", _SINGLE, _equals),
+        Operator("not_equals", "equality", "the value differs from the operand", "a scalar",
+                 _is_scalar, "a value", _SINGLE, _not_equals),
+        Operator("in", "equality", "the value is one of the operand's items", "a scalar",
+                 _is_scalar, "a list of values", _MANY, _in),
+        Operator("not_in", "equality", "the value is none of the operand's items", "a scalar",
+                 _is_scalar, "a list of values", _MANY, _not_in),
+        Operator("gt", "order", "the value is greater than the operand",
+                 "a number or timestamp", _is_ordered, "a number or timestamp", _SINGLE,
+                 _order(lambda a, b: a > b)),
+        Operator("gte", "order", "the value is greater than or equal to the operand",
+                 "a number or timestamp", _is_ordered, "a number or timestamp", _SINGLE,
+                 _order(lambda a, b: a >= b)),
+        Operator("lt", "order", "the value is less than the operand",
+                 "a number or timestamp", _is_ordered, "a number or timestamp", _SINGLE,
+                 _order(lambda a, b: a < b)),
+        Operator("lte", "order", "the value is less than or equal to the operand",
+                 "a number or timestamp", _is_ordered, "a number or timestamp", _SINGLE,
+                 _order(lambda a, b: a <= b)),
+        Operator("matches", "text", "the regular expression is found in the value (re.search)",
+                 "a string", _is_string, "a regular expression", _regex, _matches),
+        Operator("matches_any", "text", "any of the regular expressions is found in the value",
+                 "a string", _is_string, "a list of regular expressions", _list_of(_regex),
+                 _matches_any),
+        Operator("exists", "presence", "the value is present (true) or absent (false); "
+                 "never unknown", "any field", _anything, "true or false", _boolean, _exists,
+                 whole_value=True),
+        Operator("empty", "presence", "the string is blank or the list has no items (true), "
+                 "or not (false)", "a string or list", _is_text_or_list, "true or false",
+                 _boolean, _empty, whole_value=True),
+        Operator("contains", "lists", "the list contains the operand", "a list of scalars",
+                 _is_scalar_list, "a value", _SINGLE, _contains, whole_value=True),
+        Operator("contains_any", "lists", "the list contains at least one operand item",
+                 "a list of scalars", _is_scalar_list, "a list of values", _MANY,
+                 _contains_any, whole_value=True),
+        Operator("contains_all", "lists", "the list contains every operand item",
+                 "a list of scalars", _is_scalar_list, "a list of values", _MANY,
+                 _contains_all, whole_value=True),
+        Operator("lacks_any", "lists", "the list lacks at least one operand item (captures "
+                 "the missing ones)", "a list of scalars", _is_scalar_list, "a list of values",
+                 _MANY, _lacks_any, whole_value=True),
+        Operator("cidr_is_world", "network", "the CIDR is (true) or is not (false) the whole "
+                 "address space (0.0.0.0/0, ::/0, in any spelling); an invalid CIDR is unknown",
+                 "a string", _is_string, "true or false", _boolean, _cidr_is_world),
+        Operator("cidr_within", "network", "the CIDR lies inside one of the operand networks",
+                 "a string", _is_string, "a CIDR or list of CIDRs", _networks,
+                 _cidr_test(_within)),
+        Operator("cidr_overlaps", "network", "the CIDR overlaps one of the operand networks",
+                 "a string", _is_string, "a CIDR or list of CIDRs", _networks,
+                 _cidr_test(_overlaps)),
+        Operator("exposes_port", "network", "the firewall entry opens any operand port "
+                 "(protocol all opens every port, ICMP none)", "a port entry (networking.ports "
+                 "item)", _is_port_entry, "a port, 'low-high' range, or list of them",
+                 _port_ranges, _exposes_port),
+        Operator("only_ports", "network", "every port the entry opens is inside the operand "
+                 "(protocol all never is, ICMP always is)", "a port entry (networking.ports "
+                 "item)", _is_port_entry, "a port, 'low-high' range, or list of them",
+                 _port_ranges, _only_ports),
+    )
+}  # fmt: skip

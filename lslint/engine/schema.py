@@ -1,0 +1,133 @@
+"""The shape of the resource models, as rules see it.
+
+Rule paths, operators and literals are checked against this at load time, so a rule can
+never silently stop matching because a field name is misspelt.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import Any, Literal, Union
+
+from pydantic import BaseModel
+
+from lslint.models import EnumLike, LightsailModel
+from lslint.suggest import suggest
+
+ScalarKind = Literal["string", "integer", "number", "boolean", "timestamp"]
+
+
+@dataclass(frozen=True)
+class ScalarType:
+    kind: ScalarKind
+    enum: EnumLike | None = None
+
+    @property
+    def case_insensitive(self) -> bool:
+        return self.enum is not None
+
+    def describe(self) -> str:
+        return self.kind
+
+
+@dataclass(frozen=True)
+class ListType:
+    item: FieldType
+
+    def describe(self) -> str:
+        return f"list of {self.item.describe()}"
+
+
+@dataclass(frozen=True)
+class ObjectType:
+    model: type[LightsailModel]
+
+    @property
+    def fields(self) -> dict[str, FieldType]:
+        return object_fields(self.model)
+
+    def describe(self) -> str:
+        return f"{self.model.__name__} object"
+
+
+FieldType = ScalarType | ListType | ObjectType
+
+_SCALARS: dict[type, ScalarKind] = {
+    str: "string",
+    int: "integer",
+    float: "number",
+    bool: "boolean",
+    datetime: "timestamp",
+}
+
+
+@cache
+def object_fields(model: type[LightsailModel]) -> dict[str, FieldType]:
+    """Every declared field of ``model`` with its rule-visible type."""
+    return {
+        name: _field_type(info.annotation, info.metadata)
+        for name, info in model.model_fields.items()
+    }
+
+
+def _field_type(annotation: Any, metadata: list[Any]) -> FieldType:
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        base, *extra = typing.get_args(annotation)
+        return _field_type(base, [*metadata, *extra])
+    if origin in (Union, types.UnionType):
+        inner = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+        if len(inner) != 1:
+            raise TypeError(f"unsupported union {annotation!r}")
+        return _field_type(inner[0], metadata)
+    if origin is list:
+        (item,) = typing.get_args(annotation)
+        return ListType(_field_type(item, []))
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return ObjectType(annotation)  # type: ignore[arg-type]
+    if annotation in _SCALARS:
+        enum = next((m for m in metadata if isinstance(m, EnumLike)), None)
+        return ScalarType(_SCALARS[annotation], enum)
+    raise TypeError(f"unsupported field type {annotation!r}")
+
+
+class PathError(Exception):
+    """A path names no field; ``message`` includes a suggestion where one is close."""
+
+
+def resolve(root: FieldType, segments: typing.Sequence[str], shown: str) -> FieldType:
+    """The type at ``segments`` below ``root``; lists are projected (``tags.key``)."""
+    current = root
+    walked: list[str] = []
+    list_depth = 0
+    for segment in segments:
+        base = current
+        while isinstance(base, ListType):
+            base = base.item
+            list_depth += 1
+        if not isinstance(base, ObjectType):
+            raise PathError(
+                f"'{shown}': '{'.'.join(walked)}' is a {base.describe()} and has no field "
+                f"'{segment}'"
+            )
+        fields = base.fields
+        if segment not in fields:
+            prefix = ".".join(walked)
+            full = [f"{prefix}.{f}" if prefix else f for f in fields]
+            target = f"{prefix}.{segment}" if prefix else segment
+            raise PathError(
+                f"unknown field '{shown}' ({base.model.__name__} has no '{segment}')"
+                + suggest(target, full)
+            )
+        current = fields[segment]
+        walked.append(segment)
+    if list_depth == 0:
+        return current
+    # A projection through lists is flattened to one list, as the evaluator does.
+    while isinstance(current, ListType):
+        current = current.item
+    return ListType(current)

@@ -1,0 +1,127 @@
+"""The records a scan produces: findings, errors, and the result that reporters format."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Literal
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return list(Severity).index(self)
+
+
+Status = Literal["pass", "fail", "error", "skip"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A rule's verdict on one resource that needs attention: a violation or an error."""
+
+    rule_id: str
+    rule_name: str
+    severity: Severity
+    status: Literal["fail", "error"]
+    resource_arn: str
+    resource_name: str
+    region: str
+    message: str
+    evidence: Mapping[str, Any]
+    remediation: str
+    fingerprint: str
+    source_path: str = ""
+    source_line: int = 0
+    suppressed: Mapping[str, Any] | None = None
+
+    @property
+    def sort_key(self) -> tuple[str, ...]:
+        return (self.region, self.resource_name, self.resource_arn, self.rule_id, self.fingerprint)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One rule x resource evaluation, passes included (JUnit reports every check)."""
+
+    rule_id: str
+    resource_arn: str
+    resource_name: str
+    region: str
+    status: Status
+
+
+@dataclass(frozen=True)
+class ScanError:
+    """Something that makes the scan untrustworthy: a source that could not be read fully."""
+
+    source: str
+    operation: str
+    code: str
+    message: str
+    region: str = ""
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """What reporters need to know about a rule that ran."""
+
+    id: str
+    name: str
+    title: str
+    severity: Severity
+    description: str
+    remediation: str
+    references: tuple[str, ...]
+    tags: tuple[str, ...]
+    source: str
+
+
+@dataclass
+class ScanResult:
+    rules: list[RuleInfo] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+    errors: list[ScanError] = field(default_factory=list)
+    resource_count: int = 0
+
+    def sort(self) -> None:
+        self.rules.sort(key=lambda r: r.id)
+        self.findings.sort(key=lambda f: f.sort_key)
+        self.checks.sort(key=lambda c: (c.region, c.resource_name, c.resource_arn, c.rule_id))
+        self.errors.sort(key=lambda e: (e.region, e.source, e.operation, e.code, e.message))
+
+    def failing(self, threshold: Severity | None) -> list[Finding]:
+        """Unsuppressed violations at or above ``threshold`` (``None`` = never fail)."""
+        if threshold is None:
+            return []
+        return [
+            f
+            for f in self.findings
+            if f.status == "fail" and f.suppressed is None and f.severity.rank >= threshold.rank
+        ]
+
+    @property
+    def indeterminate(self) -> bool:
+        """True when the scan cannot be trusted: source errors or evaluation errors."""
+        return bool(self.errors) or any(f.status == "error" for f in self.findings)
+
+    def exit_code(self, threshold: Severity | None) -> int:
+        if self.indeterminate:
+            return 2
+        return 1 if self.failing(threshold) else 0
+
+
+def fingerprint(rule_id: str, arn: str, evidence: Mapping[str, Any]) -> str:
+    """A stable hash of (rule, resource, evidence key): same inputs, same fingerprint."""
+    key = json.dumps([rule_id, arn, evidence], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]

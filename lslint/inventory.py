@@ -1,0 +1,44 @@
+"""What a source delivers: resources with where they came from, and what it could not read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lslint.findings import ScanError
+from lslint.models import Instance
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a resource's object starts: a snapshot file (or ``<stdin>``) and a 1-based line."""
+
+    path: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Resource:
+    model: Instance
+    origin: Origin | None = None
+
+    @property
+    def arn(self) -> str:
+        return self.model.arn or ""
+
+    @property
+    def name(self) -> str:
+        return self.model.name or ""
+
+    @property
+    def region(self) -> str:
+        return self.model.region
+
+
+@dataclass
+class Inventory:
+    resources: list[Resource] = field(default_factory=list)
+    errors: list[ScanError] = field(default_factory=list)
+
+    def extend(self, other: Inventory) -> None:
+        self.resources.extend(other.resources)
+        self.errors.extend(other.errors)

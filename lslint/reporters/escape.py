@@ -1,0 +1,21 @@
+"""Make resource-controlled text safe to show in a terminal or a log."""
+
+from __future__ import annotations
+
+import re
+
+# C0/C1 controls (tab and newline included: a message is one line), DEL, bidirectional
+# overrides and isolates, lone surrogates and the non-characters U+FFFE/U+FFFF.
+_UNSAFE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]"
+)
+
+
+def printable(text: str) -> str:
+    """``text`` with every unsafe character shown as an escape (``\\x1b``, ``\\u202e``)."""
+    return _UNSAFE.sub(_escape, text)
+
+
+def _escape(found: re.Match[str]) -> str:
+    code = ord(found.group(0))
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"

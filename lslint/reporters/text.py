@@ -1,0 +1,77 @@
+"""The ``text`` format: findings grouped by resource, for people at a terminal."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from lslint.findings import Finding, ScanResult, Severity
+from lslint.reporters.escape import printable
+from lslint.reporters.json import summary
+
+_COLORS = {
+    Severity.CRITICAL: "\x1b[1;35m",
+    Severity.HIGH: "\x1b[1;31m",
+    Severity.MEDIUM: "\x1b[33m",
+    Severity.LOW: "\x1b[36m",
+    Severity.INFO: "\x1b[2m",
+}
+_BOLD, _RED, _RESET = "\x1b[1m", "\x1b[1;31m", "\x1b[0m"
+
+
+def render_text(result: ScanResult, *, color: bool = False) -> str:
+    def paint(text: str, code: str) -> str:
+        return f"{code}{text}{_RESET}" if color else text
+
+    lines: list[str] = []
+    for error in result.errors:
+        where = " ".join(p for p in (error.region, error.operation, error.code) if p)
+        lines.append(
+            f"{paint('error', _RED)}: {printable(error.source)}: {printable(where)}: "
+            f"{printable(error.message)}"
+        )
+    if lines:
+        lines.append("")
+
+    def resource_key(f: Finding) -> tuple[str, str, str]:
+        return (f.region, f.resource_name, f.resource_arn)
+
+    width = max((len(f.rule_name) for f in result.findings), default=0)
+    for (region, name, arn), group in groupby(result.findings, key=resource_key):
+        findings = list(group)
+        location = findings[0].source_path
+        if location:
+            location = f"  {location}:{findings[0].source_line}"
+        title = printable(name or "(unnamed)")
+        lines.append(
+            f"{paint(title, _BOLD)}  {printable(region)}  {printable(arn)}{printable(location)}"
+        )
+        for f in findings:
+            label = "error" if f.status == "error" else f.severity.value
+            tag = paint(f"{label:<8}", _RED if f.status == "error" else _COLORS[f.severity])
+            lines.append(f"  {tag} {f.rule_id:<6} {f.rule_name:<{width}}  {printable(f.message)}")
+        lines.append("")
+
+    lines.append(_summary_line(result))
+    return "\n".join(lines) + "\n"
+
+
+def _summary_line(result: ScanResult) -> str:
+    counts = summary(result)
+    failed = counts["failed"]
+    parts = [f"{n} {s}" for s, n in counts["by_severity"].items() if n]
+    detail = f" ({', '.join(parts)})" if parts else ""
+    failing = (f for f in result.findings if f.status == "fail")
+    resources_hit = len({f.resource_arn or f.resource_name for f in failing})
+    text = (
+        f"{failed} finding{'s' if failed != 1 else ''}{detail} on {resources_hit} of "
+        f"{counts['resources']} resource{'s' if counts['resources'] != 1 else ''}; "
+        f"{counts['rules']} rule{'s' if counts['rules'] != 1 else ''} ran"
+    )
+    problems = []
+    if counts["indeterminate"]:
+        problems.append(f"{counts['indeterminate']} indeterminate")
+    if counts["errors"]:
+        problems.append(f"{counts['errors']} source error{'s' if counts['errors'] != 1 else ''}")
+    if problems:
+        text += f"; {', '.join(problems)}: results incomplete"
+    return text + "."

@@ -1,0 +1,172 @@
+"""Safe YAML loading that remembers where every key and item came from.
+
+Rule and config files are read with ruamel.yaml's round-trip loader, which keeps line and
+column numbers and refuses duplicate keys. The result is converted to plain Python values
+(dict, list, str, int, float, bool, None, date) plus a map from each value's path to its
+position, so later validation errors can name ``file:line:col``. Explicit YAML tags are
+refused: rule files describe data and never construct objects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from lslint.errors import LslintError
+from lslint.suggest import suggest
+
+DocPath = tuple[str | int, ...]
+
+
+@dataclass
+class YamlDoc:
+    """Plain data from one YAML file, with positions (1-based) for every path in it."""
+
+    source: str
+    data: Any
+    positions: dict[DocPath, tuple[int, int]] = field(default_factory=dict)
+
+    def where(self, path: DocPath = ()) -> str:
+        """``source:line:col`` for the deepest known prefix of ``path``."""
+        for cut in range(len(path), -1, -1):
+            position = self.positions.get(tuple(path[:cut]))
+            if position is not None:
+                return f"{self.source}:{position[0]}:{position[1]}"
+        return self.source
+
+
+def read_text(path: Path, *, what: str, error: type[LslintError]) -> str:
+    """Read a UTF-8 text file, turning every OS or decoding problem into one clear error."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise error(f"{what} not found", where=str(path)) from None
+    except IsADirectoryError:
+        raise error(f"{what} is a directory, expected a file", where=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise error(f"{what} is not UTF-8 text ({exc.reason})", where=str(path)) from None
+    except OSError as exc:
+        raise error(f"cannot read {what}: {exc.strerror}", where=str(path)) from None
+
+
+def parse_yaml(text: str, source: str, *, error: type[LslintError]) -> YamlDoc:
+    """Parse one YAML document safely; any syntax problem becomes ``error`` with a position."""
+    yaml = YAML(typ="rt", pure=True)
+    yaml.allow_duplicate_keys = False
+    try:
+        root = yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
+        problem = (exc.problem or exc.context or "invalid YAML").strip()
+        if "duplicate key" in problem or "found duplicate key" in str(exc):
+            problem = _duplicate_key_message(str(exc)) or problem
+        raise error(f"invalid YAML: {problem}", where=where) from None
+    except YAMLError as exc:
+        raise error(f"invalid YAML: {str(exc).splitlines()[0]}", where=source) from None
+    doc = YamlDoc(source=source, data=None)
+    doc.data = _plain(root, (), doc)
+    return doc
+
+
+def _duplicate_key_message(text: str) -> str:
+    for line in text.splitlines():
+        if "duplicate key" in line:
+            return line.strip().rstrip(".")
+    return ""
+
+
+def _plain(node: Any, path: DocPath, doc: YamlDoc) -> Any:
+    tag = getattr(node, "tag", None)
+    tag_value = getattr(tag, "value", tag) if tag is not None else None
+    if isinstance(tag_value, str) and tag_value.startswith("!"):
+        raise LslintError(f"YAML tag {tag_value} is not allowed", where=doc.where(path))
+    if isinstance(node, CommentedMap):
+        result: dict[str, Any] = {}
+        for key in node:
+            line, col = node.lc.key(key)
+            if not isinstance(key, str):
+                where = f"{doc.source}:{line + 1}:{col + 1}"
+                raise LslintError(f"mapping key {key!r} must be a string", where=where)
+            doc.positions[(*path, key)] = (line + 1, col + 1)
+            result[key] = _plain(node[key], (*path, key), doc)
+        return result
+    if isinstance(node, CommentedSeq):
+        items = []
+        for index, item in enumerate(node):
+            line, col = node.lc.item(index)
+            doc.positions[(*path, index)] = (line + 1, col + 1)
+            items.append(_plain(item, (*path, index), doc))
+        return items
+    if node is None or isinstance(node, (bool, dt.date)):
+        return node
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    if isinstance(node, str):
+        return str(node)
+    explicit = getattr(getattr(node, "tag", None), "value", None)
+    if explicit:
+        raise LslintError(f"YAML tag {explicit} is not allowed", where=doc.where(path))
+    raise LslintError(f"unsupported YAML value {type(node).__name__}", where=doc.where(path))
+
+
+def load_yaml_file(path: Path, *, what: str, error: type[LslintError]) -> YamlDoc:
+    text = read_text(path, what=what, error=error)
+    doc = parse_yaml(text, str(path), error=error)
+    if doc.data is None:
+        raise error(f"{what} is empty", where=str(path))
+    return doc
+
+
+def validation_error(
+    exc: ValidationError,
+    doc: YamlDoc,
+    error: type[LslintError],
+    *,
+    known: type[BaseModel] | None = None,
+    prefix: DocPath = (),
+) -> LslintError:
+    """The first pydantic error as one line at its YAML position, with a suggestion.
+
+    ``known`` is the model that was validated (for did-you-mean on unknown keys) and
+    ``prefix`` the document path of the validated mapping.
+    """
+    first = exc.errors()[0]
+    loc: DocPath = (*prefix, *first["loc"])
+    shown = ".".join(str(part) for part in loc)
+    if first["type"] == "extra_forbidden":
+        fields = _fields_at(known, tuple(first["loc"])[:-1]) if known else []
+        return error(f"unknown key '{shown}'" + suggest(str(loc[-1]), fields), where=doc.where(loc))
+    if first["type"] == "missing":
+        return error(f"missing required key '{shown}'", where=doc.where(loc[:-1]))
+    message = str(first["msg"]).replace("Input should be", "must be")
+    return error(f"'{shown}': {message}", where=doc.where(loc))
+
+
+def _fields_at(model: type[BaseModel], loc: DocPath) -> list[str]:
+    """Field names of the (nested) model found by following ``loc`` from ``model``."""
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        info = model.model_fields.get(str(part))
+        if info is None:
+            continue  # a dict key (e.g. a parameter name): the nested model is the value's
+        candidates = [info.annotation, *getattr(info.annotation, "__args__", ())]
+        for candidate in list(candidates):
+            candidates.extend(getattr(candidate, "__args__", ()))
+        nested = next(
+            (c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None
+        )
+        if nested is None:
+            return []
+        model = nested
+    return list(model.model_fields)
