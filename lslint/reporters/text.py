@@ -36,6 +36,7 @@ def render_text(result: ScanResult, *, color: bool = False) -> str:
         return (f.region, f.resource_name, f.resource_arn)
 
     width = max((len(f.rule_name) for f in result.findings), default=0)
+    id_width = max((len(f.rule_id) for f in result.findings), default=0)
     for (region, name, arn), group in groupby(result.findings, key=resource_key):
         findings = list(group)
         location = findings[0].source_path
@@ -48,7 +49,9 @@ def render_text(result: ScanResult, *, color: bool = False) -> str:
         for f in findings:
             label = "error" if f.status == "error" else f.severity.value
             tag = paint(f"{label:<8}", _RED if f.status == "error" else _COLORS[f.severity])
-            lines.append(f"  {tag} {f.rule_id:<6} {f.rule_name:<{width}}  {printable(f.message)}")
+            lines.append(
+                f"  {tag} {f.rule_id:<{id_width}} {f.rule_name:<{width}}  {printable(f.message)}"
+            )
         lines.append("")
 
     lines.append(_summary_line(result))

@@ -1,0 +1,45 @@
+"""Shared fixtures: bundled data paths, and a CLI runner that keeps stdout and stderr apart."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from lslint.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+EXAMPLES = ROOT / "examples"
+BUILTIN_RULES = ROOT / "rules"
+DOCS_SAMPLE = DATA / "get-instances-docs-sample.json"
+
+
+@dataclass
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+def run_lslint(args: Sequence[str], stdin: str | None = None) -> CliResult:
+    """Run the CLI in-process; the exit code is what ``sys.exit`` received."""
+    result = CliRunner().invoke(main, list(args), input=stdin, catch_exceptions=False)
+    return CliResult(result.exit_code, result.stdout, result.stderr)
+
+
+@pytest.fixture
+def cli() -> Callable[..., CliResult]:
+    """``cli(["scan", ...], stdin=None)`` runs lslint in-process."""
+    return run_lslint
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test runs in an empty directory, so no stray .lslint.yaml is picked up."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    return tmp_path
