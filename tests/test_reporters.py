@@ -1,0 +1,70 @@
+"""Text and JSON reports: golden files for the example fleet, plus properties goldens can't show."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import pytest
+
+from lslint.findings import ScanError, ScanResult
+from lslint.reporters.escape import printable
+from lslint.reporters.text import render_text
+
+from conftest import ROOT, CliResult
+
+FLEET_ARGS = ["scan", "--input", "examples/fleet.json", "--config", "examples/lslint.yaml"]
+
+
+@pytest.fixture
+def in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run from the repository root so report paths read ``examples/fleet.json``."""
+    monkeypatch.chdir(ROOT)
+
+
+@pytest.mark.usefixtures("in_repo")
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_fleet_report_matches_golden(
+    fmt: str, cli: Callable[..., CliResult], golden: Callable[[str, str], None]
+) -> None:
+    result = cli([*FLEET_ARGS, "--format", fmt])
+    assert result.exit_code == 1, result.stderr
+    golden(f"fleet.{'txt' if fmt == 'text' else 'json'}", result.stdout)
+
+
+@pytest.mark.usefixtures("in_repo")
+def test_json_report_is_sorted_and_complete(cli: Callable[..., CliResult]) -> None:
+    report = json.loads(cli([*FLEET_ARGS, "--format", "json"]).stdout)
+    keys = [(f["region"], f["resource_name"], f["rule_id"]) for f in report["findings"]]
+    assert keys == sorted(keys)
+    assert set(report) == {"tool", "findings", "errors", "summary"}
+    assert report["summary"]["checks"] == 5 * 5
+    assert report["summary"]["failed"] == len(report["findings"])
+    for finding in report["findings"]:
+        assert len(finding["fingerprint"]) == 32
+        assert finding["location"]["path"] == "examples/fleet.json"
+
+
+def test_text_report_lists_errors_first_and_says_results_are_incomplete() -> None:
+    result = ScanResult(
+        errors=[ScanError("eu-west-1", "GetInstances", "AccessDenied", "no access", "eu-west-1")]
+    )
+    text = render_text(result)
+    assert text.splitlines()[0].startswith("error: eu-west-1: eu-west-1 GetInstances AccessDenied")
+    assert text.rstrip().endswith("1 source error: results incomplete.")
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("\x1b[31mred", "\\x1b[31mred"),
+        ("nul\x00", "nul\\x00"),
+        ("rtl\u202egnp.exe", "rtl\\u202egnp.exe"),
+        ("lone\ud800", "lone\\ud800"),
+        ("line\nbreak", "line\\x0abreak"),
+        ("bom\ufeff-ok, tab\t", "bom\ufeff-ok, tab\\x09"),
+        ("<&>\"' plain", "<&>\"' plain"),
+    ],
+)
+def test_printable_escapes_control_and_bidi_characters(raw: str, shown: str) -> None:
+    assert printable(raw) == shown
