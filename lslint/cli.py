@@ -29,6 +29,7 @@ from lslint.reporters.json import render_json
 from lslint.reporters.text import render_text
 from lslint.sources import Source, collect_all
 from lslint.sources.snapshot import STDIN, SnapshotSource
+from lslint.suggest import suggest
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FAIL_ON_CHOICES = [s.value for s in Severity] + ["never"]
@@ -224,8 +225,13 @@ def rules_list(config_path: str | None, rule_paths: tuple[str, ...]) -> None:
 @_rules_option
 def rules_show(rule_id: str, config_path: str | None, rule_paths: tuple[str, ...]) -> None:
     """Show one rule (by id or name) in full."""
-    loaded = _rules_from_options(_load_config(config_path), rule_paths, (rule_id,), ())
-    rule = loaded[0]
+    loaded = _rules_from_options(_load_config(config_path), rule_paths, (), ())
+    rule = next((r for r in loaded if rule_id in (r.id, r.name)), None)
+    if rule is None:
+        keys = [key for r in loaded for key in (r.id, r.name)]
+        raise ConfigError(
+            f"no rule '{rule_id}'" + suggest(rule_id, keys), hint="see 'lslint rules list'"
+        )
     click.echo(f"{rule.id} {rule.name} ({rule.severity.value})")
     click.echo(rule.title)
     click.echo("")

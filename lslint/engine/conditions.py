@@ -12,8 +12,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from lslint.engine.operators import OPERATORS, OperandError, Operator, Truth, Verdict
-from lslint.engine.operators import _scalar as check_scalar
+from lslint.engine.operators import (
+    OPERATORS,
+    OperandError,
+    Operator,
+    Truth,
+    Verdict,
+    check_scalar,
+)
 from lslint.engine.schema import (
     FieldType,
     ListType,

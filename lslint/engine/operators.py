@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from lslint.engine.schema import FieldType, ListType, ObjectType, ScalarType
@@ -40,7 +41,7 @@ class Verdict:
 # ---------------------------------------------------------------- operand checkers
 
 
-def _scalar(raw: Any, field: FieldType) -> Any:
+def check_scalar(raw: Any, field: FieldType) -> Any:
     if not isinstance(field, ScalarType):
         raise OperandError(f"cannot compare a {field.describe()} with a literal")
     kind = field.kind
@@ -274,10 +275,18 @@ def _lacks_any(value: Sequence[Any], operand: Sequence[Any], field: FieldType) -
     return Verdict(None, reason="list has absent items") if gaps else Verdict(True, missing)
 
 
-def _cidr_is_world(value: Any, operand: bool, field: FieldType) -> Verdict:
+@lru_cache(maxsize=4096)
+def parse_network(text: str) -> IpNetwork | None:
+    """``text`` as a network (host bits ignored), or ``None``; fleets repeat the same CIDRs."""
     try:
-        network = ipaddress.ip_network(value.strip(), strict=False)
+        return ipaddress.ip_network(text.strip(), strict=False)
     except ValueError:
+        return None
+
+
+def _cidr_is_world(value: Any, operand: bool, field: FieldType) -> Verdict:
+    network = parse_network(value)
+    if network is None:
         return Verdict(None, reason=f"{value!r} is not a valid CIDR")
     return Verdict((network.prefixlen == 0) == operand, value)
 
@@ -286,9 +295,8 @@ def _cidr_test(
     relation: Callable[[IpNetwork, IpNetwork], bool],
 ) -> Callable[[Any, Sequence[IpNetwork], FieldType], Verdict]:
     def test(value: Any, operand: Sequence[IpNetwork], field: FieldType) -> Verdict:
-        try:
-            network = ipaddress.ip_network(value.strip(), strict=False)
-        except ValueError:
+        network = parse_network(value)
+        if network is None:
             return Verdict(None, reason=f"{value!r} is not a valid CIDR")
         hit = any(
             network.version == other.version and relation(network, other) for other in operand
@@ -372,8 +380,8 @@ class Operator:
         return self.check(raw, field)
 
 
-_SINGLE = _scalar
-_MANY = _list_of(_scalar)
+_SINGLE = check_scalar
+_MANY = _list_of(check_scalar)
 
 OPERATORS: dict[str, Operator] = {
     op.name: op
