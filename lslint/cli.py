@@ -9,10 +9,12 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import threading
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import click
 
@@ -23,13 +25,16 @@ from lslint.engine.evaluate import judge, run
 from lslint.engine.loader import discover_rule_files, load_rule_file
 from lslint.engine.rule import Rule
 from lslint.errors import ConfigError, InputError, LslintError
-from lslint.findings import ScanResult, Severity
+from lslint.findings import ScanError, ScanResult, Severity
 from lslint.reporters.escape import printable
 from lslint.reporters.json import render_json
 from lslint.reporters.text import render_text
-from lslint.sources import Source, collect_all
+from lslint.sources import collect_all
 from lslint.sources.snapshot import STDIN, SnapshotSource
 from lslint.suggest import suggest
+
+if TYPE_CHECKING:
+    from lslint.sources.aws import AwsSource, Progress
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FAIL_ON_CHOICES = [s.value for s in Severity] + ["never"]
@@ -112,12 +117,33 @@ _rules_option = click.option(
 )
 
 
+_region_options = [
+    click.option("--region", "-r", "regions", multiple=True, metavar="REGION",
+                 help="Region to list (repeat or comma-separate; default: the profile's)."),
+    click.option("--all-regions", is_flag=True, help="List every region Lightsail offers."),
+    click.option("--profile", metavar="NAME", help="AWS profile (default: the standard chain)."),
+    click.option("--concurrency", type=click.IntRange(1, 64), default=None, metavar="N",
+                 help="Regions listed at once (default: all of them, up to 32)."),
+    click.option("--quiet", "-q", is_flag=True, help="No progress display on stderr."),
+]  # fmt: skip
+
+
+def _with_options(options: list[Callable[[Any], Any]]) -> Callable[[Any], Any]:
+    def apply(function: Any) -> Any:
+        for option in reversed(options):
+            function = option(function)
+        return function
+
+    return apply
+
+
 @main.command()
 @click.option(
     "--input", "-i", "inputs", multiple=True, metavar="PATH",
-    help="Snapshot to scan ('aws lightsail get-instances' output or 'lslint fetch'); "
-    "'-' reads stdin. Repeat to merge several.",
+    help="Snapshot to scan instead of AWS ('aws lightsail get-instances' output or "
+    "'lslint fetch'); '-' reads stdin. Repeat to merge several.",
 )  # fmt: skip
+@_with_options(_region_options)
 @_config_option
 @_rules_option
 @click.option("--select", multiple=True, metavar="ID", help="Run only these rules (id or name).")
@@ -129,9 +155,15 @@ _rules_option = click.option(
     "--fail-on", type=click.Choice(FAIL_ON_CHOICES), default=None,
     help=f"Lowest severity that makes the exit code 1 (default: config, else {DEFAULT_FAIL_ON}).",
 )  # fmt: skip
+@click.option("--snapshot", metavar="PATH", help="Live scans: also save what was fetched here.")
 @click.option("--color/--no-color", default=None, help="Colour text output (default: on a TTY).")
 def scan(
     inputs: tuple[str, ...],
+    regions: tuple[str, ...],
+    all_regions: bool,
+    profile: str | None,
+    concurrency: int | None,
+    quiet: bool,
     config_path: str | None,
     rule_paths: tuple[str, ...],
     select: tuple[str, ...],
@@ -139,33 +171,138 @@ def scan(
     fmt: str,
     output: str | None,
     fail_on: str | None,
+    snapshot: str | None,
     color: bool | None,
 ) -> None:
-    """Scan Lightsail resources with the rules and report the findings."""
-    if not inputs:
-        raise ConfigError(
-            "no input given",
-            hint="pass --input PATH (a saved 'aws lightsail get-instances' output); "
-            "live AWS scans are not available in this version",
-        )
-    if inputs.count(STDIN) > 1:
-        raise ConfigError("'--input -' (standard input) can be given only once")
-    if output:
-        _refuse_overwriting_inputs(output, inputs)
+    """Scan Lightsail resources with the rules and report the findings.
+
+    Without --input, lists instances from AWS with the standard credential chain.
+    """
+    live = not inputs
+    if inputs:
+        clashing = [name for name, given in (("--region", regions), ("--all-regions", all_regions),
+                    ("--profile", profile), ("--snapshot", snapshot)) if given]  # fmt: skip
+        if clashing:
+            raise ConfigError(
+                f"{clashing[0]} applies to live scans and cannot be used with --input"
+            )
+        if inputs.count(STDIN) > 1:
+            raise ConfigError("'--input -' (standard input) can be given only once")
+    _check_outputs(output=output, snapshot=snapshot, inputs=inputs)
     config = _load_config(config_path)
     rules = _rules_from_options(config, rule_paths, select, ignore)
-    sources: list[Source] = [SnapshotSource(path) for path in inputs]
-    result = run(rules, collect_all(sources))
+
+    if live:
+        source = _aws_source(regions, all_regions, profile, concurrency, quiet)
+        inventory = source.collect()
+        if snapshot:
+            write_atomic(Path(snapshot), _snapshot_text(source, inventory.errors))
+    else:
+        inventory = collect_all([SnapshotSource(path) for path in inputs])
+    result = run(rules, inventory)
 
     threshold_name = fail_on or config.fail_on or DEFAULT_FAIL_ON
     threshold = None if threshold_name == "never" else Severity(threshold_name)
-    use_color = _use_color(color) and not output
-    report = _render(fmt, result, use_color)
+    report = _render(fmt, result, _use_color(color) and not output)
     if output:
         write_atomic(Path(output), report)
     else:
         click.echo(report, nl=False)
     sys.exit(result.exit_code(threshold))
+
+
+@main.command()
+@_with_options(_region_options)
+@click.option("--output", "-o", required=True, metavar="PATH", help="Where to write the snapshot.")
+def fetch(
+    regions: tuple[str, ...],
+    all_regions: bool,
+    profile: str | None,
+    concurrency: int | None,
+    quiet: bool,
+    output: str,
+) -> None:
+    """Save a snapshot of Lightsail instances from AWS, to scan later with --input.
+
+    Regions that could not be listed are recorded in the snapshot (a scan of it exits 2)
+    and make this command exit 2.
+    """
+    source = _aws_source(regions, all_regions, profile, concurrency, quiet)
+    inventory = source.collect()
+    write_atomic(Path(output), _snapshot_text(source, inventory.errors))
+    for error in inventory.errors:
+        click.echo(f"lslint: error: {printable(_describe_error(error))}", err=True)
+    count = len(inventory.resources)
+    click.echo(
+        f"wrote {output}: {count} instance{'s' if count != 1 else ''} from "
+        f"{len(source.regions)} region{'s' if len(source.regions) != 1 else ''}"
+        + (f", {len(inventory.errors)} error(s)" if inventory.errors else ""),
+        err=True,
+    )
+    sys.exit(EXIT_ERROR if inventory.errors else EXIT_OK)
+
+
+def _describe_error(error: ScanError) -> str:
+    where = " ".join(p for p in (error.region, error.operation, error.code) if p)
+    return f"{where}: {error.message}"
+
+
+def _aws_source(
+    regions: Sequence[str], all_regions: bool, profile: str | None, concurrency: int | None,
+    quiet: bool,
+) -> AwsSource:  # fmt: skip
+    if regions and all_regions:
+        raise ConfigError("--region and --all-regions cannot be used together")
+    # Imported here so that offline scans and --version never load boto3.
+    from lslint.sources.aws import MAX_CONCURRENCY, AwsSource  # noqa: PLC0415
+
+    show_progress = not quiet and sys.stderr.isatty()
+    return AwsSource(
+        _split(regions),
+        all_regions=all_regions,
+        profile=profile,
+        concurrency=concurrency or MAX_CONCURRENCY,
+        progress=ProgressLine(sys.stderr) if show_progress else None,
+    )
+
+
+def _snapshot_text(source: AwsSource, errors: Sequence[ScanError]) -> str:
+    from lslint.sources.snapshot import render_snapshot  # noqa: PLC0415
+
+    return render_snapshot(
+        source.raw_instances,
+        regions=source.regions,
+        errors=list(errors),
+        lslint_version=__version__,
+        created_at=datetime.now(UTC).replace(microsecond=0),
+    )
+
+
+class ProgressLine:
+    """A one-line progress display for multi-region fetches, redrawn on a terminal."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.lock = threading.Lock()
+        self.regions: dict[str, Progress] = {}
+
+    def __call__(self, step: Progress) -> None:
+        if step.regions < 2:
+            return
+        with self.lock:
+            self.regions[step.region] = step
+            done = sum(1 for s in self.regions.values() if s.done)
+            failed = sum(1 for s in self.regions.values() if s.failed)
+            pages = sum(s.pages for s in self.regions.values())
+            instances = sum(s.instances for s in self.regions.values())
+            line = (
+                f"listing regions: {done}/{step.regions} done, {pages} pages, "
+                f"{instances} instances" + (f", {failed} failed" if failed else "")
+            )
+            self.stream.write(f"\r\x1b[K{line}")
+            if done == step.regions:
+                self.stream.write("\n")
+            self.stream.flush()
 
 
 def _use_color(flag: bool | None) -> bool:
@@ -174,11 +311,18 @@ def _use_color(flag: bool | None) -> bool:
     return "NO_COLOR" not in os.environ and sys.stdout.isatty()
 
 
-def _refuse_overwriting_inputs(output: str, inputs: Sequence[str]) -> None:
-    target = Path(output).resolve()
-    for path in inputs:
-        if path != STDIN and Path(path).resolve() == target:
-            raise ConfigError(f"--output {output} would overwrite the input file {path}")
+def _check_outputs(*, output: str | None, snapshot: str | None, inputs: Sequence[str]) -> None:
+    """Refuse an output path that would overwrite an input or the other output."""
+    targets = {"--output": output, "--snapshot": snapshot}
+    for option, target in targets.items():
+        if not target:
+            continue
+        resolved = Path(target).resolve()
+        for path in inputs:
+            if path != STDIN and Path(path).resolve() == resolved:
+                raise ConfigError(f"{option} {target} would overwrite the input file {path}")
+    if output and snapshot and Path(output).resolve() == Path(snapshot).resolve():
+        raise ConfigError("--output and --snapshot name the same file")
 
 
 def write_atomic(path: Path, text: str) -> None:

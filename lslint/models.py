@@ -10,10 +10,10 @@ enum-like strings stay plain strings: the API documents ``Public`` while real re
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,13 @@ class EnumLike:
     values: tuple[str, ...] = ()
 
 
-Timestamp = datetime  # pydantic accepts epoch numbers (API, CLI v1) and ISO 8601 (CLI v2)
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+# pydantic accepts epoch numbers (API, AWS CLI v1) and ISO 8601 strings (AWS CLI v2); a time
+# without an offset is UTC, as everywhere in AWS, so that all timestamps compare.
+Timestamp = Annotated[datetime, AfterValidator(_aware)]
 
 
 class LightsailModel(BaseModel):

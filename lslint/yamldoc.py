@@ -71,8 +71,8 @@ def parse_yaml(text: str, source: str, *, error: type[LslintError]) -> YamlDoc:
         raise error(f"invalid YAML: {problem}", where=where) from None
     except YAMLError as exc:
         raise error(f"invalid YAML: {str(exc).splitlines()[0]}", where=source) from None
-    doc = YamlDoc(source=source, data=None)
-    doc.data = _plain(root, (), doc)
+    doc = YamlDoc(source=source, data=None, positions={(): (1, 1)})
+    doc.data = _plain(root, (), doc, error)
     return doc
 
 
@@ -83,27 +83,28 @@ def _duplicate_key_message(text: str) -> str:
     return ""
 
 
-def _plain(node: Any, path: DocPath, doc: YamlDoc) -> Any:
-    tag = getattr(node, "tag", None)
-    tag_value = getattr(tag, "value", tag) if tag is not None else None
-    if isinstance(tag_value, str) and tag_value.startswith("!"):
-        raise LslintError(f"YAML tag {tag_value} is not allowed", where=doc.where(path))
+def _plain(node: Any, path: DocPath, doc: YamlDoc, error: type[LslintError]) -> Any:
+    # Plain mappings, lists and scalars carry no explicit tag; anything tagged (!!python/...,
+    # !custom, even !!str) is refused before it is looked at any further.
+    explicit = getattr(getattr(node, "tag", None), "value", None)
+    if explicit:
+        raise error(f"YAML tag {explicit} is not allowed", where=doc.where(path))
     if isinstance(node, CommentedMap):
         result: dict[str, Any] = {}
         for key in node:
             line, col = node.lc.key(key)
             if not isinstance(key, str):
                 where = f"{doc.source}:{line + 1}:{col + 1}"
-                raise LslintError(f"mapping key {key!r} must be a string", where=where)
+                raise error(f"mapping key {key!r} must be a string", where=where)
             doc.positions[(*path, key)] = (line + 1, col + 1)
-            result[key] = _plain(node[key], (*path, key), doc)
+            result[key] = _plain(node[key], (*path, key), doc, error)
         return result
     if isinstance(node, CommentedSeq):
         items = []
         for index, item in enumerate(node):
             line, col = node.lc.item(index)
             doc.positions[(*path, index)] = (line + 1, col + 1)
-            items.append(_plain(item, (*path, index), doc))
+            items.append(_plain(item, (*path, index), doc, error))
         return items
     if node is None or isinstance(node, (bool, dt.date)):
         return node
@@ -113,10 +114,7 @@ def _plain(node: Any, path: DocPath, doc: YamlDoc) -> Any:
         return float(node)
     if isinstance(node, str):
         return str(node)
-    explicit = getattr(getattr(node, "tag", None), "value", None)
-    if explicit:
-        raise LslintError(f"YAML tag {explicit} is not allowed", where=doc.where(path))
-    raise LslintError(f"unsupported YAML value {type(node).__name__}", where=doc.where(path))
+    raise error(f"unsupported YAML value {type(node).__name__}", where=doc.where(path))
 
 
 def load_yaml_file(path: Path, *, what: str, error: type[LslintError]) -> YamlDoc:
@@ -140,7 +138,9 @@ def validation_error(
     ``known`` is the model that was validated (for did-you-mean on unknown keys) and
     ``prefix`` the document path of the validated mapping.
     """
-    first = exc.errors()[0]
+    # An unknown key is reported before the missing key it was probably meant to be.
+    found = exc.errors()
+    first = next((e for e in found if e["type"] == "extra_forbidden"), found[0])
     loc: DocPath = (*prefix, *first["loc"])
     shown = ".".join(str(part) for part in loc)
     if first["type"] == "extra_forbidden":

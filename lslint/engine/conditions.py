@@ -296,9 +296,9 @@ def parse_path_text(
         )
     try:
         if head in scope:
-            return PathRef(head, tuple(rest), text), resolve(scope[head], rest, text)
+            return PathRef(head, tuple(rest), text), resolve(scope[head], rest, text, head)
         if head == "resource":
-            return PathRef(None, tuple(rest), text), resolve(root, rest, text)
+            return PathRef(None, tuple(rest), text), resolve(root, rest, text, head)
         return PathRef(None, tuple(segments), text), resolve(root, segments, text)
     except PathError as exc:
         hint = ""
@@ -478,9 +478,9 @@ def _evaluate_leaf(leaf: Leaf, env: Env) -> Outcome:
         if not leaf.has_default:
             return Outcome(None, reasons=(f"{shown} absent",))
         verdict = _test(leaf, leaf.default, operand, shown)
-        if verdict.truth and verdict.witness is leaf.default:
-            # The default itself made the leaf true: messages must say it was assumed.
-            verdict = Verdict(True, Assumed(leaf.default, shown))
+        if verdict.truth:
+            # The default made the leaf true: messages and evidence must say it was assumed.
+            verdict = Verdict(True, Assumed(verdict.witness, shown))
         return _leaf_outcome(leaf, verdict, shown)
     return _leaf_outcome(leaf, _test(leaf, value, operand, shown), shown)
 

@@ -26,18 +26,20 @@ class Verdict:
 def judge(rule: Rule, model: LightsailModel) -> Verdict:
     """Evaluate ``rule`` on one resource model."""
     env = Env(model, rule.operands)
+    applies_captures: tuple[tuple[str, Any], ...] = ()
     if rule.applies_if is not None:
         applies = evaluate(rule.applies_if, env)
         if applies.truth is False:
             return Verdict("skip")
         if applies.truth is None:
             return _indeterminate("applies_if", applies)
+        applies_captures = applies.captures
     outcome = evaluate(rule.fail_if, env)
     if outcome.truth is None:
         return _indeterminate("fail_if", outcome)
     if not outcome.truth:
         return Verdict("pass")
-    captures = merge_captures(outcome.captures)
+    captures = merge_captures((*applies_captures, *outcome.captures))
     message = rule.message.render(model, rule.param_values, captures)
     return Verdict("fail", message, evidence_of(outcome))
 

@@ -149,6 +149,7 @@ def _build(parsed: _RuleDoc, doc: YamlDoc) -> Rule:
         message=message,
         tests=(),
         source=doc.source,
+        location=doc.where(("id",)),
         param_uses=tuple(ctx.param_uses),
     ).bind()
     return replace(rule, tests=_build_tests(parsed, doc, rule))
@@ -220,9 +221,11 @@ def load_rules(paths: Iterable[Path]) -> list[Rule]:
         rule = load_rule_file(path)
         for key, index, what in ((rule.id, by_id, "id"), (rule.name, by_name, "name")):
             if key in index:
+                is_id = what == "id"
                 raise RuleError(
-                    f"duplicate rule {what} '{key}' (also in {index[key].source})",
-                    where=rule.source,
+                    f"duplicate rule {what} '{key}' "
+                    f"(also in {index[key].location if is_id else index[key].source})",
+                    where=rule.location if is_id else rule.source,
                 )
             index[key] = rule
         rules.append(rule)

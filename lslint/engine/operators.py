@@ -12,7 +12,7 @@ import ipaddress
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -75,6 +75,8 @@ def check_scalar(raw: Any, field: FieldType) -> Any:
 def _timestamp(raw: Any) -> datetime:
     if isinstance(raw, datetime):
         stamp = raw
+    elif isinstance(raw, date):  # an unquoted YAML date: midnight UTC
+        stamp = datetime(raw.year, raw.month, raw.day, tzinfo=UTC)
     elif isinstance(raw, str):
         try:
             stamp = datetime.fromisoformat(raw)

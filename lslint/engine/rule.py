@@ -119,6 +119,7 @@ class Rule:
     message: Template
     tests: tuple[RuleTest, ...]
     source: str
+    location: str  # file:line:col of the rule's id
     param_uses: tuple[ParamUse, ...]
     param_values: Mapping[str, Any] = field(default_factory=dict)
     operands: tuple[Any, ...] = ()

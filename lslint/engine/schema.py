@@ -99,28 +99,34 @@ class PathError(Exception):
     """A path names no field; ``message`` includes a suggestion where one is close."""
 
 
-def resolve(root: FieldType, segments: typing.Sequence[str], shown: str) -> FieldType:
-    """The type at ``segments`` below ``root``; lists are projected (``tags.key``)."""
+def resolve(
+    root: FieldType, segments: typing.Sequence[str], shown: str, base: str = ""
+) -> FieldType:
+    """The type at ``segments`` below ``root``; lists are projected (``tags.key``).
+
+    ``base`` is what the path starts from in the rule (a bound name such as ``port``), so that
+    suggestions are whole paths the rule author can paste.
+    """
     current = root
-    walked: list[str] = []
+    walked: list[str] = [base] if base else []
     list_depth = 0
     for segment in segments:
-        base = current
-        while isinstance(base, ListType):
-            base = base.item
+        container = current
+        while isinstance(container, ListType):
+            container = container.item
             list_depth += 1
-        if not isinstance(base, ObjectType):
+        if not isinstance(container, ObjectType):
             raise PathError(
-                f"'{shown}': '{'.'.join(walked)}' is a {base.describe()} and has no field "
+                f"'{shown}': '{'.'.join(walked)}' is a {container.describe()} and has no field "
                 f"'{segment}'"
             )
-        fields = base.fields
+        fields = container.fields
         if segment not in fields:
             prefix = ".".join(walked)
             full = [f"{prefix}.{f}" if prefix else f for f in fields]
             target = f"{prefix}.{segment}" if prefix else segment
             raise PathError(
-                f"unknown field '{shown}' ({base.model.__name__} has no '{segment}')"
+                f"unknown field '{shown}' ({container.model.__name__} has no '{segment}')"
                 + suggest(target, full)
             )
         current = fields[segment]

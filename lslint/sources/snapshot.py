@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -191,3 +192,51 @@ def _json_kind(value: Any) -> str:
     if value is None:
         return "null"
     return f"a {type(value).__name__}"
+
+
+def render_snapshot(
+    instances: list[dict[str, Any]],
+    *,
+    regions: list[str],
+    errors: list[ScanError],
+    lslint_version: str,
+    created_at: datetime,
+) -> str:
+    """lslint's own snapshot: what a live fetch saw, including what it could not list.
+
+    Instances are kept as the API returned them (unknown fields included), sorted by region,
+    name and ARN so that two fetches of the same fleet give the same file.
+    """
+
+    def region_of(raw: dict[str, Any]) -> str:
+        location = raw.get("location") or {}
+        return str(location.get("regionName") or "")
+
+    ordered = sorted(
+        instances, key=lambda i: (region_of(i), str(i.get("name", "")), str(i.get("arn", "")))
+    )
+    document = {
+        "format": SNAPSHOT_FORMAT,
+        "version": SNAPSHOT_VERSION,
+        "lslint_version": lslint_version,
+        "created_at": created_at.isoformat(),
+        "regions": sorted(regions),
+        "errors": [
+            {
+                "region": e.region,
+                "source": e.source,
+                "operation": e.operation,
+                "code": e.code,
+                "message": e.message,
+            }
+            for e in errors
+        ],
+        "instances": ordered,
+    }
+    return json.dumps(document, indent=2, ensure_ascii=True, default=_json_default) + "\n"
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot store {type(value).__name__} in a snapshot")

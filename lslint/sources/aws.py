@@ -1,0 +1,271 @@
+"""List Lightsail instances from AWS: every page, every requested region, in parallel.
+
+This is the only module that imports boto3, and it is imported only for live scans, so
+``lslint --version`` and offline scans start without loading the AWS SDK.
+
+The fetch fails closed: a region that cannot be listed completely (after botocore's retries)
+becomes a ``ScanError`` and none of its partial pages are scanned; the other regions are still
+listed. "Zero instances" and "could not list" are never confused.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import boto3
+import botocore.config
+import botocore.exceptions
+from pydantic import ValidationError
+
+from lslint.errors import ConfigError
+from lslint.findings import ScanError
+from lslint.inventory import Inventory, Resource
+from lslint.models import Instance
+
+if TYPE_CHECKING:
+    from mypy_boto3_lightsail import LightsailClient
+
+OPERATION = "GetInstances"
+
+# Retries: botocore's "standard" mode retries throttling (exponential backoff from 1 s,
+# capped at 20 s) and transient 5xx/connection errors. Six attempts ride out a throttling
+# burst of about half a minute, which a scheduled audit should wait for rather than fail on;
+# beyond that the region is reported as an error. AWS_MAX_ATTEMPTS and AWS_RETRY_MODE, when
+# set, win: they are how users tune every AWS tool.
+MAX_ATTEMPTS = 6
+RETRY_MODE = "standard"
+# Timeouts: a Lightsail endpoint that does not accept a connection in 5 s is unreachable, and
+# a page of instances comes back in well under a second, so 30 s only cuts off a stuck read.
+CONNECT_TIMEOUT = 5
+READ_TIMEOUT = 30
+# All of Lightsail's ~20 regions in flight at once: wall time is the slowest region's chain.
+MAX_CONCURRENCY = 32
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One step of a region's fetch, for a progress display."""
+
+    region: str
+    regions: int  # how many regions this fetch lists
+    pages: int
+    instances: int
+    done: bool = False
+    failed: bool = False
+
+
+@dataclass
+class RegionFetch:
+    region: str
+    instances: list[dict[str, Any]] = field(default_factory=list)
+    pages: int = 0
+    error: ScanError | None = None
+
+
+def client_config() -> botocore.config.Config:
+    retries: dict[str, Any] = {}
+    if "AWS_MAX_ATTEMPTS" not in os.environ:
+        retries["total_max_attempts"] = MAX_ATTEMPTS
+    if "AWS_RETRY_MODE" not in os.environ:
+        retries["mode"] = RETRY_MODE
+    return botocore.config.Config(
+        retries=retries,  # type: ignore[arg-type]
+        connect_timeout=CONNECT_TIMEOUT,
+        read_timeout=READ_TIMEOUT,
+        user_agent_extra="lslint",
+    )
+
+
+class AwsSource:
+    """A Source that lists instances from the Lightsail API."""
+
+    label = "aws"
+
+    def __init__(
+        self,
+        regions: Sequence[str] = (),
+        *,
+        all_regions: bool = False,
+        profile: str | None = None,
+        concurrency: int = MAX_CONCURRENCY,
+        progress: Callable[[Progress], None] | None = None,
+    ) -> None:
+        self.requested = list(dict.fromkeys(regions))
+        self.all_regions = all_regions
+        self.profile = profile
+        self.concurrency = max(1, concurrency)
+        self.progress = progress
+        self.fetched: list[RegionFetch] = []
+        self._region_count = 0
+
+    @property
+    def regions(self) -> list[str]:
+        return [f.region for f in self.fetched]
+
+    @property
+    def raw_instances(self) -> list[dict[str, Any]]:
+        """The instances as the API returned them, from regions listed completely."""
+        return [i for f in self.fetched if f.error is None for i in f.instances]
+
+    def collect(self) -> Inventory:
+        session = self._session()
+        config = client_config()
+        regions, errors = self._regions(session, config)
+        # Clients are created here, one per region, from one session: sessions are not
+        # thread-safe, clients are, and a session loads the service model only once.
+        clients = {r: session.client("lightsail", region_name=r, config=config) for r in regions}
+        self._region_count = len(regions)
+        with ThreadPoolExecutor(max_workers=min(self.concurrency, max(1, len(regions)))) as pool:
+            self.fetched = list(pool.map(lambda r: self._fetch(r, clients[r]), regions))
+        inventory = Inventory(errors=errors)
+        for fetch in self.fetched:
+            resources: list[Resource] = []
+            if fetch.error is None:
+                resources, fetch.error = _to_resources(fetch)
+            if fetch.error is not None:
+                inventory.errors.append(fetch.error)
+            inventory.resources.extend(resources)
+        return inventory
+
+    def _session(self) -> boto3.session.Session:
+        try:
+            session = boto3.session.Session(profile_name=self.profile)
+        except botocore.exceptions.ProfileNotFound:
+            raise ConfigError(
+                f"AWS profile '{self.profile}' not found",
+                hint="list profiles with 'aws configure list-profiles'",
+            ) from None
+        except botocore.exceptions.BotoCoreError as exc:
+            raise ConfigError(f"AWS configuration: {exc}") from None
+        try:
+            credentials = session.get_credentials()
+        except botocore.exceptions.BotoCoreError as exc:
+            raise ConfigError(f"cannot load AWS credentials: {exc}") from None
+        if credentials is None:
+            raise ConfigError(
+                "no AWS credentials found",
+                hint="run 'aws configure' or 'aws sso login', set AWS_PROFILE, or set "
+                "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; or scan a saved file with --input",
+            )
+        return session
+
+    def _regions(
+        self, session: boto3.session.Session, config: botocore.config.Config
+    ) -> tuple[list[str], list[ScanError]]:
+        if self.requested:
+            return self.requested, []
+        # botocore reads AWS_DEFAULT_REGION; the AWS CLI v2 and other SDKs also AWS_REGION.
+        home = session.region_name or os.environ.get("AWS_REGION") or None
+        if not self.all_regions:
+            if not home:
+                raise ConfigError(
+                    "no AWS region configured",
+                    hint="pass --region REGION or --all-regions, or set AWS_REGION, "
+                    "AWS_DEFAULT_REGION or a region in your AWS profile",
+                )
+            return [home], []
+        home = home or "us-east-1"
+        client = session.client("lightsail", region_name=home, config=config)
+        try:
+            answer = client.get_regions()
+            names: list[str] = sorted(
+                str(r["name"]) for r in answer.get("regions", []) if r.get("name")
+            )
+        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+            return [], [_scan_error(home, "GetRegions", exc)]
+        if not names:
+            error = ScanError("aws", "GetRegions", "EmptyResponse", "no regions returned", home)
+            return [], [error]
+        return names, []
+
+    def _fetch(self, region: str, client: LightsailClient) -> RegionFetch:
+        fetch = RegionFetch(region)
+        seen: set[str] = set()
+        token: str | None = None
+        try:
+            while True:
+                answer = client.get_instances(**({"pageToken": token} if token else {}))
+                page = answer.get("instances")
+                if not isinstance(page, list):
+                    raise _Malformed("response has no 'instances' list")
+                fetch.pages += 1
+                fetch.instances.extend(dict(instance) for instance in page)
+                self._report(fetch)
+                token = answer.get("nextPageToken") or None
+                if token is None:
+                    break
+                if token in seen:
+                    raise _Malformed(
+                        f"page token {token!r} returned twice after {fetch.pages} pages",
+                        code="RepeatedPageToken",
+                    )
+                seen.add(token)
+        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+            fetch.error = _scan_error(region, OPERATION, exc, fetch)
+        except _Malformed as exc:
+            fetch.error = ScanError(
+                "aws", OPERATION, exc.code, _partial(exc.message, fetch), region
+            )
+        self._report(fetch, done=True)
+        return fetch
+
+    def _report(self, fetch: RegionFetch, *, done: bool = False) -> None:
+        if self.progress is not None:
+            self.progress(
+                Progress(
+                    fetch.region,
+                    self._region_count,
+                    fetch.pages,
+                    len(fetch.instances),
+                    done,
+                    fetch.error is not None,
+                )
+            )
+
+
+class _Malformed(Exception):
+    def __init__(self, message: str, code: str = "MalformedResponse") -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def _scan_error(
+    region: str, operation: str, exc: Exception, fetch: RegionFetch | None = None
+) -> ScanError:
+    if isinstance(exc, botocore.exceptions.ClientError):
+        error = exc.response.get("Error", {})
+        code = str(error.get("Code") or "ClientError")
+        message = str(error.get("Message") or exc)
+    else:
+        code = type(exc).__name__
+        message = str(exc)
+    if fetch is not None:
+        message = _partial(message, fetch)
+    return ScanError("aws", operation, code, message, region)
+
+
+def _partial(message: str, fetch: RegionFetch) -> str:
+    if not fetch.pages:
+        return message
+    return (
+        f"{message} (after {fetch.pages} page{'s' if fetch.pages != 1 else ''}; the "
+        f"{len(fetch.instances)} instances listed so far were not scanned)"
+    )
+
+
+def _to_resources(fetch: RegionFetch) -> tuple[list[Resource], ScanError | None]:
+    resources = []
+    for index, raw in enumerate(fetch.instances):
+        try:
+            resources.append(Resource(Instance.model_validate(raw)))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            message = f"instance {index} has an invalid {where}: {first['msg']}"
+            return [], ScanError("aws", OPERATION, "MalformedResponse", message, fetch.region)
+    return resources, None

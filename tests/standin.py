@@ -1,0 +1,188 @@
+"""A local Lightsail stand-in: a stdlib HTTP server speaking the Lightsail JSON 1.1 protocol.
+
+boto3 is pointed at it with ``AWS_ENDPOINT_URL_LIGHTSAIL``, so live-fetch code runs over real
+HTTP. The region of each request is read from the SigV4 credential scope in the Authorization
+header. Faults are planned per region: throttling, 5xx, access errors, a repeated page token,
+a malformed body, added latency. Only 127.0.0.1 is ever bound.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+TARGET_PREFIX = "Lightsail_20161128."
+_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/lightsail/aws4_request")
+
+# Faults, by name. Each takes the request; "throttle" and the like can be planned N times.
+ERRORS: dict[str, tuple[int, str, str]] = {
+    "throttle": (400, "ThrottlingException", "Rate exceeded"),
+    "server_error": (500, "ServiceException", "An internal error occurred"),
+    "unavailable": (503, "ServiceUnavailableException", "Service unavailable"),
+    "access_denied": (400, "AccessDeniedException", "User is not authorized to GetInstances"),
+    "unauthenticated": (400, "UnauthenticatedException", "The security token is invalid"),
+}
+
+
+@dataclass
+class RegionPlan:
+    """What one region answers: its instances, paged, and the faults to inject."""
+
+    instances: list[dict[str, Any]] = field(default_factory=list)
+    page_size: int = 25
+    faults: list[str] = field(default_factory=list)  # consumed one per request, in order
+    always: str | None = None  # a fault for every GetInstances request
+    latency: float = 0.0  # seconds added to every request
+
+
+@dataclass
+class Request:
+    region: str
+    target: str
+    body: dict[str, Any]
+
+
+class LightsailStandIn:
+    """Start with ``with LightsailStandIn(plans) as standin:``; ``standin.url`` is the endpoint."""
+
+    def __init__(self, plans: dict[str, RegionPlan], regions: list[str] | None = None) -> None:
+        self.plans = plans
+        self.regions = regions if regions is not None else sorted(plans)
+        self.requests: list[Request] = []
+        self.in_flight = 0
+        self.max_in_flight = 0  # the most requests served at the same moment
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self) -> LightsailStandIn:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def calls(self, region: str, target: str = "GetInstances") -> list[Request]:
+        with self._lock:
+            return [r for r in self.requests if r.region == region and r.target == target]
+
+    # ------------------------------------------------------------ request handling
+
+    def _answer(self, region: str, target: str, body: dict[str, Any]) -> tuple[int, Any]:
+        with self._lock:
+            self.requests.append(Request(region, target, body))
+            plan = self.plans.get(region)
+            fault = plan.faults.pop(0) if plan and plan.faults else None
+        if plan is None:
+            return _error(400, "InvalidInputException", f"Region {region} is not planned")
+        if plan.latency:
+            with self._lock:
+                self.in_flight += 1
+                self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            time.sleep(plan.latency)
+            with self._lock:
+                self.in_flight -= 1
+        if target == "GetRegions":
+            return 200, {"regions": [{"name": name} for name in self.regions]}
+        if target != "GetInstances":
+            return _error(400, "UnknownOperationException", target)
+        fault = fault or plan.always
+        if fault in ERRORS:
+            return _error(*ERRORS[fault])
+        if fault == "malformed":
+            return 200, b'{"instances": [{"name": '
+        token = str(body.get("pageToken") or "page-0").removeprefix("page-")
+        start = int(token) if token.isdigit() else 0
+        page = plan.instances[start : start + plan.page_size]
+        answer: dict[str, Any] = {"instances": page}
+        if fault == "repeat_token":
+            answer["nextPageToken"] = "page-stuck"
+            answer["instances"] = plan.instances[: plan.page_size]
+        elif start + plan.page_size < len(plan.instances):
+            answer["nextPageToken"] = f"page-{start + plan.page_size}"
+        return 200, answer
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        standin = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out at once: no 40 ms stalls
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b"{}"
+                target = self.headers.get("X-Amz-Target", "").removeprefix(TARGET_PREFIX)
+                found = _SCOPE.search(self.headers.get("Authorization", ""))
+                region = found.group(1) if found else ""
+                status, payload = standin._answer(region, target, json.loads(raw or b"{}"))
+                data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/x-amz-json-1.1")
+                self.send_header("Content-Length", str(len(data)))
+                self.send_header("x-amzn-RequestId", "00000000-0000-0000-0000-000000000000")
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass  # keep test output clean
+
+        return Handler
+
+
+def _error(status: int, code: str, message: str) -> tuple[int, Any]:
+    return status, {"__type": code, "message": message}
+
+
+def make_instances(region: str, count: int, prefix: str = "vm") -> list[dict[str, Any]]:
+    """``count`` plausible instances in ``region`` (all fail LS002-LS004; none opens SSH)."""
+    return [
+        {
+            "name": f"{prefix}-{region}-{index:03d}",
+            "arn": f"arn:aws:lightsail:{region}:111122223333:Instance/{region}-{index:06d}",
+            "createdAt": 1_700_000_000.5 + index,
+            "location": {"availabilityZone": f"{region}a", "regionName": region},
+            "resourceType": "Instance",
+            "networking": {
+                "ports": [
+                    {
+                        "fromPort": 443,
+                        "toPort": 443,
+                        "protocol": "tcp",
+                        "accessFrom": "Anywhere (0.0.0.0/0)",
+                        "accessType": "public",
+                        "accessDirection": "inbound",
+                        "cidrs": ["0.0.0.0/0"],
+                        "ipv6Cidrs": [],
+                    },
+                ]
+            },
+            "tags": [],
+            "state": {"code": 16, "name": "running"},
+        }
+        for index in range(count)
+    ]
+
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 with nothing listening (for connection-refused tests)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
