@@ -53,6 +53,22 @@ FORMATS = ["text", "json"]
 class LslintGroup(click.Group):
     """Turns every lslint error into one line on stderr and exit code 2, never a traceback."""
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False  # so usage errors come here, not to click's printer
+        try:
+            return super().main(*args, **kwargs)
+        except click.UsageError as exc:
+            click.echo(f"lslint: error: {printable(exc.format_message())}", err=True)
+            command = exc.ctx.command_path if exc.ctx else "lslint"
+            click.echo(f"hint: see '{command} --help'", err=True)
+            sys.exit(EXIT_ERROR)
+        except click.ClickException as exc:
+            click.echo(f"lslint: error: {printable(exc.format_message())}", err=True)
+            sys.exit(EXIT_ERROR)
+        except click.Abort:
+            click.echo("lslint: interrupted", err=True)
+            sys.exit(130)
+
     def invoke(self, ctx: click.Context) -> Any:
         debug = bool(ctx.params.get("debug"))
         try:
@@ -203,11 +219,12 @@ def scan(
 
     threshold_name = fail_on or config.fail_on or DEFAULT_FAIL_ON
     threshold = None if threshold_name == "never" else Severity(threshold_name)
-    report = _render(fmt, result, _use_color(color) and not output)
+    use_color = _use_color(color) and not output
+    report = _render(fmt, result, use_color)
     if output:
         write_atomic(Path(output), report)
     else:
-        click.echo(report, nl=False)
+        click.echo(report, nl=False, color=use_color)
     sys.exit(result.exit_code(threshold))
 
 
@@ -335,10 +352,22 @@ def write_atomic(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
+        # mkstemp creates the file 0600; give it the mode a plain write would have.
+        Path(temp).chmod(_file_mode(path))
         Path(temp).replace(path)
     except OSError as exc:
         Path(temp).unlink(missing_ok=True)
         raise InputError(f"cannot write output: {exc.strerror}", where=str(path)) from None
+
+
+def _file_mode(path: Path) -> int:
+    """An existing file's mode, else 0666 less the umask."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 # ---------------------------------------------------------------- rules
@@ -355,11 +384,13 @@ def rules() -> None:
 def rules_list(config_path: str | None, rule_paths: tuple[str, ...]) -> None:
     """List the rules that a scan would run."""
     loaded = _rules_from_options(_load_config(config_path), rule_paths, (), ())
+    id_width = max((len(r.id) for r in loaded), default=2)
     name_width = max((len(r.name) for r in loaded), default=4)
-    click.echo(f"{'ID':<6} {'NAME':<{name_width}}  {'SEVERITY':<8}  TITLE")
+    click.echo(f"{'ID':<{id_width}}  {'NAME':<{name_width}}  {'SEVERITY':<8}  TITLE")
     for rule in loaded:
         click.echo(
-            f"{rule.id:<6} {rule.name:<{name_width}}  {rule.severity.value:<8}  {rule.title}"
+            f"{rule.id:<{id_width}}  {rule.name:<{name_width}}  {rule.severity.value:<8}  "
+            f"{rule.title}"
         )
 
 

@@ -27,13 +27,14 @@ class EnumLike:
     values: tuple[str, ...] = ()
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-# pydantic accepts epoch numbers (API, AWS CLI v1) and ISO 8601 strings (AWS CLI v2); a time
-# without an offset is UTC, as everywhere in AWS, so that all timestamps compare.
-Timestamp = Annotated[datetime, AfterValidator(_aware)]
+# pydantic accepts epoch numbers (API, AWS CLI v1) and ISO 8601 strings (AWS CLI v2). Times are
+# kept in UTC (a time without an offset is UTC, as everywhere in AWS), so that they compare and
+# so that evidence does not depend on the time zone of the machine that saved the snapshot.
+Timestamp = Annotated[datetime, AfterValidator(_utc)]
 
 
 class LightsailModel(BaseModel):

@@ -10,6 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from lslint.cli import main
+from lslint.engine import loader
+from lslint.engine.rule import Rule
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -74,3 +76,23 @@ def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
         )
 
     return check
+
+
+_parsed_rules: dict[tuple[str, bytes], Rule] = {}
+_load_rule_file = loader.load_rule_file
+
+
+def _load_rule_file_once(path: Path) -> Rule:
+    key = (str(path), path.read_bytes())
+    if key not in _parsed_rules:
+        _parsed_rules[key] = _load_rule_file(path)
+    return _parsed_rules[key]
+
+
+@pytest.fixture(autouse=True)
+def _parse_each_rule_file_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parse each rule file once per test run: YAML parsing is most of a small scan's time.
+
+    The same path and bytes always give the same frozen ``Rule``; errors are never cached.
+    """
+    monkeypatch.setattr(loader, "load_rule_file", _load_rule_file_once)

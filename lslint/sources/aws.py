@@ -10,6 +10,7 @@ listed. "Zero instances" and "could not list" are never confused.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 import boto3
 import botocore.config
 import botocore.exceptions
+import botocore.parsers
+import botocore.session
 from pydantic import ValidationError
 
 from lslint.errors import ConfigError
@@ -62,6 +65,7 @@ class Progress:
 class RegionFetch:
     region: str
     instances: list[dict[str, Any]] = field(default_factory=list)
+    resources: list[Resource] = field(default_factory=list)
     pages: int = 0
     error: ScanError | None = None
 
@@ -115,25 +119,36 @@ class AwsSource:
         session = self._session()
         config = client_config()
         regions, errors = self._regions(session, config)
-        # Clients are created here, one per region, from one session: sessions are not
-        # thread-safe, clients are, and a session loads the service model only once.
-        clients = {r: session.client("lightsail", region_name=r, config=config) for r in regions}
         self._region_count = len(regions)
-        with ThreadPoolExecutor(max_workers=min(self.concurrency, max(1, len(regions)))) as pool:
-            self.fetched = list(pool.map(lambda r: self._fetch(r, clients[r]), regions))
+        self.fetched = self._fetch_all(session, config, regions)
         inventory = Inventory(errors=errors)
         for fetch in self.fetched:
-            resources: list[Resource] = []
-            if fetch.error is None:
-                resources, fetch.error = _to_resources(fetch)
             if fetch.error is not None:
                 inventory.errors.append(fetch.error)
-            inventory.resources.extend(resources)
+            else:
+                inventory.resources.extend(fetch.resources)
         return inventory
 
+    def _fetch_all(
+        self, session: boto3.session.Session, config: botocore.config.Config, regions: list[str]
+    ) -> list[RegionFetch]:
+        with ThreadPoolExecutor(max_workers=min(self.concurrency, max(1, len(regions)))) as pool:
+            # Clients come from one session (sessions are not thread-safe, clients are), made
+            # here one by one; each region starts as soon as its client exists, so creating
+            # the next client overlaps with the earlier regions' network waits.
+            futures = [
+                pool.submit(
+                    self._fetch, r, session.client("lightsail", region_name=r, config=config)
+                )
+                for r in regions
+            ]
+            return [future.result() for future in futures]
+
     def _session(self) -> boto3.session.Session:
+        core = botocore.session.Session()
+        core.register_component("response_parser_factory", _RawJSONParserFactory())
         try:
-            session = boto3.session.Session(profile_name=self.profile)
+            session = boto3.session.Session(botocore_session=core, profile_name=self.profile)
         except botocore.exceptions.ProfileNotFound:
             raise ConfigError(
                 f"AWS profile '{self.profile}' not found",
@@ -193,7 +208,10 @@ class AwsSource:
                 if not isinstance(page, list):
                     raise _Malformed("response has no 'instances' list")
                 fetch.pages += 1
-                fetch.instances.extend(dict(instance) for instance in page)
+                for raw in page:
+                    # Validated as pages arrive, overlapping with the wait for the next page.
+                    fetch.resources.append(_to_resource(raw, len(fetch.instances)))
+                    fetch.instances.append(dict(raw))
                 self._report(fetch)
                 token = answer.get("nextPageToken") or None
                 if token is None:
@@ -227,6 +245,32 @@ class AwsSource:
             )
 
 
+class _RawJSONParser(botocore.parsers.JSONParser):
+    """Keeps JSON response bodies as the API sent them.
+
+    botocore's parser walks every member of the output shape in Python, converting timestamps
+    and dropping members its model does not know yet. lslint validates instances with its own
+    models, which keep unknown fields, so the walk would lose data and cost about half of each
+    request's CPU time, which serialises the region threads on the interpreter lock.
+    """
+
+    def _handle_json_body(self, raw_body: bytes, shape: Any) -> Any:
+        if not raw_body:
+            return {}
+        text = raw_body.decode("utf-8", "replace")
+        try:
+            return json.loads(text)
+        except ValueError:
+            return {"message": text}  # as botocore does; the caller then finds no instances
+
+
+class _RawJSONParserFactory(botocore.parsers.ResponseParserFactory):
+    def create_parser(self, protocol_name: str) -> Any:
+        if protocol_name == "json":
+            return _RawJSONParser()
+        return super().create_parser(protocol_name)
+
+
 class _Malformed(Exception):
     def __init__(self, message: str, code: str = "MalformedResponse") -> None:
         super().__init__(message)
@@ -258,14 +302,10 @@ def _partial(message: str, fetch: RegionFetch) -> str:
     )
 
 
-def _to_resources(fetch: RegionFetch) -> tuple[list[Resource], ScanError | None]:
-    resources = []
-    for index, raw in enumerate(fetch.instances):
-        try:
-            resources.append(Resource(Instance.model_validate(raw)))
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            message = f"instance {index} has an invalid {where}: {first['msg']}"
-            return [], ScanError("aws", OPERATION, "MalformedResponse", message, fetch.region)
-    return resources, None
+def _to_resource(raw: Any, index: int) -> Resource:
+    try:
+        return Resource(Instance.model_validate(raw))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise _Malformed(f"instance {index} has an invalid {where}: {first['msg']}") from None

@@ -47,9 +47,13 @@ class SnapshotSource:
     def collect(self) -> Inventory:
         if self.path == STDIN:
             try:
-                text = sys.stdin.read()
-            except (OSError, UnicodeDecodeError) as exc:
-                raise InputError(f"cannot read standard input: {exc}", where="<stdin>") from None
+                text = sys.stdin.buffer.read().decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise InputError(
+                    f"input is not UTF-8 text ({exc.reason})", where=self.label
+                ) from None
+            except OSError as exc:
+                raise InputError(f"cannot read standard input: {exc}", where=self.label) from None
         else:
             text = read_text(Path(self.path), what="input file", error=InputError)
         return parse_snapshot(text, self.label)
@@ -60,11 +64,15 @@ def parse_snapshot(text: str, label: str) -> Inventory:
     if not text.strip():
         raise InputError("input is empty, expected a JSON object with 'instances'", where=label)
     try:
-        document = json.loads(text)
+        document = json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
         raise InputError(
             f"invalid JSON: {exc.msg}", where=f"{label}:{exc.lineno}:{exc.colno}"
         ) from None
+    except ValueError as exc:  # e.g. an integer beyond Python's digit limit
+        raise InputError(f"invalid JSON: {exc}", where=label) from None
+    except RecursionError:
+        raise InputError("invalid JSON: nested too deeply", where=label) from None
     if not isinstance(document, dict):
         raise InputError(
             f"expected a JSON object with 'instances', got {_json_kind(document)}",
@@ -112,9 +120,13 @@ def parse_snapshot(text: str, label: str) -> Inventory:
     return inventory
 
 
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
 def _snapshot_errors(document: dict[str, Any], label: str) -> list[ScanError]:
     version = document.get("version")
-    if version != SNAPSHOT_VERSION:
+    if type(version) is not int or version != SNAPSHOT_VERSION:
         raise InputError(
             f"unsupported lslint snapshot version {version!r} (expected {SNAPSHOT_VERSION})",
             where=label,

@@ -1,0 +1,91 @@
+"""Benchmark a live multi-region fetch against the local Lightsail stand-in; prints figures.
+
+    python bench/live_regions.py [--regions 20] [--pages 8] [--latency 0.05]
+
+Every request to the stand-in takes ``--latency`` seconds. One region's page chain therefore
+takes about pages x latency; lslint lists regions in parallel, so the whole fetch should take
+close to one chain, not the sum. Target: wall time at most 1.5x one region's chain.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import sys
+import time
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from standin import LightsailStandIn, RegionPlan, make_instances  # noqa: E402
+
+from lslint.sources.aws import AwsSource  # noqa: E402
+
+REGIONS = [
+    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "sa-east-1",
+    "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-north-1", "eu-south-2",
+    "ap-south-1", "ap-east-1", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3",
+    "ap-southeast-5", "ap-northeast-1", "ap-northeast-2",
+]  # fmt: skip
+
+
+def serve(plans: dict[str, RegionPlan], pipe: Connection) -> None:
+    with LightsailStandIn(plans) as standin:
+        pipe.send(standin.url)
+        pipe.recv()
+        pipe.send(standin.max_in_flight)
+
+
+def timed_fetch(regions: list[str]) -> tuple[float, int]:
+    start = time.perf_counter()
+    inventory = AwsSource(regions).collect()
+    elapsed = time.perf_counter() - start
+    if inventory.errors:
+        raise SystemExit(f"fetch failed: {inventory.errors[0]}")
+    return elapsed, len(inventory.resources)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--regions", type=int, default=20, choices=range(1, len(REGIONS) + 1))
+    parser.add_argument("--pages", type=int, default=8)
+    parser.add_argument("--latency", type=float, default=0.05)
+    parser.add_argument("--page-size", type=int, default=25)
+    args = parser.parse_args()
+    regions = REGIONS[: args.regions]
+    page_size = args.page_size
+    plans = {
+        r: RegionPlan(make_instances(r, args.pages * page_size), page_size, latency=args.latency)
+        for r in regions
+    }
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="AKIDEXAMPLE", AWS_SECRET_ACCESS_KEY="bench", AWS_REGION="us-east-1",
+        AWS_EC2_METADATA_DISABLED="true",
+    )  # fmt: skip
+    # The stand-in runs in its own process, as AWS would: its CPU work must not compete with
+    # lslint's threads for this process's interpreter lock.
+    parent, child = multiprocessing.Pipe()
+    server = multiprocessing.Process(target=serve, args=(plans, child), daemon=True)
+    server.start()
+    try:
+        os.environ["AWS_ENDPOINT_URL_LIGHTSAIL"] = parent.recv()
+        timed_fetch(regions[:1])  # warm-up: loads botocore's models once, as a real run does
+        one, _ = timed_fetch(regions[:1])
+        many, count = timed_fetch(regions)
+        parent.send("stop")
+        peak = parent.recv()
+    finally:
+        server.join(timeout=10)
+    chain = args.pages * args.latency
+    print(f"stand-in latency:      {args.latency * 1000:.0f} ms per request")
+    print(f"one region:            {args.pages} pages in {one:.3f} s (ideal chain {chain:.3f} s)")
+    print(f"{len(regions)} regions:            {count} instances in {many:.3f} s")
+    print(f"ratio to one chain:    {many / one:.2f}x (target <= 1.5x)")
+    print(f"requests in flight:    {peak} at most")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,299 @@
+"""``lslint rules list|show|validate|test``."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ruamel.yaml import YAML
+
+from conftest import BUILTIN_RULES, EXAMPLES, CliResult
+
+Cli = Callable[..., CliResult]
+EXAMPLE_RULES = EXAMPLES / "rules"
+ACME = EXAMPLE_RULES / "ACME001-production-without-static-ip.yaml"
+
+
+def rule_docs(folder: Path) -> list[dict[str, Any]]:
+    yaml = YAML(typ="safe", pure=True)
+    return [yaml.load(path.read_text(encoding="utf-8")) for path in sorted(folder.glob("*.yaml"))]
+
+
+def copy_rule(source: Path, target: Path, **changes: str) -> Path:
+    """Copy a rule file, replacing whole top-level lines ``key: value`` by ``changes``."""
+    text = source.read_text(encoding="utf-8")
+    for key, value in changes.items():
+        text, count = re.subn(rf"(?m)^{key}: .*$", f"{key}: {value}", text)
+        assert count == 1, key
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    return target
+
+
+def line_of(path: Path, needle: str) -> int:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return next(i for i, line in enumerate(lines, 1) if needle in line)
+
+
+def error_lines(result: CliResult) -> list[str]:
+    assert "Traceback" not in result.stderr
+    return [line for line in result.stderr.splitlines() if line.startswith("lslint: error:")]
+
+
+# ---------------------------------------------------------------- list
+
+
+def list_rows(result: CliResult) -> dict[str, str]:
+    assert result.exit_code == 0, result.stderr
+    header, *rows = result.stdout.splitlines()
+    assert header.split() == ["ID", "NAME", "SEVERITY", "TITLE"]
+    return {row.split()[0]: row for row in rows}
+
+
+def test_rules_list_shows_every_builtin_rule(cli: Cli) -> None:
+    rows = list_rows(cli(["rules", "list"]))
+    docs = rule_docs(BUILTIN_RULES)
+    assert {"LS001", "LS002", "LS003", "LS004"} <= set(rows)
+    assert set(rows) == {doc["id"] for doc in docs}
+    for doc in docs:
+        assert rows[doc["id"]].split(maxsplit=3) == [
+            doc["id"],
+            doc["name"],
+            doc["severity"],
+            doc["title"],
+        ]
+
+
+def test_rules_list_adds_a_custom_rule_folder(cli: Cli) -> None:
+    rows = list_rows(cli(["rules", "list", "--rules", str(EXAMPLE_RULES)]))
+    assert rows["ACME001"].split(maxsplit=3) == [
+        "ACME001",
+        "production-without-static-ip",
+        "medium",
+        "Production instance has no static IP",
+    ]
+    assert {"LS001", "LS002", "LS003", "LS004"} <= set(rows)
+
+
+def test_rules_list_columns_line_up_with_long_ids(cli: Cli) -> None:
+    result = cli(["rules", "list", "--rules", str(EXAMPLE_RULES)])
+    assert result.exit_code == 0
+    header, *rows = result.stdout.splitlines()
+    name_column = header.index("NAME")
+    for row in rows:
+        rule_name = row.split()[1]
+        assert row.index(rule_name) == name_column, row
+
+
+def test_rules_list_with_a_broken_custom_rule_is_an_error(cli: Cli, tmp_path: Path) -> None:
+    broken = copy_rule(ACME, tmp_path / "rules" / "broken.yaml", severity="urgent")
+    result = cli(["rules", "list", "--rules", str(broken.parent)])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert len(error_lines(result)) == 1
+    assert f"{broken}:{line_of(broken, 'severity:')}:" in result.stderr
+
+
+# ---------------------------------------------------------------- show
+
+
+@pytest.mark.parametrize("key", ["LS001", "port-open-to-world"])
+def test_rules_show_by_id_or_name(cli: Cli, key: str) -> None:
+    result = cli(["rules", "show", key])
+    assert result.exit_code == 0, result.stderr
+    doc = next(doc for doc in rule_docs(BUILTIN_RULES) if doc["id"] == "LS001")
+    lines = result.stdout.splitlines()
+    assert lines[0] == "LS001 port-open-to-world (high)"
+    assert lines[1] == doc["title"]
+    assert "allowed_ports" in result.stdout
+    assert "Remediation:" in result.stdout
+    assert all(f"Reference: {ref}" in lines for ref in doc["references"])
+    assert lines[-1] == f"Source: {BUILTIN_RULES / 'LS001-port-open-to-world.yaml'}"
+
+
+def test_rules_show_a_custom_rule(cli: Cli) -> None:
+    result = cli(["rules", "show", "ACME001", "--rules", str(EXAMPLE_RULES)])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("ACME001 production-without-static-ip (medium)\n")
+
+
+@pytest.mark.parametrize("key", ["LS999", "LS01", "no-such-rule"])
+def test_rules_show_unknown_rule_is_an_error(cli: Cli, key: str) -> None:
+    result = cli(["rules", "show", key])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    errors = error_lines(result)
+    assert len(errors) == 1
+    assert f"'{key}'" in errors[0]
+
+
+def test_rules_show_unknown_rule_suggests_a_close_one(cli: Cli) -> None:
+    result = cli(["rules", "show", "imdsv1-alowed"])
+    assert result.exit_code == 2
+    assert "did you mean 'imdsv1-allowed'" in result.stderr
+
+
+def test_rules_show_unknown_rule_does_not_mention_select(cli: Cli) -> None:
+    result = cli(["rules", "show", "LS999"])
+    assert result.exit_code == 2
+    assert "--select" not in result.stderr
+
+
+# ---------------------------------------------------------------- validate
+
+
+def test_rules_validate_accepts_the_shipped_rules(cli: Cli) -> None:
+    result = cli(["rules", "validate", str(BUILTIN_RULES), str(EXAMPLE_RULES)])
+    assert result.exit_code == 0, result.stderr
+    ok_lines = [line for line in result.stdout.splitlines() if line.startswith("ok: ")]
+    count = len(list(BUILTIN_RULES.glob("*.yaml"))) + 1
+    assert len(ok_lines) == count
+    assert any(str(ACME) in line and "ACME001" in line for line in ok_lines)
+    assert f"{count} valid, 0 invalid" in result.stdout
+
+
+def test_rules_validate_a_single_file(cli: Cli) -> None:
+    result = cli(["rules", "validate", str(ACME)])
+    assert result.exit_code == 0, result.stderr
+    assert "1 valid, 0 invalid" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("changes", "needle", "fragment"),
+    [
+        ({"severity": "urgent"}, "severity:", "severity"),
+        ({"lslint": "2"}, "lslint:", "newer"),
+        ({"id": "acme-1"}, "id:", "id"),
+        ({"fail_if": "{path: isStatikIp, equals: false}"}, "fail_if:", "did you mean 'isStaticIp'"),
+        ({"fail_if": "{path: isStaticIp, equal: false}"}, "fail_if:", "equal"),
+        ({"message": '"{{ resource.nme }}"'}, "message:", "nme"),
+        ({"tags": "[dns, dns]"}, "tags:", "dns"),
+    ],
+    ids=[
+        "severity",
+        "newer-schema",
+        "id-pattern",
+        "unknown-field",
+        "unknown-operator",
+        "bad-placeholder",
+        "duplicate-tag",
+    ],
+)
+def test_rules_validate_reports_file_line_col(
+    cli: Cli, tmp_path: Path, changes: dict[str, str], needle: str, fragment: str
+) -> None:
+    broken = copy_rule(ACME, tmp_path / "broken.yaml", **changes)
+    result = cli(["rules", "validate", str(broken)])
+    assert result.exit_code == 2
+    errors = error_lines(result)
+    assert len(errors) == 1, result.stderr
+    assert errors[0].startswith(f"lslint: error: {broken}:{line_of(broken, needle)}:"), errors[0]
+    assert fragment in errors[0]
+    assert "0 valid, 1 invalid" in result.stderr
+
+
+def test_rules_validate_reports_invalid_yaml_position(cli: Cli, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("lslint: 1\nid: ACME009\nname: [x\n", encoding="utf-8")
+    result = cli(["rules", "validate", str(broken)])
+    assert result.exit_code == 2
+    errors = error_lines(result)
+    assert len(errors) == 1
+    assert errors[0].startswith(f"lslint: error: {broken}:4:1: invalid YAML"), errors[0]
+
+
+def test_rules_validate_reports_every_bad_file(cli: Cli, tmp_path: Path) -> None:
+    folder = tmp_path / "rules"
+    good = copy_rule(ACME, folder / "a-good.yaml")
+    bad_severity = copy_rule(
+        ACME, folder / "b.yaml", id="ACME002", name="second", severity="urgent"
+    )
+    bad_field = copy_rule(
+        ACME, folder / "c.yaml", id="ACME003", name="third", fail_if="{path: nope, equals: 1}"
+    )
+    bad_yaml = folder / "d.yaml"
+    bad_yaml.write_text("lslint: 1\nid: [\n", encoding="utf-8")
+    duplicate = copy_rule(ACME, folder / "e.yaml")
+    result = cli(["rules", "validate", str(folder)])
+    assert result.exit_code == 2
+    errors = error_lines(result)
+    assert len(errors) == 4, result.stderr
+    for path in (bad_severity, bad_field, bad_yaml, duplicate):
+        assert sum(str(path) in line for line in errors) == 1, path
+    assert f"ok: {good}: ACME001" in result.stdout
+    assert "1 valid, 4 invalid" in result.stderr
+
+
+def test_rules_validate_missing_path_and_empty_folder(cli: Cli, tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    missing = tmp_path / "missing"
+    result = cli(["rules", "validate", str(missing), str(empty)])
+    assert result.exit_code == 2
+    errors = error_lines(result)
+    assert len(errors) == 2
+    assert str(missing) in errors[0]
+    assert str(empty) in errors[1]
+
+
+def test_rules_validate_reports_a_python_tag_and_goes_on(cli: Cli, tmp_path: Path) -> None:
+    folder = tmp_path / "rules"
+    good = copy_rule(ACME, folder / "a-good.yaml")
+    tagged = copy_rule(
+        ACME,
+        folder / "b-tagged.yaml",
+        id="ACME002",
+        name="tagged",
+        title='!!python/object/apply:os.system ["true"]',
+    )
+    result = cli(["rules", "validate", str(folder)])
+    assert result.exit_code == 2
+    errors = error_lines(result)
+    assert len(errors) == 1, result.stderr
+    assert errors[0].startswith(f"lslint: error: {tagged}:{line_of(tagged, 'title:')}:")
+    assert f"ok: {good}" in result.stdout
+
+
+# ---------------------------------------------------------------- test
+
+
+def test_rules_test_passes_on_the_builtin_rules(cli: Cli) -> None:
+    cases = sum(len(doc["tests"]) for doc in rule_docs(BUILTIN_RULES))
+    result = cli(["rules", "test"])
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1] == f"{cases} passed, 0 failed"
+
+
+def test_rules_test_on_a_custom_folder(cli: Cli) -> None:
+    result = cli(["rules", "test", str(EXAMPLE_RULES)])
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[-1] == "4 passed, 0 failed"
+
+
+def test_rules_test_fails_when_an_expectation_is_wrong(cli: Cli, tmp_path: Path) -> None:
+    wrong = tmp_path / "rules" / "wrong.yaml"
+    wrong.parent.mkdir()
+    text = ACME.read_text(encoding="utf-8").replace("expect: skip", "expect: fail")
+    wrong.write_text(text, encoding="utf-8")
+    result = cli(["rules", "test", str(wrong.parent)])
+    assert result.exit_code == 1
+    failures = [line for line in result.stdout.splitlines() if line.startswith("FAIL ")]
+    assert len(failures) == 1
+    case_line = line_of(wrong, "- name: staging is out of scope")
+    assert failures[0].startswith(f"FAIL {wrong}:{case_line}:")
+    assert "expected fail, got skip" in failures[0]
+    assert result.stdout.splitlines()[-1] == "3 passed, 1 failed"
+
+
+def test_rules_test_with_an_invalid_rule_exits_2(cli: Cli, tmp_path: Path) -> None:
+    folder = tmp_path / "rules"
+    copy_rule(ACME, folder / "a-good.yaml")
+    broken = copy_rule(ACME, folder / "b.yaml", id="ACME002", name="other", severity="urgent")
+    result = cli(["rules", "test", str(folder)])
+    assert result.exit_code == 2
+    assert len(error_lines(result)) == 1
+    assert str(broken) in result.stderr
+    assert result.stdout.splitlines()[-1] == "4 passed, 0 failed"
