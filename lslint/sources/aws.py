@@ -133,14 +133,12 @@ class AwsSource:
         self, session: boto3.session.Session, config: botocore.config.Config, regions: list[str]
     ) -> list[RegionFetch]:
         with ThreadPoolExecutor(max_workers=min(self.concurrency, max(1, len(regions)))) as pool:
-            # Clients come from one session (sessions are not thread-safe, clients are), made
-            # here one by one; each region starts as soon as its client exists, so creating
-            # the next client overlaps with the earlier regions' network waits.
+            # Clients come from one session, made here before any region starts: sessions are
+            # not thread-safe (clients are), and client creation is CPU work that would
+            # otherwise compete with the region threads for the interpreter lock.
+            clients = [session.client("lightsail", region_name=r, config=config) for r in regions]
             futures = [
-                pool.submit(
-                    self._fetch, r, session.client("lightsail", region_name=r, config=config)
-                )
-                for r in regions
+                pool.submit(self._fetch, r, c) for r, c in zip(regions, clients, strict=True)
             ]
             return [future.result() for future in futures]
 
