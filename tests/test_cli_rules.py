@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
+from lslint.api import builtin_rules_dir
+
 from conftest import BUILTIN_RULES, EXAMPLES, CliResult
 
 Cli = Callable[..., CliResult]
@@ -111,7 +113,7 @@ def test_rules_show_by_id_or_name(cli: Cli, key: str) -> None:
     assert "allowed_ports" in result.stdout
     assert "Remediation:" in result.stdout
     assert all(f"Reference: {ref}" in lines for ref in doc["references"])
-    assert lines[-1] == f"Source: {BUILTIN_RULES / 'LS001-port-open-to-world.yaml'}"
+    assert lines[-1] == f"Source: {builtin_rules_dir() / 'LS001-port-open-to-world.yaml'}"
 
 
 def test_rules_show_a_custom_rule(cli: Cli) -> None:
