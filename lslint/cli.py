@@ -41,13 +41,13 @@ FAIL_ON_CHOICES = [s.value for s in Severity] + ["never"]
 DEFAULT_FAIL_ON = "low"
 
 
+FORMATS = ["text", "json"]
+
+
 def _render(fmt: str, result: ScanResult, color: bool) -> str:
     if fmt == "json":
         return render_json(result)
     return render_text(result, color=color)
-
-
-FORMATS = ["text", "json"]
 
 
 class LslintGroup(click.Group):
@@ -83,7 +83,9 @@ class LslintGroup(click.Group):
         except Exception as exc:  # noqa: BLE001 - last line of defence: no tracebacks
             if debug:
                 traceback.print_exc()
-            click.echo(f"lslint: internal error: {type(exc).__name__}: {exc}", err=True)
+            click.echo(
+                f"lslint: internal error: {type(exc).__name__}: {printable(str(exc))}", err=True
+            )
             click.echo("hint: run with --debug for details, and please report this", err=True)
             sys.exit(EXIT_ERROR)
 
@@ -248,7 +250,7 @@ def fetch(
     inventory = source.collect()
     write_atomic(Path(output), _snapshot_text(source, inventory.errors))
     for error in inventory.errors:
-        click.echo(f"lslint: error: {printable(_describe_error(error))}", err=True)
+        click.echo(f"lslint: error: {printable(error.describe())}", err=True)
     count = len(inventory.resources)
     click.echo(
         f"wrote {output}: {count} instance{'s' if count != 1 else ''} from "
@@ -257,11 +259,6 @@ def fetch(
         err=True,
     )
     sys.exit(EXIT_ERROR if inventory.errors else EXIT_OK)
-
-
-def _describe_error(error: ScanError) -> str:
-    where = " ".join(p for p in (error.region, error.operation, error.code) if p)
-    return f"{where}: {error.message}"
 
 
 def _aws_source(

@@ -70,6 +70,11 @@ class ScanError:
     message: str
     region: str = ""
 
+    def describe(self) -> str:
+        """``region operation code: message``, leaving out the parts that are empty."""
+        where = " ".join(part for part in (self.region, self.operation, self.code) if part)
+        return f"{where}: {self.message}" if where else self.message
+
 
 @dataclass(frozen=True)
 class RuleInfo:

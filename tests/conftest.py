@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -31,6 +32,40 @@ def run_lslint(args: Sequence[str], stdin: str | None = None) -> CliResult:
     """Run the CLI in-process; the exit code is what ``sys.exit`` received."""
     result = CliRunner().invoke(main, list(args), input=stdin, catch_exceptions=False)
     return CliResult(result.exit_code, result.stdout, result.stderr)
+
+
+def assert_one_error(result: CliResult, *fragments: str, where: str = "") -> str:
+    """Exit 2, nothing on stdout, one ``lslint: error:`` line (maybe a hint), no traceback.
+
+    ``where`` is what the error line must start with (a file, or ``file:line:col``).
+    """
+    assert result.exit_code == 2, (result.stdout, result.stderr)
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    errors = [line for line in lines if line.startswith("lslint: error:")]
+    assert len(errors) == 1, result.stderr
+    assert all(line.startswith("hint:") for line in lines if line not in errors), result.stderr
+    assert len(lines) <= 2, result.stderr
+    assert errors[0].startswith(f"lslint: error: {where}"), errors[0]
+    for fragment in fragments:
+        assert fragment in errors[0], errors[0]
+    return errors[0]
+
+
+def passing_instance(name: str, **fields: Any) -> dict[str, Any]:
+    """An instance that passes every built-in rule unless ``fields`` change that."""
+    base: dict[str, Any] = {
+        "name": name,
+        "arn": f"arn:aws:lightsail:us-east-1:111122223333:Instance/{name}",
+        "location": {"availabilityZone": "us-east-1a", "regionName": "us-east-1"},
+        "tags": [{"key": "Owner", "value": "ops"}, {"key": "Environment", "value": "prod"}],
+        "metadataOptions": {"httpTokens": "required", "httpEndpoint": "enabled"},
+        "addOns": [{"name": "AutoSnapshot", "status": "Enabled"}],
+        "networking": {"ports": []},
+    }
+    base.update(fields)
+    return base
 
 
 @pytest.fixture

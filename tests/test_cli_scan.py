@@ -17,7 +17,7 @@ import pytest
 
 from lslint import __version__
 
-from conftest import EXAMPLES, CliResult
+from conftest import EXAMPLES, CliResult, assert_one_error, passing_instance
 
 Cli = Callable[..., CliResult]
 FLEET = EXAMPLES / "fleet.json"
@@ -35,21 +35,6 @@ FINDING_KEYS = {
     "fingerprint",
     "suppressed",
 }
-
-
-def instance(name: str, **fields: Any) -> dict[str, Any]:
-    """An instance that passes every built-in rule unless ``fields`` change that."""
-    base: dict[str, Any] = {
-        "name": name,
-        "arn": f"arn:aws:lightsail:us-east-1:111122223333:Instance/{name}",
-        "location": {"availabilityZone": "us-east-1a", "regionName": "us-east-1"},
-        "tags": [{"key": "Owner", "value": "ops"}, {"key": "Environment", "value": "prod"}],
-        "metadataOptions": {"httpTokens": "required", "httpEndpoint": "enabled"},
-        "addOns": [{"name": "AutoSnapshot", "status": "Enabled"}],
-        "networking": {"ports": []},
-    }
-    base.update(fields)
-    return base
 
 
 # One violation each, of a known severity.
@@ -73,19 +58,6 @@ def json_report(result: CliResult) -> dict[str, Any]:
 
 def rule_ids(result: CliResult) -> set[str]:
     return {f["rule_id"] for f in json_report(result)["findings"]}
-
-
-def assert_one_error(result: CliResult, *fragments: str) -> str:
-    assert result.exit_code == 2, (result.stdout, result.stderr)
-    assert result.stdout == ""
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.splitlines()
-    errors = [line for line in lines if line.startswith("lslint: error:")]
-    assert len(errors) == 1, result.stderr
-    assert all(line.startswith("hint:") for line in lines if line not in errors), result.stderr
-    for fragment in fragments:
-        assert fragment in errors[0], errors[0]
-    return errors[0]
 
 
 # ---------------------------------------------------------------- exit codes
@@ -121,7 +93,7 @@ def assert_one_error(result: CliResult, *fragments: str) -> str:
 def test_exit_code_follows_fail_on(
     cli: Cli, tmp_path: Path, violation: dict[str, Any], fail_on: str | None, exit_code: int
 ) -> None:
-    path = snapshot(tmp_path, instance("a", **violation))
+    path = snapshot(tmp_path, passing_instance("a", **violation))
     option = ["--fail-on", fail_on] if fail_on else []
     result = cli(["scan", "--input", path, *option])
     assert result.exit_code == exit_code, result.stdout + result.stderr
@@ -129,7 +101,7 @@ def test_exit_code_follows_fail_on(
 
 
 def test_findings_below_fail_on_are_still_reported(cli: Cli, tmp_path: Path) -> None:
-    path = snapshot(tmp_path, instance("a", **LOW))
+    path = snapshot(tmp_path, passing_instance("a", **LOW))
     result = cli(["scan", "--input", path, "--fail-on", "critical", "-f", "json"])
     assert result.exit_code == 0
     assert rule_ids(result) == {"LS004"}
@@ -143,7 +115,7 @@ def test_fail_on_option_wins_over_config(
     cli: Cli, tmp_path: Path, config_fail_on: str, option: str | None, exit_code: int
 ) -> None:
     (tmp_path / ".lslint.yaml").write_text(f"fail_on: {config_fail_on}\n", encoding="utf-8")
-    path = snapshot(tmp_path, instance("a", **HIGH))
+    path = snapshot(tmp_path, passing_instance("a", **HIGH))
     extra = ["--fail-on", option] if option else []
     result = cli(["scan", "--input", path, *extra])
     assert result.exit_code == exit_code, result.stderr
@@ -153,7 +125,7 @@ def test_fail_on_option_wins_over_config(
 def test_indeterminate_evaluation_exits_2_even_with_failures(
     cli: Cli, tmp_path: Path, fail_on: str
 ) -> None:
-    path = snapshot(tmp_path, instance("a", **INDETERMINATE, **HIGH, **LOW))
+    path = snapshot(tmp_path, passing_instance("a", **INDETERMINATE, **HIGH, **LOW))
     result = cli(["scan", "--input", path, "--fail-on", fail_on, "-f", "json"])
     assert result.exit_code == 2
     statuses = {(f["rule_id"], f["status"]) for f in json_report(result)["findings"]}
@@ -161,7 +133,7 @@ def test_indeterminate_evaluation_exits_2_even_with_failures(
 
 
 def test_indeterminate_evaluation_is_explained_in_text(cli: Cli, tmp_path: Path) -> None:
-    path = snapshot(tmp_path, instance("a", **INDETERMINATE))
+    path = snapshot(tmp_path, passing_instance("a", **INDETERMINATE))
     result = cli(["scan", "--input", path])
     assert result.exit_code == 2
     line = next(line for line in result.stdout.splitlines() if "LS003" in line)
@@ -334,8 +306,8 @@ def test_output_does_not_depend_on_instance_order(cli: Cli, tmp_path: Path) -> N
 
 
 def test_output_does_not_depend_on_input_file_order(cli: Cli, tmp_path: Path) -> None:
-    first = snapshot(tmp_path, instance("alpha", **LOW), name="a.json")
-    second = snapshot(tmp_path, instance("beta", **HIGH), name="b.json")
+    first = snapshot(tmp_path, passing_instance("alpha", **LOW), name="a.json")
+    second = snapshot(tmp_path, passing_instance("beta", **HIGH), name="b.json")
     forward = cli(["scan", "-i", first, "-i", second, "-f", "json"])
     backward = cli(["scan", "-i", second, "-i", first, "-f", "json"])
     assert forward.exit_code == 1
@@ -363,7 +335,7 @@ def test_output_option_writes_the_report_file_and_nothing_to_stdout(
 def test_output_option_replaces_an_existing_file_completely(cli: Cli, tmp_path: Path) -> None:
     report = tmp_path / "report.txt"
     report.write_text("old content\n" * 10_000, encoding="utf-8")
-    path = snapshot(tmp_path, instance("a", **LOW))
+    path = snapshot(tmp_path, passing_instance("a", **LOW))
     assert cli(["scan", "--input", path, "-o", str(report)]).exit_code == 1
     text = report.read_text(encoding="utf-8")
     assert "old content" not in text
@@ -374,7 +346,7 @@ def test_output_option_replaces_an_existing_file_completely(cli: Cli, tmp_path: 
 def test_output_to_a_directory_fails_and_leaves_no_temp_file(cli: Cli, tmp_path: Path) -> None:
     target = tmp_path / "reports"
     target.mkdir()
-    path = snapshot(tmp_path, instance("a", **LOW))
+    path = snapshot(tmp_path, passing_instance("a", **LOW))
     assert_one_error(cli(["scan", "--input", path, "-o", str(target)]), str(target))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.json", "reports"]
     assert list(target.iterdir()) == []
@@ -437,7 +409,7 @@ def run_process(args: list[str], *, tty: bool, env: dict[str, str]) -> str:
 
 @pytest.fixture
 def small_fleet(tmp_path: Path) -> str:
-    return snapshot(tmp_path, instance("a", **HIGH))
+    return snapshot(tmp_path, passing_instance("a", **HIGH))
 
 
 @pytest.mark.parametrize(
@@ -498,7 +470,7 @@ def hostile_snapshot(tmp_path: Path) -> str:
     """
     doc = {
         "instances": [
-            instance(f"web{i}{raw}evil", metadataOptions={"httpTokens": f"optional{raw}"})
+            passing_instance(f"web{i}{raw}evil", metadataOptions={"httpTokens": f"optional{raw}"})
             for i, (raw, _) in enumerate(HOSTILE)
         ]
     }

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from conftest import EXAMPLES, CliResult
+from conftest import EXAMPLES, CliResult, assert_one_error
 
 Cli = Callable[..., CliResult]
 FLEET = str(EXAMPLES / "fleet.json")
@@ -37,18 +37,7 @@ def rule_ids(findings: list[dict[str, Any]]) -> set[str]:
 
 
 def assert_config_error(result: CliResult, where: str, *fragments: str) -> str:
-    """Exit 2 and one ``lslint: error: <where>...`` line (maybe a hint), no traceback."""
-    assert result.exit_code == 2, (result.stdout, result.stderr)
-    assert result.stdout == ""
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.splitlines()
-    errors = [line for line in lines if line.startswith("lslint: error:")]
-    assert len(errors) == 1, result.stderr
-    assert all(line.startswith("hint:") for line in lines if line not in errors), result.stderr
-    assert errors[0].startswith(f"lslint: error: {where}"), errors[0]
-    for fragment in fragments:
-        assert fragment in errors[0], errors[0]
-    return errors[0]
+    return assert_one_error(result, *fragments, where=where)
 
 
 # ---------------------------------------------------------------- discovery

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from conftest import EXAMPLES, CliResult
+from conftest import EXAMPLES, CliResult, assert_one_error, passing_instance
 
 Cli = Callable[..., CliResult]
 FLEET = EXAMPLES / "fleet.json"
@@ -59,21 +59,6 @@ tests:
 """
 
 
-def instance(name: str, **fields: Any) -> dict[str, Any]:
-    """An instance that passes every built-in rule unless ``fields`` change that."""
-    base: dict[str, Any] = {
-        "name": name,
-        "arn": f"arn:aws:lightsail:us-east-1:111122223333:Instance/{name}",
-        "location": {"availabilityZone": "us-east-1a", "regionName": "us-east-1"},
-        "tags": [{"key": "Owner", "value": "ops"}, {"key": "Environment", "value": "prod"}],
-        "metadataOptions": {"httpTokens": "required", "httpEndpoint": "enabled"},
-        "addOns": [{"name": "AutoSnapshot", "status": "Enabled"}],
-        "networking": {"ports": []},
-    }
-    base.update(fields)
-    return base
-
-
 def write_json(path: Path, document: Any, *, indent: int | None = 2) -> Path:
     path.write_text(json.dumps(document, indent=indent), encoding="utf-8")
     return path
@@ -89,21 +74,6 @@ def json_report(result: CliResult) -> dict[str, Any]:
     assert "Traceback" not in result.stderr
     report: dict[str, Any] = json.loads(result.stdout)
     return report
-
-
-def assert_one_error(result: CliResult, *fragments: str) -> str:
-    """Exit 2, nothing on stdout, one ``lslint: error:`` line (maybe a hint), no traceback."""
-    assert result.exit_code == 2, (result.stdout, result.stderr)
-    assert result.stdout == ""
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.splitlines()
-    errors = [line for line in lines if line.startswith("lslint: error:")]
-    assert len(errors) == 1, result.stderr
-    assert all(line.startswith("hint:") for line in lines if line not in errors), result.stderr
-    assert len(lines) <= 2, result.stderr
-    for fragment in fragments:
-        assert fragment in errors[0], errors[0]
-    return errors[0]
 
 
 # ---------------------------------------------------------------- bad inputs
@@ -216,7 +186,12 @@ def test_invalid_json_names_line_and_column(
 def test_invalid_instance_error_names_the_line_of_that_instance(cli: Cli, tmp_path: Path) -> None:
     path = write_json(
         tmp_path / "fleet.json",
-        {"instances": [instance("ok-1"), instance("bad", hardware={"cpuCount": "two"})]},
+        {
+            "instances": [
+                passing_instance("ok-1"),
+                passing_instance("bad", hardware={"cpuCount": "two"}),
+            ]
+        },
     )
     lines = path.read_text(encoding="utf-8").splitlines()
     bad_name_line = lines.index('      "name": "bad",') + 1
@@ -256,7 +231,7 @@ def test_non_utf8_stdin_is_refused_like_a_non_utf8_file(tmp_path: Path) -> None:
 def test_output_path_equal_to_input_is_refused_and_input_unchanged(
     cli: Cli, tmp_path: Path
 ) -> None:
-    path = write_json(tmp_path / "fleet.json", {"instances": [instance("a", tags=[])]})
+    path = write_json(tmp_path / "fleet.json", {"instances": [passing_instance("a", tags=[])]})
     before = path.read_bytes()
     for output in (str(path), "fleet.json", f"{tmp_path}/./sub/../fleet.json"):
         assert_one_error(cli(["scan", "--input", str(path), "-o", output]), "fleet.json")
@@ -264,7 +239,7 @@ def test_output_path_equal_to_input_is_refused_and_input_unchanged(
 
 
 def test_output_path_that_is_a_symlink_to_the_input_is_refused(cli: Cli, tmp_path: Path) -> None:
-    path = write_json(tmp_path / "fleet.json", {"instances": [instance("a", tags=[])]})
+    path = write_json(tmp_path / "fleet.json", {"instances": [passing_instance("a", tags=[])]})
     before = path.read_bytes()
     link = tmp_path / "report.txt"
     link.symlink_to(path)
@@ -280,7 +255,7 @@ def lslint_snapshot(errors: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "format": "lslint-snapshot",
         "version": 1,
-        "instances": [instance("web-1")],
+        "instances": [passing_instance("web-1")],
         "errors": errors,
     }
 
@@ -347,7 +322,7 @@ def test_snapshot_error_message_with_escape_characters_is_shown_escaped(
 
 def test_utf8_byte_order_mark_is_accepted(cli: Cli, tmp_path: Path) -> None:
     path = tmp_path / "bom.json"
-    text = json.dumps({"instances": [instance("web-1", tags=[])]})
+    text = json.dumps({"instances": [passing_instance("web-1", tags=[])]})
     path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
     result = cli(["scan", "--input", str(path), "--format", "json"])
     assert result.exit_code == 1, result.stderr
@@ -355,13 +330,15 @@ def test_utf8_byte_order_mark_is_accepted(cli: Cli, tmp_path: Path) -> None:
 
 
 def test_aws_cli_output_with_null_next_token_is_complete(cli: Cli, tmp_path: Path) -> None:
-    path = write_json(tmp_path / "page.json", {"instances": [instance("a")], "nextPageToken": None})
+    path = write_json(
+        tmp_path / "page.json", {"instances": [passing_instance("a")], "nextPageToken": None}
+    )
     result = cli(["scan", "--input", str(path)])
     assert result.exit_code == 0, result.stderr
 
 
 def test_stdin_input_is_scanned(cli: Cli) -> None:
-    text = json.dumps({"instances": [instance("from-stdin", tags=[])]})
+    text = json.dumps({"instances": [passing_instance("from-stdin", tags=[])]})
     result = cli(["scan", "--input", "-", "--format", "json"], stdin=text)
     assert result.exit_code == 1, result.stderr
     findings = json_report(result)["findings"]
@@ -370,9 +347,9 @@ def test_stdin_input_is_scanned(cli: Cli) -> None:
 
 
 def test_several_inputs_merge(cli: Cli, tmp_path: Path) -> None:
-    first = write_json(tmp_path / "a.json", {"instances": [instance("alpha", tags=[])]})
-    second = write_json(tmp_path / "b.json", {"instances": [instance("beta", addOns=[])]})
-    text = json.dumps({"instances": [instance("gamma", metadataOptions=None)]})
+    first = write_json(tmp_path / "a.json", {"instances": [passing_instance("alpha", tags=[])]})
+    second = write_json(tmp_path / "b.json", {"instances": [passing_instance("beta", addOns=[])]})
+    text = json.dumps({"instances": [passing_instance("gamma", metadataOptions=None)]})
     result = cli(["scan", "-i", str(first), "-i", "-", "-i", str(second), "-f", "json"], stdin=text)
     assert result.exit_code == 1, result.stderr
     report = json_report(result)
@@ -428,7 +405,7 @@ def test_iso_and_epoch_timestamps_give_the_same_finding(cli: Cli, tmp_path: Path
     inputs = []
     for label, created in forms.items():
         path = write_json(
-            tmp_path / f"{label}.json", {"instances": [instance("w", createdAt=created)]}
+            tmp_path / f"{label}.json", {"instances": [passing_instance("w", createdAt=created)]}
         )
         inputs += ["--input", str(path)]
     result = cli(["scan", "--rules", str(rules), "--select", "OLD001", "-f", "json", *inputs])
@@ -447,7 +424,7 @@ def test_access_type_is_accepted_and_compared_in_any_case(cli: Cli, tmp_path: Pa
     rules = write_rule(tmp_path / "rules", "PUB001.yaml", PUBLIC_PORT_RULE)
     spellings = ["public", "Public", "PUBLIC", "private", "Private"]
     instances = [
-        instance(spelling, networking={"ports": [{"fromPort": 22, "accessType": spelling}]})
+        passing_instance(spelling, networking={"ports": [{"fromPort": 22, "accessType": spelling}]})
         for spelling in spellings
     ]
     path = write_json(tmp_path / "in.json", {"instances": instances})
@@ -471,7 +448,9 @@ def test_unknown_instance_fields_are_kept_without_error(cli: Cli, tmp_path: Path
     }
     doc = {
         "instances": [
-            instance("a", networking={"ports": [port], "futureNetField": 1}, futureField=[1, 2])
+            passing_instance(
+                "a", networking={"ports": [port], "futureNetField": 1}, futureField=[1, 2]
+            )
         ]
     }
     path = write_json(tmp_path / "in.json", doc)

@@ -24,10 +24,8 @@ def render_text(result: ScanResult, *, color: bool = False) -> str:
 
     lines: list[str] = []
     for error in result.errors:
-        where = " ".join(p for p in (error.region, error.operation, error.code) if p)
         lines.append(
-            f"{paint('error', _RED)}: {printable(error.source)}: {printable(where)}: "
-            f"{printable(error.message)}"
+            f"{paint('error', _RED)}: {printable(error.source)}: {printable(error.describe())}"
         )
     if lines:
         lines.append("")
