@@ -27,10 +27,14 @@ from lslint.engine.rule import Rule
 from lslint.errors import ConfigError, InputError, LslintError
 from lslint.findings import ScanError, ScanResult, Severity
 from lslint.reporters.escape import printable
+from lslint.reporters.github import render_github
 from lslint.reporters.json import render_json
+from lslint.reporters.junit import render_junit
+from lslint.reporters.markdown import render_markdown
+from lslint.reporters.sarif import render_sarif
 from lslint.reporters.text import render_text
 from lslint.sources import collect_all
-from lslint.sources.snapshot import STDIN, SnapshotSource
+from lslint.sources.snapshot import STDIN, SnapshotSource, parse_snapshot
 from lslint.suggest import suggest
 
 if TYPE_CHECKING:
@@ -41,13 +45,38 @@ FAIL_ON_CHOICES = [s.value for s in Severity] + ["never"]
 DEFAULT_FAIL_ON = "low"
 
 
-FORMATS = ["text", "json"]
+FORMATS = ["text", "json", "sarif", "junit", "markdown", "github"]
 
 
-def _render(fmt: str, result: ScanResult, color: bool) -> str:
+def _render(fmt: str, result: ScanResult, *, color: bool = False) -> str:
+    root = Path.cwd()  # report paths are relative to where lslint runs (the repository)
     if fmt == "json":
         return render_json(result)
+    if fmt == "sarif":
+        return render_sarif(result, root=root)
+    if fmt == "junit":
+        return render_junit(result)
+    if fmt == "markdown":
+        return render_markdown(result)
+    if fmt == "github":
+        return render_github(result, root=root)
     return render_text(result, color=color)
+
+
+def _parse_reports(values: Sequence[str]) -> list[tuple[str, str]]:
+    """``--report FORMAT=PATH`` values, checked."""
+    reports = []
+    for value in values:
+        fmt, separator, path = value.partition("=")
+        if not separator or not path:
+            raise ConfigError(f"--report {value!r}: expected FORMAT=PATH, e.g. sarif=lslint.sarif")
+        if fmt not in FORMATS:
+            raise ConfigError(
+                f"--report {value!r}: unknown format '{fmt}'" + suggest(fmt, FORMATS),
+                hint=f"formats: {', '.join(FORMATS)}",
+            )
+        reports.append((fmt, path))
+    return reports
 
 
 class LslintGroup(click.Group):
@@ -170,6 +199,10 @@ def _with_options(options: list[Callable[[Any], Any]]) -> Callable[[Any], Any]:
               show_default=True, help="Output format.")  # fmt: skip
 @click.option("--output", "-o", metavar="PATH", help="Write the report here instead of stdout.")
 @click.option(
+    "--report", "reports", multiple=True, metavar="FORMAT=PATH",
+    help="Also write a report in FORMAT to PATH (repeatable), e.g. sarif=lslint.sarif.",
+)  # fmt: skip
+@click.option(
     "--fail-on", type=click.Choice(FAIL_ON_CHOICES), default=None,
     help=f"Lowest severity that makes the exit code 1 (default: config, else {DEFAULT_FAIL_ON}).",
 )  # fmt: skip
@@ -188,6 +221,7 @@ def scan(
     ignore: tuple[str, ...],
     fmt: str,
     output: str | None,
+    reports: tuple[str, ...],
     fail_on: str | None,
     snapshot: str | None,
     color: bool | None,
@@ -206,7 +240,9 @@ def scan(
             )
         if inputs.count(STDIN) > 1:
             raise ConfigError("'--input -' (standard input) can be given only once")
-    _check_outputs(output=output, snapshot=snapshot, inputs=inputs)
+    extra_reports = _parse_reports(reports)
+    _check_outputs([("--output", output), ("--snapshot", snapshot)]
+                   + [(f"--report {f}", p) for f, p in extra_reports], inputs)  # fmt: skip
     config = _load_config(config_path)
     rules = _rules_from_options(config, rule_paths, select, ignore)
 
@@ -214,15 +250,20 @@ def scan(
         source = _aws_source(regions, all_regions, profile, concurrency, quiet)
         inventory = source.collect()
         if snapshot:
-            write_atomic(Path(snapshot), _snapshot_text(source, inventory.errors))
+            text = _snapshot_text(source, inventory.errors)
+            write_atomic(Path(snapshot), text)
+            # Scan what was saved, so findings point into the snapshot file (SARIF, GitHub).
+            inventory = parse_snapshot(text, snapshot)
     else:
         inventory = collect_all([SnapshotSource(path) for path in inputs])
     result = run(rules, inventory)
 
     threshold_name = fail_on or config.fail_on or DEFAULT_FAIL_ON
     threshold = None if threshold_name == "never" else Severity(threshold_name)
+    for report_format, path in extra_reports:
+        write_atomic(Path(path), _render(report_format, result))
     use_color = _use_color(color) and not output
-    report = _render(fmt, result, use_color)
+    report = _render(fmt, result, color=use_color)
     if output:
         write_atomic(Path(output), report)
     else:
@@ -325,18 +366,19 @@ def _use_color(flag: bool | None) -> bool:
     return "NO_COLOR" not in os.environ and sys.stdout.isatty()
 
 
-def _check_outputs(*, output: str | None, snapshot: str | None, inputs: Sequence[str]) -> None:
-    """Refuse an output path that would overwrite an input or the other output."""
-    targets = {"--output": output, "--snapshot": snapshot}
-    for option, target in targets.items():
+def _check_outputs(outputs: Sequence[tuple[str, str | None]], inputs: Sequence[str]) -> None:
+    """Refuse an output path that would overwrite an input file or another output."""
+    seen: dict[Path, str] = {}
+    for path in inputs:
+        if path != STDIN:
+            seen[Path(path).resolve()] = f"the input file {path}"
+    for option, target in outputs:
         if not target:
             continue
         resolved = Path(target).resolve()
-        for path in inputs:
-            if path != STDIN and Path(path).resolve() == resolved:
-                raise ConfigError(f"{option} {target} would overwrite the input file {path}")
-    if output and snapshot and Path(output).resolve() == Path(snapshot).resolve():
-        raise ConfigError("--output and --snapshot name the same file")
+        if resolved in seen:
+            raise ConfigError(f"{option} {target} would overwrite {seen[resolved]}")
+        seen[resolved] = f"the file of {option}"
 
 
 def write_atomic(path: Path, text: str) -> None:

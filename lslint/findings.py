@@ -86,6 +86,7 @@ class RuleInfo:
     severity: Severity
     description: str
     remediation: str
+    remediation_command: str  # a command template such as "aws lightsail ... {{ resource.name }}"
     references: tuple[str, ...]
     tags: tuple[str, ...]
     source: str

@@ -372,3 +372,31 @@ def test_offline_scans_and_version_do_not_import_boto3(tmp_path: Path) -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=tmp_path
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_live_sarif_points_to_synthetic_paths_or_the_snapshot(
+    cli: Cli, standin: Callable[..., LightsailStandIn], tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    standin({"eu-west-2": RegionPlan(make_instances("eu-west-2", 2))})
+    monkeypatch.setenv("AWS_REGION", "eu-west-2")
+    monkeypatch.chdir(tmp_path)
+
+    def first_location(*args: str) -> dict[str, object]:
+        document = json.loads(cli(["scan", "--format", "sarif", *args]).stdout)
+        location: dict[str, object] = document["runs"][0]["results"][0]["locations"][0]
+        return location
+
+    live = first_location()
+    assert live["physicalLocation"] == {
+        "artifactLocation": {"uri": "lightsail/eu-west-2/instances/vm-eu-west-2-000"},
+        "region": {"startLine": 1},
+    }
+    saved = first_location("--snapshot", "fleet.json")
+    physical = saved["physicalLocation"]
+    assert isinstance(physical, dict)
+    assert physical["artifactLocation"] == {"uri": "fleet.json"}
+    line = physical["region"]["startLine"]
+    lines = (tmp_path / "fleet.json").read_text().splitlines()
+    assert lines[line - 1].strip() == "{" and "vm-eu-west-2-000" in lines[line]
+    assert saved["logicalLocations"] == live["logicalLocations"]

@@ -148,11 +148,6 @@ class Rule:
     def with_severity(self, severity: Severity) -> Rule:
         return replace(self, severity=severity)
 
-    def remediation_summary(self) -> str:
-        if self.remediation_cli is None:
-            return self.remediation_text
-        return f"{self.remediation_text} ({self.remediation_cli.source})"
-
     def info(self) -> RuleInfo:
         return RuleInfo(
             id=self.id,
@@ -160,7 +155,8 @@ class Rule:
             title=self.title,
             severity=self.severity,
             description=self.description,
-            remediation=self.remediation_summary(),
+            remediation=self.remediation_text,
+            remediation_command=self.remediation_cli.source if self.remediation_cli else "",
             references=self.references,
             tags=self.tags,
             source=self.source,

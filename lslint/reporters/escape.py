@@ -13,9 +13,28 @@ _UNSAFE = re.compile(
 
 def printable(text: str) -> str:
     """``text`` with every unsafe character shown as an escape (``\\x1b``, ``\\u202e``)."""
-    return _UNSAFE.sub(_escape, text)
+    return _UNSAFE.sub(escape_match, text)
 
 
-def _escape(found: re.Match[str]) -> str:
+def escape_match(found: re.Match[str]) -> str:
+    """The matched character as a visible escape: ``\\x1b``, ``\\u202e``."""
     code = ord(found.group(0))
     return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def without_surrogates(value: object) -> object:
+    """``value`` (str, or lists and dicts of them) with lone surrogates shown escaped.
+
+    They come from JSON such as ``"\\ud800"`` and are not Unicode: strict consumers (GitHub's
+    SARIF ingestion among them) refuse a document that contains one.
+    """
+    if isinstance(value, str):
+        return _SURROGATE.sub(escape_match, value)
+    if isinstance(value, list):
+        return [without_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {key: without_surrogates(item) for key, item in value.items()}
+    return value

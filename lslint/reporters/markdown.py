@@ -1,0 +1,89 @@
+"""The ``markdown`` format: a summary for ``$GITHUB_STEP_SUMMARY`` and pull request comments.
+
+Errors come first, then totals by severity, then a table of findings capped at
+``MAX_ROWS`` rows of at most ``MAX_CELL`` characters, so the summary stays far below
+GitHub's 1 MiB limit for any fleet. Resource data is escaped: it cannot add markup or HTML.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lslint.findings import Finding, ScanResult, Severity
+from lslint.reporters.escape import printable
+from lslint.reporters.json import summary
+
+MAX_ROWS = 200
+MAX_CELL = 300
+_MARKDOWN = re.compile(r"([\\`*_\[\]|~])")  # what can start markup inside a table cell
+
+
+def cell(text: str, limit: int = MAX_CELL) -> str:
+    """``text`` safe inside a Markdown table cell: one line, escaped, at most ``limit`` chars."""
+    flat = printable(text)  # escapes newlines and other controls; spaces stay as they are
+    if len(flat) > limit:
+        flat = flat[: limit - 1] + "…"
+    escaped = flat.replace("&", "&amp;").replace("<", "&lt;")
+    return _MARKDOWN.sub(r"\\\1", escaped)
+
+
+def render_markdown(result: ScanResult) -> str:
+    counts = summary(result)
+    failed = counts["failed"]
+    lines: list[str] = []
+    if result.indeterminate:
+        headline = "results incomplete"
+    elif failed:
+        headline = f"{failed} finding{'s' if failed != 1 else ''}"
+    else:
+        headline = "no findings"
+    lines += [f"## lslint: {headline}", ""]
+
+    problems = [f for f in result.findings if f.status == "error"]
+    if result.errors or problems:
+        lines += [
+            f"**{len(result.errors) + len(problems)} error(s): these results cannot be trusted.**",
+            "",
+            "| Where | Error |",
+            "| --- | --- |",
+        ]
+        lines += [f"| {cell(e.source)} | {cell(e.describe())} |" for e in result.errors]
+        lines += [
+            f"| {cell(f.rule_id)} {cell(f.resource_name)} | {cell(f.message)} |" for f in problems
+        ]
+        lines.append("")
+
+    lines += ["| Severity | Findings |", "| --- | ---: |"]
+    lines += [f"| {s.value} | {counts['by_severity'][s.value]} |" for s in reversed(Severity)]
+    lines += [
+        "",
+        f"{counts['resources']} resources, {counts['rules']} rules, {counts['checks']} checks: "
+        f"{counts['passed']} passed, {counts['failed']} failed, "
+        f"{counts['indeterminate']} indeterminate, {counts['not_applicable']} not applicable.",
+        "",
+    ]
+
+    failures = sorted(
+        (f for f in result.findings if f.status == "fail"),
+        key=lambda f: (-f.severity.rank, *f.sort_key),
+    )
+    if failures:
+        lines += [
+            "| Severity | Rule | Resource | Region | Message |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        lines += [_row(f) for f in failures[:MAX_ROWS]]
+        if len(failures) > MAX_ROWS:
+            rest = len(failures) - MAX_ROWS
+            lines += ["", f"… and {rest} more finding{'s' if rest != 1 else ''} (see the JSON "
+                      "or SARIF report)."]  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+def _row(finding: Finding) -> str:
+    suppressed = " (suppressed)" if finding.suppressed is not None else ""
+    rule = f"{finding.rule_id} {finding.rule_name}"
+    return (
+        f"| {finding.severity.value}{suppressed} | {cell(rule)} | {cell(finding.resource_name)} "
+        f"| {cell(finding.region)} | {cell(finding.message)} |"
+    )

@@ -1,0 +1,166 @@
+"""The ``sarif`` format: SARIF 2.1.0 for GitHub code scanning.
+
+GitHub's ingestion rules shape this file: one run with ``automationDetails.id``, every rule
+that ran described in ``tool.driver.rules`` (with ``security-severity``, so alerts get a
+severity), and every result with exactly one physical location (GitHub rejects the whole file
+otherwise), a logical location naming the ARN, and stable ``partialFingerprints``. Suppressed
+findings are left out; errors are tool execution notifications.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import PurePath
+from typing import Any
+
+from lslint import __version__
+from lslint.findings import Finding, RuleInfo, ScanError, ScanResult, Severity
+from lslint.reporters.escape import printable, without_surrogates
+from lslint.reporters.locations import finding_location
+
+SCHEMA_URI = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
+LEVELS = {
+    Severity.CRITICAL: "error",
+    Severity.HIGH: "error",
+    Severity.MEDIUM: "warning",
+    Severity.LOW: "note",
+    Severity.INFO: "note",
+}
+SECURITY_SEVERITY = {
+    Severity.CRITICAL: "9.5",
+    Severity.HIGH: "8.0",
+    Severity.MEDIUM: "5.5",
+    Severity.LOW: "3.0",
+    Severity.INFO: "1.0",
+}
+MAX_DESCRIPTION = 1024  # GitHub's limit for fullDescription
+MAX_TAGS = 10  # GitHub keeps at most ten tags per rule
+FINGERPRINT_KEY = "lslintFingerprint/v1"
+
+
+def render_sarif(
+    result: ScanResult, *, root: PurePath | None = None, category: str = "lslint"
+) -> str:
+    """SARIF for ``result``; file locations are made relative to ``root`` (the repository)."""
+    rule_index = {rule.id: index for index, rule in enumerate(result.rules)}
+    notifications = [_error_notification(e) for e in result.errors]
+    results = []
+    for finding in result.findings:
+        if finding.suppressed is not None:
+            continue
+        if finding.status == "error":
+            notifications.append(_indeterminate_notification(finding, rule_index, root))
+        else:
+            results.append(_result(finding, rule_index, root))
+    run = {
+        "tool": {
+            "driver": {
+                "name": "lslint",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "rules": [_rule(rule) for rule in result.rules],
+            }
+        },
+        "automationDetails": {"id": f"{category}/"},
+        "invocations": [
+            {
+                "executionSuccessful": not result.indeterminate,
+                "toolExecutionNotifications": notifications,
+            }
+        ],
+        "results": results,
+    }
+    document = without_surrogates({"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]})
+    return json.dumps(document, indent=2, ensure_ascii=True) + "\n"
+
+
+def _rule(rule: RuleInfo) -> dict[str, Any]:
+    description = rule.description
+    if len(description) > MAX_DESCRIPTION:
+        description = description[: MAX_DESCRIPTION - 1] + "…"
+    help_text = f"{rule.description}\n\nRemediation: {rule.remediation}"
+    help_markdown = f"{rule.description}\n\n**Remediation:** {rule.remediation}"
+    if rule.remediation_command:
+        help_text += f"\n\n{rule.remediation_command}"
+        help_markdown += f"\n\n```sh\n{rule.remediation_command}\n```"
+    if rule.references:
+        help_markdown += "\n\n" + "\n".join(f"- <{ref}>" for ref in rule.references)
+    tags = list(dict.fromkeys(["security", *rule.tags]))[:MAX_TAGS]
+    described: dict[str, Any] = {
+        "id": rule.id,
+        "name": rule.name,
+        "shortDescription": {"text": rule.title},
+        "fullDescription": {"text": description},
+        "help": {"text": help_text, "markdown": help_markdown},
+        "defaultConfiguration": {"level": LEVELS[rule.severity]},
+        "properties": {
+            "tags": tags,
+            "security-severity": SECURITY_SEVERITY[rule.severity],
+            "precision": "high",
+        },
+    }
+    if rule.references:
+        described["helpUri"] = rule.references[0]
+    return described
+
+
+def _locations(finding: Finding, root: PurePath | None) -> list[dict[str, Any]]:
+    uri, line = finding_location(finding, root)
+    return [
+        {
+            "physicalLocation": {
+                "artifactLocation": {"uri": uri},
+                "region": {"startLine": line},
+            },
+            "logicalLocations": [
+                {
+                    "name": finding.resource_name,
+                    "fullyQualifiedName": finding.resource_arn or finding.resource_name,
+                    "kind": "resource",
+                }
+            ],
+        }
+    ]
+
+
+def _result(finding: Finding, rule_index: dict[str, int], root: PurePath | None) -> dict[str, Any]:
+    return {
+        "ruleId": finding.rule_id,
+        "ruleIndex": rule_index[finding.rule_id],
+        "level": LEVELS[finding.severity],
+        "message": {"text": printable(finding.message)},
+        "locations": _locations(finding, root),
+        "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
+        "properties": {
+            "region": finding.region,
+            "severity": finding.severity.value,
+            "evidence": finding.evidence,
+        },
+    }
+
+
+def _indeterminate_notification(
+    finding: Finding, rule_index: dict[str, int], root: PurePath | None
+) -> dict[str, Any]:
+    return {
+        "level": "error",
+        "message": {"text": printable(finding.message)},
+        "locations": _locations(finding, root),
+        "associatedRule": {"id": finding.rule_id, "index": rule_index[finding.rule_id]},
+        "properties": {"region": finding.region, "resourceArn": finding.resource_arn},
+    }
+
+
+def _error_notification(error: ScanError) -> dict[str, Any]:
+    return {
+        "level": "error",
+        "message": {"text": printable(f"{error.source}: {error.describe()}")},
+        "properties": {
+            "source": error.source,
+            "region": error.region,
+            "operation": error.operation,
+            "code": error.code,
+        },
+    }
