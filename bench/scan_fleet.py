@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from lslint.api import load_configured_rules
+from lslint.api import prepare
 from lslint.engine.evaluate import run
 from lslint.sources.snapshot import SnapshotSource
 
@@ -60,7 +60,7 @@ def main() -> int:
         size_mib = path.stat().st_size / 2**20
 
         start = time.perf_counter()
-        rules = load_configured_rules()
+        rules = prepare().rules
         loaded = time.perf_counter()
         inventory = SnapshotSource(str(path)).collect()
         parsed = time.perf_counter()

@@ -12,15 +12,18 @@ exit_code = result.exit_code(Severity.LOW)
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 
-from lslint.config import Config, configure_rules
+from lslint.config import Config, build_suppressor, configure_rules
 from lslint.engine.evaluate import run
 from lslint.engine.loader import load_rules
 from lslint.engine.rule import Rule
 from lslint.findings import ScanResult
 from lslint.sources import Source, collect_all
 from lslint.sources.snapshot import SnapshotSource
+from lslint.suppressions import Suppressor
 
 
 def builtin_rules_dir() -> Path:
@@ -31,19 +34,32 @@ def builtin_rules_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "rules"
 
 
-def load_configured_rules(
+@dataclass(frozen=True)
+class Setup:
+    """The rules a scan runs, and the suppressions it applies."""
+
+    rules: list[Rule]
+    suppressor: Suppressor
+
+
+def prepare(
     config: Config | None = None,
     *,
     rule_paths: Sequence[Path] = (),
     select: Sequence[str] = (),
     ignore: Sequence[str] = (),
     builtin: bool = True,
-) -> list[Rule]:
-    """Built-in rules plus extra rule paths (config, then arguments), selected and configured."""
+    today: date | None = None,
+) -> Setup:
+    """Built-in rules plus extra rule paths (config, then arguments), selected and configured,
+    and the config's suppressions checked against every loaded rule."""
     config = config or Config()
     paths = [builtin_rules_dir()] if builtin else []
     paths += [*config.rule_paths, *rule_paths]
-    return configure_rules(load_rules(paths), config, select=select, ignore=ignore)
+    loaded = load_rules(paths)
+    rules = configure_rules(loaded, config, select=select, ignore=ignore)
+    suppressor = build_suppressor(config, loaded, today or datetime.now(UTC).date())
+    return Setup(rules, suppressor)
 
 
 def scan(
@@ -55,8 +71,8 @@ def scan(
     ignore: Sequence[str] = (),
 ) -> ScanResult:
     """Scan snapshot files (paths, or ``-`` for stdin) or other sources with the rules."""
-    rules = load_configured_rules(config, rule_paths=rule_paths, select=select, ignore=ignore)
+    setup = prepare(config, rule_paths=rule_paths, select=select, ignore=ignore)
     sources: list[Source] = [
         SnapshotSource(str(i)) if isinstance(i, (str, Path)) else i for i in inputs
     ]
-    return run(rules, collect_all(sources))
+    return run(setup.rules, collect_all(sources), setup.suppressor)

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 import click
 
 from lslint import __version__
-from lslint.api import builtin_rules_dir, load_configured_rules
+from lslint.api import Setup, builtin_rules_dir, prepare
+from lslint.baseline import apply_baseline, parse_baseline, render_baseline
 from lslint.config import Config, find_config, load_config
 from lslint.engine.evaluate import judge, run
 from lslint.engine.loader import discover_rule_files, load_rule_file
@@ -36,6 +37,7 @@ from lslint.reporters.text import render_text
 from lslint.sources import collect_all
 from lslint.sources.snapshot import STDIN, SnapshotSource, parse_snapshot
 from lslint.suggest import suggest
+from lslint.yamldoc import read_text
 
 if TYPE_CHECKING:
     from lslint.sources.aws import AwsSource, Progress
@@ -145,10 +147,10 @@ def _load_config(path: str | None) -> Config:
     return load_config(found) if found else Config()
 
 
-def _rules_from_options(
+def _setup(
     config: Config, rules: Sequence[str], select: Sequence[str], ignore: Sequence[str]
-) -> list[Rule]:
-    return load_configured_rules(
+) -> Setup:
+    return prepare(
         config,
         rule_paths=[Path(p) for p in rules],
         select=_split(select),
@@ -207,6 +209,14 @@ def _with_options(options: list[Callable[[Any], Any]]) -> Callable[[Any], Any]:
     help=f"Lowest severity that makes the exit code 1 (default: config, else {DEFAULT_FAIL_ON}).",
 )  # fmt: skip
 @click.option("--snapshot", metavar="PATH", help="Live scans: also save what was fetched here.")
+@click.option(
+    "--baseline", metavar="PATH", help="Only findings not in this baseline count toward --fail-on."
+)
+@click.option(
+    "--write-baseline",
+    metavar="PATH",
+    help="Record the current findings' fingerprints as a baseline.",
+)
 @click.option("--color/--no-color", default=None, help="Colour text output (default: on a TTY).")
 def scan(
     inputs: tuple[str, ...],
@@ -224,6 +234,8 @@ def scan(
     reports: tuple[str, ...],
     fail_on: str | None,
     snapshot: str | None,
+    baseline: str | None,
+    write_baseline: str | None,
     color: bool | None,
 ) -> None:
     """Scan Lightsail resources with the rules and report the findings.
@@ -241,10 +253,16 @@ def scan(
         if inputs.count(STDIN) > 1:
             raise ConfigError("'--input -' (standard input) can be given only once")
     extra_reports = _parse_reports(reports)
-    _check_outputs([("--output", output), ("--snapshot", snapshot)]
-                   + [(f"--report {f}", p) for f, p in extra_reports], inputs)  # fmt: skip
+    outputs = [("--output", output), ("--snapshot", snapshot), ("--write-baseline", write_baseline)]
+    outputs += [(f"--report {f}", p) for f, p in extra_reports]
+    _check_outputs(outputs, [*inputs, *([baseline] if baseline else [])])
     config = _load_config(config_path)
-    rules = _rules_from_options(config, rule_paths, select, ignore)
+    setup = _setup(config, rule_paths, select, ignore)
+    known = (
+        parse_baseline(read_text(Path(baseline), what="baseline", error=InputError), baseline)
+        if baseline
+        else None
+    )
 
     if live:
         source = _aws_source(regions, all_regions, profile, concurrency, quiet)
@@ -256,7 +274,18 @@ def scan(
             inventory = parse_snapshot(text, snapshot)
     else:
         inventory = collect_all([SnapshotSource(path) for path in inputs])
-    result = run(rules, inventory)
+    result = run(setup.rules, inventory, setup.suppressor)
+    if known is not None:
+        apply_baseline(result, known)
+    if fmt != "text" or output:  # the text report shows warnings itself
+        for warning in result.warnings:
+            click.echo(f"lslint: warning: {printable(warning)}", err=True)
+    if write_baseline:
+        stamp = datetime.now(UTC).replace(microsecond=0)
+        write_atomic(
+            Path(write_baseline),
+            render_baseline(result, lslint_version=__version__, created_at=stamp),
+        )
 
     threshold_name = fail_on or config.fail_on or DEFAULT_FAIL_ON
     threshold = None if threshold_name == "never" else Severity(threshold_name)
@@ -422,7 +451,7 @@ def rules() -> None:
 @_rules_option
 def rules_list(config_path: str | None, rule_paths: tuple[str, ...]) -> None:
     """List the rules that a scan would run."""
-    loaded = _rules_from_options(_load_config(config_path), rule_paths, (), ())
+    loaded = _setup(_load_config(config_path), rule_paths, (), ()).rules
     id_width = max((len(r.id) for r in loaded), default=2)
     name_width = max((len(r.name) for r in loaded), default=4)
     click.echo(f"{'ID':<{id_width}}  {'NAME':<{name_width}}  {'SEVERITY':<8}  TITLE")
@@ -439,7 +468,7 @@ def rules_list(config_path: str | None, rule_paths: tuple[str, ...]) -> None:
 @_rules_option
 def rules_show(rule_id: str, config_path: str | None, rule_paths: tuple[str, ...]) -> None:
     """Show one rule (by id or name) in full."""
-    loaded = _rules_from_options(_load_config(config_path), rule_paths, (), ())
+    loaded = _setup(_load_config(config_path), rule_paths, (), ()).rules
     rule = next((r for r in loaded if rule_id in (r.id, r.name)), None)
     if rule is None:
         keys = [key for r in loaded for key in (r.id, r.name)]

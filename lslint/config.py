@@ -1,4 +1,5 @@
-"""The ``.lslint.yaml`` file: which rules run, with which parameters, and when to fail.
+"""The ``.lslint.yaml`` file: which rules run, with which parameters, what is accepted
+(suppressions), and when to fail.
 
 Validation is strict: unknown keys, unknown rule ids or names, unknown parameters and values
 of the wrong type are errors that name the key and its ``file:line:col``.
@@ -8,16 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from lslint.engine.operators import OperandError
 from lslint.engine.rule import Rule
 from lslint.errors import ConfigError
 from lslint.findings import Severity
 from lslint.suggest import suggest
+from lslint.suppressions import Suppression, Suppressor
 from lslint.yamldoc import DocPath, YamlDoc, load_yaml_file, validation_error
 
 CONFIG_NAME = ".lslint.yaml"
@@ -34,9 +37,24 @@ class _OverrideDoc(_Strict):
     severity: Literal["info", "low", "medium", "high", "critical"] | None = None
 
 
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank: say why the risk is accepted")
+    return value
+
+
+class _SuppressionDoc(_Strict):
+    rule: str = Field(min_length=1)
+    resource: str = Field(min_length=1)
+    reason: Annotated[str, AfterValidator(_not_blank)]
+    expires: date | None = Field(default=None, strict=False)  # YAML date or "YYYY-MM-DD"
+
+
 class _ConfigDoc(_Strict):
     fail_on: FailOn | None = None
     rules: dict[str, Any] = Field(default_factory=dict)
+    suppressions: list[_SuppressionDoc] = Field(default_factory=list)
+    allow_tag_suppressions: bool = False
 
 
 class _RulesDoc(_Strict):
@@ -55,6 +73,8 @@ class Config:
     select: list[str] = field(default_factory=list)
     ignore: list[str] = field(default_factory=list)
     overrides: dict[str, _OverrideDoc] = field(default_factory=dict)
+    suppressions: list[_SuppressionDoc] = field(default_factory=list)
+    allow_tag_suppressions: bool = False
     doc: YamlDoc | None = None
 
     def where(self, path: DocPath) -> str:
@@ -74,12 +94,6 @@ def load_config(path: Path) -> Config:
     data = doc.data
     if not isinstance(data, dict):
         raise ConfigError("the config file must be a mapping", where=doc.where())
-    if "suppressions" in data:
-        raise ConfigError(
-            "'suppressions' are not supported by this version of lslint",
-            where=doc.where(("suppressions",)),
-            hint="remove them, or upgrade lslint",
-        )
     try:
         parsed = _ConfigDoc.model_validate(data)
     except ValidationError as exc:
@@ -116,6 +130,8 @@ def load_config(path: Path) -> Config:
         select=rules.select,
         ignore=rules.ignore,
         overrides=overrides,
+        suppressions=parsed.suppressions,
+        allow_tag_suppressions=parsed.allow_tag_suppressions,
         doc=doc,
     )
 
@@ -180,3 +196,23 @@ def configure_rules(
         for rule in rules
         if rule.id in chosen_ids and rule.id not in ignored
     ]
+
+
+def build_suppressor(config: Config, rules: Sequence[Rule], today: date) -> Suppressor:
+    """The config's suppressions, each naming a rule that exists (by id or name)."""
+    rule_keys = {key: rule.id for rule in rules for key in (rule.id, rule.name)}
+    suppressions = []
+    for index, entry in enumerate(config.suppressions):
+        where = config.where(("suppressions", index))
+        if entry.rule not in rule_keys:
+            raise ConfigError(
+                f"unknown rule '{entry.rule}' in suppressions" + suggest(entry.rule, rule_keys),
+                where=config.where(("suppressions", index, "rule")),
+            )
+        suppressions.append(
+            Suppression(rule_keys[entry.rule], entry.resource, entry.reason.strip(),
+                        entry.expires, where)
+        )  # fmt: skip
+    return Suppressor(
+        suppressions, allow_tags=config.allow_tag_suppressions, rule_keys=rule_keys, today=today
+    )

@@ -42,7 +42,13 @@ class Finding:
     fingerprint: str
     source_path: str = ""
     source_line: int = 0
-    suppressed: Mapping[str, Any] | None = None
+    suppressed: Mapping[str, Any] | None = None  # how it was suppressed (config or tag)
+    baselined: bool = False  # in the baseline given with --baseline
+
+    @property
+    def counts(self) -> bool:
+        """Whether this finding counts toward --fail-on: a violation nobody accepted."""
+        return self.status == "fail" and self.suppressed is None and not self.baselined
 
     @property
     def sort_key(self) -> tuple[str, ...]:
@@ -98,6 +104,7 @@ class ScanResult:
     findings: list[Finding] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
     errors: list[ScanError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # e.g. expired or unused suppressions
     resource_count: int = 0
 
     def sort(self) -> None:
@@ -110,11 +117,7 @@ class ScanResult:
         """Unsuppressed violations at or above ``threshold`` (``None`` = never fail)."""
         if threshold is None:
             return []
-        return [
-            f
-            for f in self.findings
-            if f.status == "fail" and f.suppressed is None and f.severity.rank >= threshold.rank
-        ]
+        return [f for f in self.findings if f.counts and f.severity.rank >= threshold.rank]
 
     @property
     def indeterminate(self) -> bool:

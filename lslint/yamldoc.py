@@ -149,6 +149,7 @@ def validation_error(
     if first["type"] == "missing":
         return error(f"missing required key '{shown}'", where=doc.where(loc[:-1]))
     message = str(first["msg"]).replace("Input should be", "must be")
+    message = message.removeprefix("Value error, ")
     return error(f"'{shown}': {message}", where=doc.where(loc))
 
 

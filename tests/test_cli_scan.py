@@ -34,6 +34,7 @@ FINDING_KEYS = {
     "remediation",
     "fingerprint",
     "suppressed",
+    "baselined",
 }
 
 
@@ -243,7 +244,7 @@ def test_json_report_has_the_documented_shape(cli: Cli) -> None:
     result = cli(["scan", "--input", str(FLEET), "-f", "json"])
     assert result.exit_code == 1
     report = json_report(result)
-    assert set(report) == {"tool", "findings", "errors", "summary"}
+    assert set(report) == {"tool", "findings", "errors", "warnings", "summary"}
     assert report["tool"]["name"] == "lslint"
     assert report["tool"]["version"] == __version__
     assert report["errors"] == []

@@ -230,9 +230,33 @@ CONFIG_ERRORS: list[Any] = [
     pytest.param("fail_on: high\nfail_on: low\n", "2:1", ("duplicate",), id="duplicate-key"),
     pytest.param(
         "suppressions:\n  - rule: LS001\n    reason: reviewed\n",
-        "1:1",
-        ("suppressions", "not supported"),
-        id="suppressions",
+        "2:5",
+        ("missing required key 'suppressions.0.resource'",),
+        id="suppression-without-resource",
+    ),
+    pytest.param(
+        "suppressions:\n  - {rule: LS001, resource: web-1, reason: '  '}\n",
+        "2:36",
+        ("'suppressions.0.reason': must not be blank",),
+        id="suppression-with-blank-reason",
+    ),
+    pytest.param(
+        "suppressions:\n  - {rule: LS01, resource: web-1, reason: ok}\n",
+        "2:6",
+        ("unknown rule 'LS01' in suppressions (did you mean 'LS001'?)",),
+        id="suppression-of-unknown-rule",
+    ),
+    pytest.param(
+        "suppressions:\n  - {rule: LS001, resource: web-1, reason: ok, expires: someday}\n",
+        "2:48",
+        ("'suppressions.0.expires'",),
+        id="suppression-with-bad-date",
+    ),
+    pytest.param(
+        "suppressions:\n  - {rule: LS001, resource: web-1, reason: ok, until: 2027-01-01}\n",
+        "2:48",
+        ("unknown key 'suppressions.0.until'",),
+        id="suppression-with-unknown-key",
     ),
 ]
 

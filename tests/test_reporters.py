@@ -37,7 +37,7 @@ def test_json_report_is_sorted_and_complete(cli: Callable[..., CliResult]) -> No
     report = json.loads(cli([*FLEET_ARGS, "--format", "json"]).stdout)
     keys = [(f["region"], f["resource_name"], f["rule_id"]) for f in report["findings"]]
     assert keys == sorted(keys)
-    assert set(report) == {"tool", "findings", "errors", "summary"}
+    assert set(report) == {"tool", "findings", "errors", "warnings", "summary"}
     assert report["summary"]["checks"] == 5 * 5
     assert report["summary"]["failed"] == len(report["findings"])
     for finding in report["findings"]:

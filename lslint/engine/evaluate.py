@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lslint.engine.conditions import Assumed, Env, Outcome, evaluate
 from lslint.engine.rule import Rule
 from lslint.findings import Check, Finding, ScanResult, Status, fingerprint
 from lslint.inventory import Inventory, Resource
 from lslint.models import LightsailModel
+
+if TYPE_CHECKING:
+    from lslint.suppressions import Suppressor
 
 
 @dataclass(frozen=True)
@@ -89,8 +92,13 @@ def to_json(value: Any) -> Any:
     return str(value)
 
 
-def run(rules: Sequence[Rule], inventory: Inventory) -> ScanResult:
-    """Evaluate every rule on every resource; source errors carry over to the result."""
+def run(
+    rules: Sequence[Rule], inventory: Inventory, suppressor: Suppressor | None = None
+) -> ScanResult:
+    """Evaluate every rule on every resource; source errors carry over to the result.
+
+    ``suppressor`` marks accepted violations as suppressed (they stay in the result).
+    """
     result = ScanResult(
         rules=[rule.info() for rule in rules],
         errors=list(inventory.errors),
@@ -103,7 +111,12 @@ def run(rules: Sequence[Rule], inventory: Inventory) -> ScanResult:
                 Check(rule.id, resource.arn, resource.name, resource.region, verdict.status)
             )
             if verdict.status in ("fail", "error"):
-                result.findings.append(_finding(rule, resource, verdict))
+                finding = _finding(rule, resource, verdict)
+                if suppressor is not None and finding.status == "fail":
+                    finding = replace(finding, suppressed=suppressor.check(rule, resource))
+                result.findings.append(finding)
+    if suppressor is not None:
+        result.warnings.extend(suppressor.warnings())
     result.sort()
     return result
 

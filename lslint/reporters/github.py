@@ -40,10 +40,11 @@ def render_github(result: ScanResult, *, root: PurePath | None = None) -> str:
         _command("error", f"{e.source}: {e.describe()}", title="lslint source error")
         for e in result.errors
     ]
+    lines += [_command("warning", w, title="lslint") for w in result.warnings]
     ordered = sorted(result.findings, key=lambda f: (f.status != "error", -f.severity.rank))
     for finding in ordered:
-        if finding.suppressed is not None:
-            continue
+        if finding.suppressed is not None or finding.baselined:
+            continue  # accepted: not worth an annotation
         uri, line = finding_location(finding, root)
         where: dict[str, str | int] = {}
         if uri != synthetic_path(finding.region, finding.resource_name):

@@ -15,6 +15,7 @@ def render_json(result: ScanResult) -> str:
         "tool": {"name": "lslint", "version": __version__},
         "findings": [finding_to_dict(f) for f in result.findings],
         "errors": [error_to_dict(e) for e in result.errors],
+        "warnings": list(result.warnings),
         "summary": summary(result),
     }
     # ASCII escapes keep the output valid UTF-8 even for lone surrogates in resource data.
@@ -35,6 +36,7 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
         "remediation": finding.remediation,
         "fingerprint": finding.fingerprint,
         "suppressed": finding.suppressed,
+        "baselined": finding.baselined,
         "location": {"path": finding.source_path, "line": finding.source_line}
         if finding.source_path
         else None,
@@ -52,8 +54,10 @@ def error_to_dict(error: ScanError) -> dict[str, Any]:
 
 
 def summary(result: ScanResult) -> dict[str, Any]:
-    failures = [f for f in result.findings if f.status == "fail"]
-    by_severity = Counter(f.severity for f in failures)
+    """Counts for people and scripts; ``by_severity`` and ``counted`` leave out violations
+    that were suppressed or baselined, which do not count toward --fail-on."""
+    counted = [f for f in result.findings if f.counts]
+    by_severity = Counter(f.severity for f in counted)
     statuses = Counter(c.status for c in result.checks)
     return {
         "resources": result.resource_count,
@@ -63,6 +67,10 @@ def summary(result: ScanResult) -> dict[str, Any]:
         "failed": statuses["fail"],
         "indeterminate": statuses["error"],
         "not_applicable": statuses["skip"],
+        "counted": len(counted),
+        "suppressed": sum(1 for f in result.findings if f.suppressed is not None),
+        "baselined": sum(1 for f in result.findings if f.baselined),
         "errors": len(result.errors),
+        "warnings": len(result.warnings),
         "by_severity": {s.value: by_severity[s] for s in reversed(Severity)},
     }

@@ -90,6 +90,9 @@ def _add_check(suite: _Suite, check: Check, rule_name: str, finding: Finding | N
         reason = str(finding.suppressed.get("reason", "suppressed"))
         ET.SubElement(case, "skipped", message=_one_line(f"suppressed: {reason}"))
         suite.skipped += 1
+    elif finding is not None and finding.baselined:
+        ET.SubElement(case, "skipped", message=_one_line(f"baselined: {finding.message}"))
+        suite.skipped += 1
     elif finding is not None and check.status == "fail":
         failure = ET.SubElement(
             case, "failure", message=_one_line(finding.message), type=finding.severity.value

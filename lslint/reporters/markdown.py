@@ -29,12 +29,12 @@ def cell(text: str, limit: int = MAX_CELL) -> str:
 
 def render_markdown(result: ScanResult) -> str:
     counts = summary(result)
-    failed = counts["failed"]
+    counted = counts["counted"]
     lines: list[str] = []
     if result.indeterminate:
         headline = "results incomplete"
-    elif failed:
-        headline = f"{failed} finding{'s' if failed != 1 else ''}"
+    elif counted:
+        headline = f"{counted} finding{'s' if counted != 1 else ''}"
     else:
         headline = "no findings"
     lines += [f"## lslint: {headline}", ""]
@@ -53,19 +53,23 @@ def render_markdown(result: ScanResult) -> str:
         ]
         lines.append("")
 
+    if result.warnings:
+        lines += [f"- warning: {cell(w, limit=1000)}" for w in result.warnings] + [""]
+
     lines += ["| Severity | Findings |", "| --- | ---: |"]
     lines += [f"| {s.value} | {counts['by_severity'][s.value]} |" for s in reversed(Severity)]
     lines += [
         "",
         f"{counts['resources']} resources, {counts['rules']} rules, {counts['checks']} checks: "
-        f"{counts['passed']} passed, {counts['failed']} failed, "
+        f"{counts['passed']} passed, {counts['failed']} failed "
+        f"({counts['suppressed']} suppressed, {counts['baselined']} baselined), "
         f"{counts['indeterminate']} indeterminate, {counts['not_applicable']} not applicable.",
         "",
     ]
 
     failures = sorted(
         (f for f in result.findings if f.status == "fail"),
-        key=lambda f: (-f.severity.rank, *f.sort_key),
+        key=lambda f: (not f.counts, -f.severity.rank, *f.sort_key),
     )
     if failures:
         lines += [
@@ -82,6 +86,7 @@ def render_markdown(result: ScanResult) -> str:
 
 def _row(finding: Finding) -> str:
     suppressed = " (suppressed)" if finding.suppressed is not None else ""
+    suppressed = " (baselined)" if finding.baselined else suppressed
     rule = f"{finding.rule_id} {finding.rule_name}"
     return (
         f"| {finding.severity.value}{suppressed} | {cell(rule)} | {cell(finding.resource_name)} "

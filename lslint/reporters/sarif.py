@@ -46,6 +46,9 @@ def render_sarif(
     """SARIF for ``result``; file locations are made relative to ``root`` (the repository)."""
     rule_index = {rule.id: index for index, rule in enumerate(result.rules)}
     notifications = [_error_notification(e) for e in result.errors]
+    notifications += [
+        {"level": "warning", "message": {"text": printable(w)}} for w in result.warnings
+    ]
     results = []
     for finding in result.findings:
         if finding.suppressed is not None:
@@ -133,6 +136,7 @@ def _result(finding: Finding, rule_index: dict[str, int], root: PurePath | None)
         "message": {"text": printable(finding.message)},
         "locations": _locations(finding, root),
         "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
+        **({"baselineState": "unchanged"} if finding.baselined else {}),
         "properties": {
             "region": finding.region,
             "severity": finding.severity.value,

@@ -15,7 +15,7 @@ _COLORS = {
     Severity.LOW: "\x1b[36m",
     Severity.INFO: "\x1b[2m",
 }
-_BOLD, _RED, _RESET = "\x1b[1m", "\x1b[1;31m", "\x1b[0m"
+_BOLD, _RED, _YELLOW, _RESET = "\x1b[1m", "\x1b[1;31m", "\x1b[33m", "\x1b[0m"
 
 
 def render_text(result: ScanResult, *, color: bool = False) -> str:
@@ -27,6 +27,7 @@ def render_text(result: ScanResult, *, color: bool = False) -> str:
         lines.append(
             f"{paint('error', _RED)}: {printable(error.source)}: {printable(error.describe())}"
         )
+    lines += [f"{paint('warning', _YELLOW)}: {printable(w)}" for w in result.warnings]
     if lines:
         lines.append("")
 
@@ -49,6 +50,7 @@ def render_text(result: ScanResult, *, color: bool = False) -> str:
             tag = paint(f"{label:<8}", _RED if f.status == "error" else _COLORS[f.severity])
             lines.append(
                 f"  {tag} {f.rule_id:<{id_width}} {f.rule_name:<{width}}  {printable(f.message)}"
+                + _accepted(f)
             )
         lines.append("")
 
@@ -56,18 +58,27 @@ def render_text(result: ScanResult, *, color: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _accepted(finding: Finding) -> str:
+    if finding.suppressed is not None:
+        return f"  [suppressed: {printable(str(finding.suppressed.get('reason', '')))}]"
+    return "  [baselined]" if finding.baselined else ""
+
+
 def _summary_line(result: ScanResult) -> str:
     counts = summary(result)
-    failed = counts["failed"]
+    active = counts["counted"]
     parts = [f"{n} {s}" for s, n in counts["by_severity"].items() if n]
     detail = f" ({', '.join(parts)})" if parts else ""
-    failing = (f for f in result.findings if f.status == "fail")
-    resources_hit = len({f.resource_arn or f.resource_name for f in failing})
+    counting = (f for f in result.findings if f.counts)
+    resources_hit = len({f.resource_arn or f.resource_name for f in counting})
     text = (
-        f"{failed} finding{'s' if failed != 1 else ''}{detail} on {resources_hit} of "
+        f"{active} finding{'s' if active != 1 else ''}{detail} on {resources_hit} of "
         f"{counts['resources']} resource{'s' if counts['resources'] != 1 else ''}; "
         f"{counts['rules']} rule{'s' if counts['rules'] != 1 else ''} ran"
     )
+    accepted = [f"{counts[k]} {k}" for k in ("suppressed", "baselined") if counts[k]]
+    if accepted:
+        text += f"; {', '.join(accepted)}"
     problems = []
     if counts["indeterminate"]:
         problems.append(f"{counts['indeterminate']} indeterminate")

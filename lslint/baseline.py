@@ -1,0 +1,76 @@
+"""Baselines: adopt lslint on an existing fleet without failing on every finding at once.
+
+``--write-baseline`` records the fingerprints of today's violations; ``--baseline`` makes
+only violations that are not in it count. A fingerprint hashes the rule, the resource's ARN
+and the evidence, so it is the same across runs and across offline and live scans of the same
+resources, and changes when the violation changes (for example, another port is opened).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from lslint.errors import InputError
+from lslint.findings import ScanResult
+
+BASELINE_FORMAT = "lslint-baseline"
+BASELINE_VERSION = 1
+
+
+def render_baseline(result: ScanResult, *, lslint_version: str, created_at: datetime) -> str:
+    """Every violation of ``result`` (suppressed ones included), sorted, as a baseline file."""
+    entries = sorted(
+        (
+            {"fingerprint": f.fingerprint, "rule_id": f.rule_id, "resource_arn": f.resource_arn,
+             "resource_name": f.resource_name}
+            for f in result.findings
+            if f.status == "fail"
+        ),
+        key=lambda e: (e["rule_id"], e["resource_arn"], e["resource_name"], e["fingerprint"]),
+    )  # fmt: skip
+    document = {
+        "format": BASELINE_FORMAT,
+        "version": BASELINE_VERSION,
+        "lslint_version": lslint_version,
+        "created_at": created_at.isoformat(),
+        "findings": entries,
+    }
+    return json.dumps(document, indent=2, ensure_ascii=True) + "\n"
+
+
+def parse_baseline(text: str, label: str) -> set[str]:
+    """The fingerprints in a baseline file; anything else is an error, never an empty set."""
+    try:
+        document: Any = json.loads(text)
+    except ValueError as exc:
+        raise InputError(f"baseline is not valid JSON ({exc})", where=label) from None
+    if not isinstance(document, dict) or document.get("format") != BASELINE_FORMAT:
+        raise InputError(
+            'not an lslint baseline (no "format": "lslint-baseline")',
+            where=label,
+            hint="create one with 'lslint scan --write-baseline PATH'",
+        )
+    version = document.get("version")
+    if type(version) is not int or version != BASELINE_VERSION:
+        raise InputError(f"unsupported baseline version {version!r}", where=label)
+    entries = document.get("findings")
+    if not isinstance(entries, list):
+        raise InputError("baseline 'findings' must be a list", where=label)
+    fingerprints = set()
+    for index, entry in enumerate(entries):
+        fingerprint = entry.get("fingerprint") if isinstance(entry, dict) else None
+        if not isinstance(fingerprint, str) or not fingerprint:
+            raise InputError(f"baseline findings[{index}] has no fingerprint", where=label)
+        fingerprints.add(fingerprint)
+    return fingerprints
+
+
+def apply_baseline(result: ScanResult, fingerprints: set[str]) -> None:
+    """Mark violations whose fingerprint is in the baseline; they stop counting."""
+    result.findings = [
+        replace(f, baselined=True) if f.status == "fail" and f.fingerprint in fingerprints else f
+        for f in result.findings
+    ]
