@@ -93,7 +93,7 @@ class Suppressor:
                 count = self._expired[index]
                 messages.append(
                     f"{suppression.describe()} expired on {suppression.expires}: "
-                    f"{count} finding{'s' if count != 1 else ''} count again"
+                    + ("1 finding counts again" if count == 1 else f"{count} findings count again")
                 )
             elif index not in self._used:
                 messages.append(f"{suppression.describe()} is unused: it matched no finding")

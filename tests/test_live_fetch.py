@@ -400,3 +400,15 @@ def test_live_sarif_points_to_synthetic_paths_or_the_snapshot(
     lines = (tmp_path / "fleet.json").read_text().splitlines()
     assert lines[line - 1].strip() == "{" and "vm-eu-west-2-000" in lines[line]
     assert saved["logicalLocations"] == live["logicalLocations"]
+
+
+def test_baseline_from_a_live_scan_applies_to_an_offline_scan(
+    cli: Cli, standin: Callable[..., LightsailStandIn], tmp_path: Path
+) -> None:
+    standin({"us-east-1": RegionPlan(make_instances("us-east-1", 3))})
+    baseline, snapshot = tmp_path / "baseline.json", tmp_path / "fleet.json"
+    live = cli(["scan", "--write-baseline", str(baseline), "--snapshot", str(snapshot)])
+    assert live.exit_code == 1
+    offline = cli(["scan", "--input", str(snapshot), "--baseline", str(baseline)])
+    assert offline.exit_code == 0, offline.stdout
+    assert "9 baselined" in offline.stdout
