@@ -12,15 +12,16 @@ test:
 	$(PY) -m pytest
 
 lint:
-	$(VENV)/bin/ruff check lslint tests
-	$(VENV)/bin/ruff format --check lslint tests
+	$(VENV)/bin/ruff check lslint tests bench
+	$(VENV)/bin/ruff format --check lslint tests bench
 	$(VENV)/bin/mypy --strict lslint
+	$(VENV)/bin/zizmor --persona pedantic action.yml examples/github/*.yml
 
 docs:
 	$(PY) -m lslint.docs
 
 goldens:
-	$(PY) -m pytest tests/test_reporters.py --update-goldens
+	$(PY) -m pytest tests/test_reporters.py tests/test_formats.py --update-goldens
 
 ci:
 	bash .ci/run

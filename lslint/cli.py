@@ -414,6 +414,7 @@ def write_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file and a rename: never half-written."""
     directory = path.parent if str(path.parent) else Path()
     try:
+        directory.mkdir(parents=True, exist_ok=True)  # reports/junit.xml: make reports/
         fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     except OSError as exc:
         raise InputError(f"cannot write output: {exc.strerror}", where=str(path)) from None

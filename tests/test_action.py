@@ -1,0 +1,181 @@
+"""The GitHub Action: its definition, and its shell steps run locally with fake GITHUB_* files."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ruamel.yaml import YAML
+
+from conftest import EXAMPLES, ROOT
+
+ACTION = YAML(typ="safe").load((ROOT / "action.yml").read_text(encoding="utf-8"))
+EXPRESSION = re.compile(r"\$\{\{\s*([^}]*?)\s*\}\}")
+
+
+@dataclass
+class ActionRun:
+    exit_code: int
+    stdout: str
+    outputs: dict[str, str]
+    summary: str
+    workdir: Path
+
+
+def lslint_executable() -> str:
+    beside = Path(sys.executable).parent / "lslint"
+    found = str(beside) if beside.exists() else shutil.which("lslint")
+    assert found, "lslint is not installed in this environment"
+    return found
+
+
+def step(step_id: str) -> dict[str, Any]:
+    steps: list[dict[str, Any]] = ACTION["runs"]["steps"]
+    return next(s for s in steps if s.get("id") == step_id)
+
+
+def evaluate(expression: str, inputs: dict[str, str], outputs: dict[str, str]) -> str:
+    """The few expression forms the action uses, as the runner would evaluate them."""
+    if expression.startswith("inputs."):
+        name = expression.removeprefix("inputs.")
+        return inputs.get(name, str(ACTION["inputs"][name].get("default", "")))
+    if expression == "github.action_path":
+        return str(ROOT)
+    if expression.startswith("steps."):
+        return outputs[expression]
+    raise AssertionError(f"unexpected expression {expression!r}")
+
+
+def run_scan_step(tmp_path: Path, **inputs: str) -> ActionRun:
+    """Run the scan step as the runner would; the install step is replaced by this venv."""
+    workdir = tmp_path / "workspace"
+    workdir.mkdir(exist_ok=True)
+    output_file, summary_file = tmp_path / "output", tmp_path / "summary"
+    output_file.write_text("")
+    summary_file.write_text("")
+    known = {"steps.install.outputs.lslint": lslint_executable()}
+    scan = step("scan")
+    env = {
+        key: EXPRESSION.sub(lambda m: evaluate(m.group(1), inputs, known), str(value))
+        for key, value in scan["env"].items()
+    }
+    env.update(
+        PATH=os.environ["PATH"],
+        HOME=str(tmp_path),
+        RUNNER_TEMP=str(tmp_path),
+        GITHUB_OUTPUT=str(output_file),
+        GITHUB_STEP_SUMMARY=str(summary_file),
+        GITHUB_ACTIONS="true",
+    )
+    result = subprocess.run(
+        ["bash", "-c", scan["run"]], cwd=workdir, env=env, capture_output=True, text=True,
+        check=False, timeout=120,
+    )  # fmt: skip
+    outputs = dict(
+        line.split("=", 1) for line in output_file.read_text().splitlines() if "=" in line
+    )
+    return ActionRun(result.returncode, result.stdout, outputs, summary_file.read_text(), workdir)
+
+
+# ---------------------------------------------------------------- the definition
+
+
+def test_inputs_are_lowercase_kebab_case_and_outputs_have_values() -> None:
+    assert set(ACTION["inputs"]) == {
+        "regions", "all-regions", "input", "config", "rules", "fail-on", "sarif-file",
+        "junit-file", "summary", "args",
+    }  # fmt: skip
+    assert all(re.fullmatch(r"[a-z]+(-[a-z]+)*", name) for name in ACTION["inputs"])
+    assert set(ACTION["outputs"]) == {"exit-code", "findings", "sarif-file", "junit-file"}
+    assert all("value" in output for output in ACTION["outputs"].values())
+
+
+def test_inputs_reach_shell_steps_only_through_env() -> None:
+    for each in ACTION["runs"]["steps"]:
+        if "run" in each:
+            assert "${{" not in each["run"], each["name"]
+            assert each["shell"] == "bash"
+
+
+def test_actions_are_pinned_to_commits() -> None:
+    for each in ACTION["runs"]["steps"]:
+        if "uses" in each:
+            assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", each["uses"]), each["uses"]
+
+
+def test_install_script_installs_from_the_action_checkout() -> None:
+    script = (ROOT / "action" / "install.sh").read_text()
+    assert 'pip install --quiet --disable-pip-version-check "$ACTION_PATH"' in script
+    subprocess.run(["bash", "-n", str(ROOT / "action" / "install.sh")], check=True)
+
+
+# ---------------------------------------------------------------- the scan step, run locally
+
+
+def test_scan_step_gates_and_reports(tmp_path: Path) -> None:
+    run = run_scan_step(tmp_path, input=str(EXAMPLES / "fleet.json"))
+    assert run.exit_code == 1
+    assert run.outputs["exit-code"] == "1"
+    assert run.outputs["findings"] == "9"
+    assert run.outputs["sarif-file"] == "lslint.sarif"
+    assert run.outputs["junit-file"] == "lslint-junit.xml"
+    sarif = json.loads((run.workdir / "lslint.sarif").read_text())
+    assert len(sarif["runs"][0]["results"]) == 9
+    assert (run.workdir / "lslint-junit.xml").read_text().startswith("<?xml")
+    assert run.summary.startswith("## lslint: 9 findings")
+    annotations = [line for line in run.stdout.splitlines() if line.startswith("::")]
+    assert len(annotations) == 9
+
+
+def test_scan_step_passes_below_the_threshold(tmp_path: Path) -> None:
+    run = run_scan_step(
+        tmp_path, input=str(EXAMPLES / "fleet.json"), **{"fail-on": "critical", "summary": "false"}
+    )
+    assert run.exit_code == 0
+    assert run.outputs["exit-code"] == "0" and run.outputs["findings"] == "9"
+    assert run.summary == ""
+
+
+def test_scan_step_passes_config_rules_and_args(tmp_path: Path) -> None:
+    run = run_scan_step(
+        tmp_path,
+        input=str(EXAMPLES / "fleet.json"),
+        config=str(EXAMPLES / "lslint.yaml"),
+        rules="",
+        args="--select ACME001,LS003",
+        **{"sarif-file": "", "junit-file": "out/junit.xml"},
+    )
+    assert run.exit_code == 1
+    assert run.outputs["findings"] == "3"  # two LS003 (raised to high) and one ACME001
+    assert "sarif-file" not in run.outputs
+    assert run.outputs["junit-file"] == "out/junit.xml"
+    assert (run.workdir / "out" / "junit.xml").exists()
+
+
+def test_scan_step_refuses_a_bad_boolean(tmp_path: Path) -> None:
+    run = run_scan_step(tmp_path, input=str(EXAMPLES / "fleet.json"), **{"all-regions": "yes"})
+    assert run.exit_code == 2
+    assert run.outputs["exit-code"] == "2"
+    assert "::error title=lslint action::input all-regions must be true or false" in run.stdout
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    ["$(touch pwned)", "`touch pwned`", "; touch pwned", '" && touch pwned && "', "$(id>pwned)"],
+)
+def test_inputs_cannot_inject_shell(tmp_path: Path, hostile: str) -> None:
+    run = run_scan_step(
+        tmp_path, input=str(EXAMPLES / "fleet.json"), args=hostile, regions=hostile,
+        config=hostile,
+    )  # fmt: skip
+    assert run.exit_code == 2  # lslint refuses the odd arguments; nothing was executed
+    assert not (run.workdir / "pwned").exists()
+    assert not (tmp_path / "pwned").exists()
