@@ -242,14 +242,12 @@ def scan(
 
     Without --input, lists instances from AWS with the standard credential chain.
     """
-    live = not inputs
     if inputs:
-        clashing = [name for name, given in (("--region", regions), ("--all-regions", all_regions),
-                    ("--profile", profile), ("--snapshot", snapshot)) if given]  # fmt: skip
-        if clashing:
-            raise ConfigError(
-                f"{clashing[0]} applies to live scans and cannot be used with --input"
-            )
+        live_only = {"--region": regions, "--all-regions": all_regions, "--profile": profile,
+                     "--snapshot": snapshot}  # fmt: skip
+        for option, given in live_only.items():
+            if given:
+                raise ConfigError(f"{option} applies to live scans and cannot be used with --input")
         if inputs.count(STDIN) > 1:
             raise ConfigError("'--input -' (standard input) can be given only once")
     extra_reports = _parse_reports(reports)
@@ -264,7 +262,9 @@ def scan(
         else None
     )
 
-    if live:
+    if inputs:
+        inventory = collect_all([SnapshotSource(path) for path in inputs])
+    else:
         source = _aws_source(regions, all_regions, profile, concurrency, quiet)
         inventory = source.collect()
         if snapshot:
@@ -272,8 +272,6 @@ def scan(
             write_atomic(Path(snapshot), text)
             # Scan what was saved, so findings point into the snapshot file (SARIF, GitHub).
             inventory = parse_snapshot(text, snapshot)
-    else:
-        inventory = collect_all([SnapshotSource(path) for path in inputs])
     result = run(setup.rules, inventory, setup.suppressor)
     if known is not None:
         apply_baseline(result, known)
