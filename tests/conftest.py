@@ -12,7 +12,10 @@ from click.testing import CliRunner
 
 from lslint.cli import main
 from lslint.engine import loader
+from lslint.engine.loader import build_rule
 from lslint.engine.rule import Rule
+from lslint.errors import RuleError
+from lslint.yamldoc import parse_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -32,6 +35,27 @@ def run_lslint(args: Sequence[str], stdin: str | None = None) -> CliResult:
     """Run the CLI in-process; the exit code is what ``sys.exit`` received."""
     result = CliRunner().invoke(main, list(args), input=stdin, catch_exceptions=False)
     return CliResult(result.exit_code, result.stdout, result.stderr)
+
+
+# The smallest valid rule without fail_if and message; tests append those.
+MINIMAL_RULE = """\
+lslint: 1
+id: T001
+name: t-rule
+title: T
+severity: low
+resource: instance
+description: d
+remediation: {text: r}
+tests:
+  - {name: a, expect: pass, resource: {}}
+  - {name: b, expect: fail, resource: {}}
+"""
+
+
+def rule_from_text(text: str) -> Rule:
+    """Load a rule from YAML text, reported as ``t.yaml``."""
+    return build_rule(parse_yaml(text, "t.yaml", error=RuleError))
 
 
 def assert_one_error(result: CliResult, *fragments: str, where: str = "") -> str:

@@ -7,42 +7,27 @@ from typing import Any
 import pytest
 
 from lslint.engine.evaluate import Verdict, judge, run
-from lslint.engine.loader import build_rule
 from lslint.engine.operators import OperandError
 from lslint.engine.rule import Rule
-from lslint.errors import RuleError
 from lslint.inventory import Inventory, Resource
 from lslint.models import Instance
-from lslint.yamldoc import parse_yaml
+
+from conftest import MINIMAL_RULE, rule_from_text
 
 T, F, U = "fail", "pass", "error"  # the status a fail_if of that truth gives
-
-_HEAD = """\
-lslint: 1
-id: T001
-name: t-rule
-title: T
-severity: low
-resource: instance
-description: d
-remediation: {text: r}
-tests:
-  - {name: a, expect: pass, resource: {}}
-  - {name: b, expect: fail, resource: {}}
-"""
 
 
 def load(
     fail_if: str, *, message: str = "m", applies_if: str = "", params: str = "", cli: str = ""
 ) -> Rule:
-    text = _HEAD + f"fail_if: {fail_if}\nmessage: '{message}'\n"
+    text = MINIMAL_RULE + f"fail_if: {fail_if}\nmessage: '{message}'\n"
     if applies_if:
         text += f"applies_if: {applies_if}\n"
     if params:
         text += f"params: {params}\n"
     if cli:
         text = text.replace("remediation: {text: r}", f"remediation: {{text: r, cli: '{cli}'}}")
-    return build_rule(parse_yaml(text, "t.yaml", error=RuleError))
+    return rule_from_text(text)
 
 
 def check(rule: Rule, resource: dict[str, Any]) -> Verdict:

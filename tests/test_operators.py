@@ -11,33 +11,17 @@ from typing import Any
 import pytest
 
 from lslint.engine.evaluate import Verdict, judge
-from lslint.engine.loader import build_rule
 from lslint.engine.operators import OPERATORS
 from lslint.engine.rule import Rule
-from lslint.errors import RuleError
 from lslint.models import Instance
-from lslint.yamldoc import parse_yaml
+
+from conftest import MINIMAL_RULE, rule_from_text
 
 TRUE, FALSE, UNKNOWN = "fail", "pass", "error"
 
-_HEAD = """\
-lslint: 1
-id: T001
-name: t-rule
-title: T
-severity: low
-resource: instance
-description: d
-remediation: {text: r}
-message: m
-tests:
-  - {name: a, expect: pass, resource: {}}
-  - {name: b, expect: fail, resource: {}}
-"""
-
 
 def load(fail_if: str) -> Rule:
-    return build_rule(parse_yaml(f"{_HEAD}fail_if: {fail_if}\n", "t.yaml", error=RuleError))
+    return rule_from_text(f"{MINIMAL_RULE}message: m\nfail_if: {fail_if}\n")
 
 
 def judged(fail_if: str, resource: dict[str, Any]) -> Verdict:

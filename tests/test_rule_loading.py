@@ -8,12 +8,11 @@ from pathlib import Path
 import pytest
 
 from lslint.engine.evaluate import judge
-from lslint.engine.loader import build_rule, load_rules
+from lslint.engine.loader import load_rules
 from lslint.engine.rule import Rule, RuleTest
 from lslint.errors import LslintError, RuleError
-from lslint.yamldoc import parse_yaml
 
-from conftest import BUILTIN_RULES, EXAMPLES
+from conftest import BUILTIN_RULES, EXAMPLES, rule_from_text
 
 GOOD = """\
 lslint: 1
@@ -35,8 +34,7 @@ GOOD_FAIL_IF = "fail_if: {path: hardware.cpuCount, gt: {param: max_cpus}}"
 LINE_COL = re.compile(r"t\.yaml:\d+:\d+")
 
 
-def load(text: str) -> Rule:
-    return build_rule(parse_yaml(text, "t.yaml", error=RuleError))
+load = rule_from_text
 
 
 def refused(text: str) -> RuleError:
