@@ -381,6 +381,8 @@ class ProgressLine:
                 f"listing regions: {done}/{step.regions} done, {pages} pages, "
                 f"{instances} instances" + (f", {failed} failed" if failed else "")
             )
+            if done < step.regions:
+                line += f" ({step.region}: {step.pages} pages, {step.instances} instances)"
             self.stream.write(f"\r\x1b[K{line}")
             if done == step.regions:
                 self.stream.write("\n")

@@ -353,6 +353,7 @@ def test_progress_line_redraws_and_ends_with_a_newline() -> None:
     show(Progress("eu-west-2", 2, 1, 3, done=True))
     show(Progress("us-east-1", 2, 2, 40, done=True))
     assert stream.text.count("\r") == 3
+    assert "listing regions: 0/2 done, 1 pages, 25 instances (us-east-1: 1 pages, 25" in stream.text
     assert stream.text.endswith("listing regions: 2/2 done, 3 pages, 43 instances\n")
     single = Stream()
     ProgressLine(single)(Progress("us-east-1", 1, 1, 1, done=True))  # type: ignore[arg-type]
