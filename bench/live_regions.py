@@ -30,7 +30,7 @@ from standin import LightsailStandIn, RegionPlan, make_instances
 from lslint.sources.aws import AwsSource
 
 REGIONS = [
-    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "sa-east-1",
+    "us-east-1", "us-east-2", "us-west-2", "mx-central-1", "ca-central-1", "sa-east-1",
     "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-north-1", "eu-south-2",
     "ap-south-1", "ap-east-1", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3",
     "ap-southeast-5", "ap-northeast-1", "ap-northeast-2",
@@ -45,8 +45,10 @@ def serve(plans: dict[str, RegionPlan], pipe: Connection) -> None:
 
 
 def timed_fetch(regions: list[str]) -> tuple[float, int]:
+    """One region by name, or all of them as a user would: --all-regions (GetRegions)."""
     start = time.perf_counter()
-    inventory = AwsSource(regions).collect()
+    source = AwsSource(regions) if len(regions) == 1 else AwsSource(all_regions=True)
+    inventory = source.collect()
     elapsed = time.perf_counter() - start
     if inventory.errors:
         raise SystemExit(f"fetch failed: {inventory.errors[0]}")

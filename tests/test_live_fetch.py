@@ -413,3 +413,11 @@ def test_baseline_from_a_live_scan_applies_to_an_offline_scan(
     offline = cli(["scan", "--input", str(snapshot), "--baseline", str(baseline)])
     assert offline.exit_code == 0, offline.stdout
     assert "9 baselined" in offline.stdout
+
+
+def test_unknown_region_is_refused_with_a_suggestion(cli: Cli) -> None:
+    result = cli(["scan", "--region", "us-est-1"])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == (
+        "lslint: error: 'us-est-1' is not a Lightsail region (did you mean 'us-east-1'?)"
+    )

@@ -28,6 +28,7 @@ from lslint.errors import ConfigError
 from lslint.findings import ScanError
 from lslint.inventory import Inventory, Resource
 from lslint.models import Instance
+from lslint.suggest import suggest
 
 if TYPE_CHECKING:
     from mypy_boto3_lightsail import LightsailClient
@@ -170,6 +171,14 @@ class AwsSource:
         self, session: boto3.session.Session, config: botocore.config.Config
     ) -> tuple[list[str], list[ScanError]]:
         if self.requested:
+            known = set(session.get_available_regions("lightsail"))
+            for region in self.requested:
+                if known and region not in known:
+                    raise ConfigError(
+                        f"'{region}' is not a Lightsail region" + suggest(region, known),
+                        hint="'--all-regions' lists every region Lightsail offers; for a region "
+                        "newer than this installation, upgrade boto3",
+                    )
             return self.requested, []
         # botocore reads AWS_DEFAULT_REGION; the AWS CLI v2 and other SDKs also AWS_REGION.
         home = session.region_name or os.environ.get("AWS_REGION") or None
