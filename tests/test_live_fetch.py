@@ -421,3 +421,29 @@ def test_unknown_region_is_refused_with_a_suggestion(cli: Cli) -> None:
     assert result.stderr.splitlines()[0] == (
         "lslint: error: 'us-est-1' is not a Lightsail region (did you mean 'us-east-1'?)"
     )
+
+
+def test_profile_supplies_credentials_and_region(
+    cli: Cli, standin: Callable[..., LightsailStandIn], monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"):
+        monkeypatch.delenv(name)
+    (tmp_path / "no-config").write_text("[profile audit]\nregion = eu-west-2\n")
+    (tmp_path / "no-credentials").write_text(
+        "[audit]\naws_access_key_id = AKIDAUDIT\naws_secret_access_key = audit-secret\n"
+    )
+    server = standin({"eu-west-2": RegionPlan(make_instances("eu-west-2", 2))})
+    code, report, _ = scan_json(cli, "--profile", "audit")
+    assert code == 1 and len(names(report)) == 2
+    assert len(server.calls("eu-west-2")) == 1
+
+
+def test_max_attempts_from_the_environment_wins(
+    cli: Cli, standin: Callable[..., LightsailStandIn], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")
+    server = standin({"us-east-1": RegionPlan(always="throttle")})
+    code, report, _ = scan_json(cli)
+    assert code == 2 and errors(report) == [("us-east-1", "ThrottlingException")]
+    assert len(server.calls("us-east-1")) == 2
