@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, Field, ValidationError
 
 from lslint.engine.operators import OperandError
 from lslint.engine.rule import Rule
@@ -21,18 +21,14 @@ from lslint.errors import ConfigError
 from lslint.findings import Severity
 from lslint.suggest import suggest
 from lslint.suppressions import Suppression, Suppressor
-from lslint.yamldoc import DocPath, YamlDoc, load_yaml_file, validation_error
+from lslint.yamldoc import DocPath, StrictDoc, YamlDoc, load_yaml_file, validation_error
 
 CONFIG_NAME = ".lslint.yaml"
 FailOn = Literal["info", "low", "medium", "high", "critical", "never"]
 RULES_KEYS = ("paths", "select", "ignore")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-
-class _OverrideDoc(_Strict):
+class _OverrideDoc(StrictDoc):
     params: dict[str, Any] = Field(default_factory=dict)
     severity: Literal["info", "low", "medium", "high", "critical"] | None = None
 
@@ -43,21 +39,21 @@ def _not_blank(value: str) -> str:
     return value
 
 
-class _SuppressionDoc(_Strict):
+class _SuppressionDoc(StrictDoc):
     rule: str = Field(min_length=1)
     resource: str = Field(min_length=1)
     reason: Annotated[str, AfterValidator(_not_blank)]
     expires: date | None = Field(default=None, strict=False)  # YAML date or "YYYY-MM-DD"
 
 
-class _ConfigDoc(_Strict):
+class _ConfigDoc(StrictDoc):
     fail_on: FailOn | None = None
     rules: dict[str, Any] = Field(default_factory=dict)
     suppressions: list[_SuppressionDoc] = Field(default_factory=list)
     allow_tag_suppressions: bool = False
 
 
-class _RulesDoc(_Strict):
+class _RulesDoc(StrictDoc):
     paths: list[str] = Field(default_factory=list)
     select: list[str] = Field(default_factory=list)
     ignore: list[str] = Field(default_factory=list)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
@@ -23,6 +23,12 @@ from lslint.errors import LslintError
 from lslint.suggest import suggest
 
 DocPath = tuple[str | int, ...]
+
+
+class StrictDoc(BaseModel):
+    """A YAML document section: unknown keys and loosely typed values are errors."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 @dataclass

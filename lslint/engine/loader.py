@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from lslint.engine.conditions import ConditionError, ParseContext, parse_condition
 from lslint.engine.operators import OperandError
@@ -23,35 +23,31 @@ from lslint.engine.templates import parse_template
 from lslint.errors import RuleError
 from lslint.findings import Severity
 from lslint.models import RESOURCE_MODELS
-from lslint.yamldoc import DocPath, YamlDoc, load_yaml_file, validation_error
+from lslint.yamldoc import DocPath, StrictDoc, YamlDoc, load_yaml_file, validation_error
 
 SCHEMA_VERSION = 1
 RULE_SUFFIXES = (".yaml", ".yml")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-
-class _ParamDoc(_Strict):
+class _ParamDoc(StrictDoc):
     type: ParamType
     default: Any
     description: str = Field(min_length=1)
 
 
-class _RemediationDoc(_Strict):
+class _RemediationDoc(StrictDoc):
     text: str = Field(min_length=1)
     cli: str | None = None
 
 
-class _TestDoc(_Strict):
+class _TestDoc(StrictDoc):
     name: str = Field(min_length=1)
     expect: Literal["pass", "fail", "error", "skip"]
     resource: dict[str, Any]
     params: dict[str, Any] = Field(default_factory=dict)
 
 
-class _RuleDoc(_Strict):
+class _RuleDoc(StrictDoc):
     lslint: int
     id: str = Field(pattern=r"^[A-Z][A-Z0-9_-]{1,31}$")
     name: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
