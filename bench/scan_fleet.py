@@ -20,6 +20,7 @@ from typing import Any
 
 from lslint.api import prepare
 from lslint.engine.evaluate import run
+from lslint.gctune import tune_for_batch_run
 from lslint.sources.snapshot import SnapshotSource
 
 
@@ -52,6 +53,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--instances", type=int, default=10_000)
     args = parser.parse_args()
+    tune_for_batch_run()  # as the CLI does
     rng = random.Random(42)
     document = {"instances": [synthetic_instance(i, rng) for i in range(args.instances)]}
     with tempfile.TemporaryDirectory() as tmp:

@@ -27,6 +27,7 @@ from lslint.engine.loader import discover_rule_files, load_rule_file
 from lslint.engine.rule import Rule
 from lslint.errors import ConfigError, InputError, LslintError
 from lslint.findings import ScanError, ScanResult, Severity
+from lslint.gctune import tune_for_batch_run
 from lslint.reporters.escape import printable
 from lslint.reporters.github import render_github
 from lslint.reporters.json import render_json
@@ -561,5 +562,11 @@ def rules_test(paths: tuple[str, ...]) -> None:
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
 
 
-if __name__ == "__main__":  # pragma: no cover
+def entry_point() -> None:
+    """The ``lslint`` command: one run of the CLI in its own process."""
+    tune_for_batch_run()
     main()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    entry_point()

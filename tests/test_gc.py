@@ -1,0 +1,98 @@
+"""The CLI runs without automatic cyclic garbage collection (lslint/gctune.py). That is safe
+only while a run makes almost no reference cycles; these tests hold lslint to it."""
+
+from __future__ import annotations
+
+import gc
+import json
+import tomllib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from standin import LightsailStandIn, RegionPlan, make_instances
+
+import lslint.cli
+from lslint.api import scan
+from lslint.reporters.github import render_github
+from lslint.reporters.json import render_json
+from lslint.reporters.junit import render_junit
+from lslint.reporters.markdown import render_markdown
+from lslint.reporters.sarif import render_sarif
+from lslint.reporters.text import render_text
+from lslint.sources.aws import AwsSource
+
+from conftest import ROOT
+
+
+def cyclic_garbage(work: Callable[[], object]) -> int:
+    """How many objects ``work`` leaves that only a cyclic collection would free."""
+    gc.collect()
+    gc.disable()
+    try:
+        work()
+        return gc.collect()
+    finally:
+        gc.enable()
+
+
+@pytest.fixture
+def restore_gc() -> Iterator[None]:
+    yield
+    gc.enable()
+
+
+def test_the_lslint_command_runs_without_automatic_collection(
+    monkeypatch: pytest.MonkeyPatch, restore_gc: None
+) -> None:
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts["lslint"] == "lslint.cli:entry_point"
+    seen: list[bool] = []
+    monkeypatch.setattr(lslint.cli, "main", lambda: seen.append(gc.isenabled()))
+    lslint.cli.entry_point()
+    assert seen == [False]
+
+
+def offline_scan(tmp_path: Path, count: int) -> Callable[[], object]:
+    path = tmp_path / f"fleet-{count}.json"
+    path.write_text(json.dumps({"instances": make_instances("us-east-1", count)}))
+
+    def work() -> object:
+        result = scan([path])
+        assert len(result.findings) >= count  # every synthetic instance has findings
+        return [
+            render(result)
+            for render in (render_text, render_json, render_sarif, render_junit, render_markdown,
+                           render_github)
+        ]  # fmt: skip
+
+    return work
+
+
+def test_an_offline_scan_makes_no_cycles_per_instance(tmp_path: Path) -> None:
+    cyclic_garbage(offline_scan(tmp_path, 50))  # first use fills caches, some in cycles
+    small = cyclic_garbage(offline_scan(tmp_path, 50))
+    large = cyclic_garbage(offline_scan(tmp_path, 2000))
+    assert large - small < 100, (small, large)
+
+
+def test_a_live_fetch_makes_few_cycles_per_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "not-a-real-secret",
+        "AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true",
+    }.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+    def fetch(pages: int) -> int:
+        plan = RegionPlan(make_instances("us-east-1", pages * 5), page_size=5)
+        with LightsailStandIn({"us-east-1": plan}) as server:
+            monkeypatch.setenv("AWS_ENDPOINT_URL_LIGHTSAIL", server.url)
+            source = AwsSource(["us-east-1"])
+            garbage = cyclic_garbage(source.collect)
+        assert source.fetched[0].pages == pages and source.fetched[0].error is None
+        return garbage
+
+    # Each fetch leaves its session and client in cycles (about 30,000 objects, once per run).
+    few, many = fetch(2), fetch(42)
+    assert (many - few) / 40 < 10, (few, many)
