@@ -51,9 +51,16 @@ class Request:
 class LightsailStandIn:
     """Start with ``with LightsailStandIn(plans) as standin:``; ``standin.url`` is the endpoint."""
 
-    def __init__(self, plans: dict[str, RegionPlan], regions: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        plans: dict[str, RegionPlan],
+        regions: list[str] | None = None,
+        *,
+        regions_fault: str | None = None,  # a fault for every GetRegions request
+    ) -> None:
         self.plans = plans
         self.regions = regions if regions is not None else sorted(plans)
+        self.regions_fault = regions_fault
         self.requests: list[Request] = []
         self.in_flight = 0
         self.max_in_flight = 0  # the most requests served at the same moment
@@ -99,6 +106,8 @@ class LightsailStandIn:
             with self._lock:
                 self.in_flight -= 1
         if target == "GetRegions":
+            if self.regions_fault:
+                return _error(*ERRORS[self.regions_fault])
             return 200, {"regions": [{"name": name} for name in self.regions]}
         if target != "GetInstances":
             return _error(400, "UnknownOperationException", target)

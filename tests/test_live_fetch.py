@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from botocore.retries.standard import ExponentialBackoff
@@ -42,8 +43,10 @@ def standin(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Lightsail
     """``standin({region: RegionPlan})`` starts a stand-in and points boto3 at it."""
     started: list[LightsailStandIn] = []
 
-    def start(plans: dict[str, RegionPlan], regions: list[str] | None = None) -> LightsailStandIn:
-        server = LightsailStandIn(plans, regions).__enter__()
+    def start(
+        plans: dict[str, RegionPlan], regions: list[str] | None = None, **options: Any
+    ) -> LightsailStandIn:
+        server = LightsailStandIn(plans, regions, **options).__enter__()
         started.append(server)
         monkeypatch.setenv("AWS_ENDPOINT_URL_LIGHTSAIL", server.url)
         return server
@@ -114,6 +117,41 @@ def test_all_regions_asks_get_regions(cli: Cli, standin: Callable[..., Lightsail
     assert names(report) == {"vm-us-east-1-000", "vm-us-east-1-001", "vm-eu-north-1-000"}
     assert len(server.calls("us-east-1", "GetRegions")) == 1
     assert all(len(server.calls(r)) == 1 for r in plans)
+
+
+def test_all_regions_lists_only_the_regions_get_regions_names(
+    cli: Cli, standin: Callable[..., LightsailStandIn]
+) -> None:
+    # A slow GetRegions, so lslint prepares clients for the regions botocore knows meanwhile;
+    # only the regions named in the answer are listed, a region botocore does not know too.
+    plans = {
+        "us-east-1": RegionPlan(make_instances("us-east-1", 1), latency=0.3),
+        "eu-west-2": RegionPlan(make_instances("eu-west-2", 1)),
+        "xx-future-1": RegionPlan(make_instances("xx-future-1", 1)),
+        "ap-south-1": RegionPlan(make_instances("ap-south-1", 1)),  # not named: not listed
+    }
+    server = standin(plans, ["eu-west-2", "us-east-1", "xx-future-1"])
+    code, report, _ = scan_json(cli, "--all-regions")
+    assert code == 1
+    assert names(report) == {"vm-us-east-1-000", "vm-eu-west-2-000", "vm-xx-future-1-000"}
+    assert {r.region for r in server.requests} == {"us-east-1", "eu-west-2", "xx-future-1"}
+    assert len(server.calls("us-east-1")) == 1 and len(server.calls("ap-south-1")) == 0
+
+
+@pytest.mark.parametrize(
+    ("fault", "code", "attempts"),
+    [("access_denied", "AccessDeniedException", 1), ("throttle", "ThrottlingException", 6)],
+)
+def test_get_regions_failing_is_an_error_not_an_empty_account(
+    cli: Cli, standin: Callable[..., LightsailStandIn], fault: str, code: str, attempts: int
+) -> None:
+    server = standin({"us-east-1": RegionPlan(make_instances("us-east-1", 1))}, regions_fault=fault)
+    exit_code, report, _ = scan_json(cli, "--all-regions")
+    assert exit_code == 2
+    assert errors(report) == [("us-east-1", code)]
+    assert report["findings"] == []
+    assert len(server.calls("us-east-1", "GetRegions")) == attempts
+    assert server.calls("us-east-1") == []
 
 
 def test_zero_instances_is_a_clean_result(

@@ -117,11 +117,10 @@ class AwsSource:
         return [i for f in self.fetched if f.error is None for i in f.instances]
 
     def collect(self) -> Inventory:
-        session = self._session()
-        config = client_config()
-        regions, errors = self._regions(session, config)
+        clients = _Clients(self._session(), client_config())
+        regions, errors = self._regions(clients)
         self._region_count = len(regions)
-        self.fetched = self._fetch_all(session, config, regions)
+        self.fetched = self._fetch_all(clients, regions)
         inventory = Inventory(errors=errors)
         for fetch in self.fetched:
             if fetch.error is not None:
@@ -130,17 +129,12 @@ class AwsSource:
                 inventory.resources.extend(fetch.resources)
         return inventory
 
-    def _fetch_all(
-        self, session: boto3.session.Session, config: botocore.config.Config, regions: list[str]
-    ) -> list[RegionFetch]:
+    def _fetch_all(self, clients: _Clients, regions: list[str]) -> list[RegionFetch]:
+        # Every client is made here, before any region starts: client creation is CPU work
+        # that would otherwise compete with the region threads for the interpreter lock.
+        ready = [(region, clients.get(region)) for region in regions]
         with ThreadPoolExecutor(max_workers=min(self.concurrency, max(1, len(regions)))) as pool:
-            # Clients come from one session, made here before any region starts: sessions are
-            # not thread-safe (clients are), and client creation is CPU work that would
-            # otherwise compete with the region threads for the interpreter lock.
-            clients = [session.client("lightsail", region_name=r, config=config) for r in regions]
-            futures = [
-                pool.submit(self._fetch, r, c) for r, c in zip(regions, clients, strict=True)
-            ]
+            futures = [pool.submit(self._fetch, region, client) for region, client in ready]
             return [future.result() for future in futures]
 
     def _session(self) -> boto3.session.Session:
@@ -167,9 +161,8 @@ class AwsSource:
             )
         return session
 
-    def _regions(
-        self, session: boto3.session.Session, config: botocore.config.Config
-    ) -> tuple[list[str], list[ScanError]]:
+    def _regions(self, clients: _Clients) -> tuple[list[str], list[ScanError]]:
+        session = clients.session
         if self.requested:
             known = set(session.get_available_regions("lightsail"))
             for region in self.requested:
@@ -191,14 +184,22 @@ class AwsSource:
                 )
             return [home], []
         home = home or "us-east-1"
-        client = session.client("lightsail", region_name=home, config=config)
-        try:
-            answer = client.get_regions()
-            names: list[str] = sorted(
-                str(r["name"]) for r in answer.get("regions", []) if r.get("name")
-            )
-        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
-            return [], [_scan_error(home, "GetRegions", exc)]
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            asked = pool.submit(clients.get(home).get_regions)
+            # While GetRegions is in flight, make the clients of the regions botocore knows
+            # (GetRegions names the same ones, give or take a new region): CPU work that every
+            # region's first page would otherwise wait for. Only while waiting, never longer.
+            for region in session.get_available_regions("lightsail"):
+                if asked.done():
+                    break
+                clients.get(region)
+            try:
+                answer = asked.result()
+            except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+                return [], [_scan_error(home, "GetRegions", exc)]
+        names: list[str] = sorted(
+            str(r["name"]) for r in answer.get("regions", []) if r.get("name")
+        )
         if not names:
             error = ScanError("aws", "GetRegions", "EmptyResponse", "no regions returned", home)
             return [], [error]
@@ -250,6 +251,26 @@ class AwsSource:
                     fetch.error is not None,
                 )
             )
+
+
+class _Clients:
+    """One Lightsail client per region, all made from one session in the calling thread.
+
+    Sessions are not thread-safe (clients are), so only the thread that owns this object
+    makes clients; region threads only use them.
+    """
+
+    def __init__(self, session: boto3.session.Session, config: botocore.config.Config) -> None:
+        self.session = session
+        self.config = config
+        self._made: dict[str, LightsailClient] = {}
+
+    def get(self, region: str) -> LightsailClient:
+        client = self._made.get(region)
+        if client is None:
+            client = self.session.client("lightsail", region_name=region, config=self.config)
+            self._made[region] = client
+        return client
 
 
 class _RawJSONParser(botocore.parsers.JSONParser):
