@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -485,3 +488,32 @@ def test_max_attempts_from_the_environment_wins(
     code, report, _ = scan_json(cli)
     assert code == 2 and errors(report) == [("us-east-1", "ThrottlingException")]
     assert len(server.calls("us-east-1")) == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "target"),
+    [(["--all-regions"], "GetRegions"), (["--region", "us-east-1,eu-west-2"], "GetInstances")],
+)
+def test_ctrl_c_ends_a_live_scan_at_once(
+    standin: Callable[..., LightsailStandIn], args: list[str], target: str
+) -> None:
+    # Requests that would take 30 s: an interrupted run must not wait for them.
+    plans = {r: RegionPlan(make_instances(r, 1), latency=30) for r in ("us-east-1", "eu-west-2")}
+    server = standin(plans)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lslint", "scan", *args],
+        env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 20
+        while not any(r.target == target for r in server.requests):
+            assert time.monotonic() < deadline and process.poll() is None, "no request seen"
+            time.sleep(0.02)
+        process.send_signal(signal.SIGINT)
+        interrupted = time.monotonic()
+        _, stderr = process.communicate(timeout=10)
+    finally:
+        process.kill()
+    assert time.monotonic() - interrupted < 5
+    assert process.returncode == 130
+    assert stderr == "lslint: interrupted\n"

@@ -13,8 +13,8 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -28,6 +28,7 @@ from lslint.errors import ConfigError
 from lslint.findings import ScanError
 from lslint.inventory import Inventory, Resource
 from lslint.models import Instance
+from lslint.sources.tasks import Task, run_all
 from lslint.suggest import suggest
 
 if TYPE_CHECKING:
@@ -130,12 +131,10 @@ class AwsSource:
         return inventory
 
     def _fetch_all(self, clients: _Clients, regions: list[str]) -> list[RegionFetch]:
-        # Every client is made here, before any region starts: client creation is CPU work
-        # that would otherwise compete with the region threads for the interpreter lock.
-        ready = [(region, clients.get(region)) for region in regions]
-        with ThreadPoolExecutor(max_workers=min(self.concurrency, max(1, len(regions)))) as pool:
-            futures = [pool.submit(self._fetch, region, client) for region, client in ready]
-            return [future.result() for future in futures]
+        # Clients not made yet are made here, before any region starts: client creation is CPU
+        # work that would otherwise compete with the region threads for the interpreter lock.
+        ready = [partial(self._fetch, region, clients.get(region)) for region in regions]
+        return run_all(ready, self.concurrency)
 
     def _session(self) -> boto3.session.Session:
         core = botocore.session.Session()
@@ -184,19 +183,18 @@ class AwsSource:
                 )
             return [home], []
         home = home or "us-east-1"
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            asked = pool.submit(clients.get(home).get_regions)
-            # While GetRegions is in flight, make the clients of the regions botocore knows
-            # (GetRegions names the same ones, give or take a new region): CPU work that every
-            # region's first page would otherwise wait for. Only while waiting, never longer.
-            for region in session.get_available_regions("lightsail"):
-                if asked.done():
-                    break
-                clients.get(region)
-            try:
-                answer = asked.result()
-            except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
-                return [], [_scan_error(home, "GetRegions", exc)]
+        asked = Task(clients.get(home).get_regions, "lslint-get-regions")
+        # While GetRegions is in flight, make the clients of the regions botocore knows
+        # (GetRegions names the same ones, give or take a new region): CPU work that every
+        # region's first page would otherwise wait for. Only while waiting, never longer.
+        for region in session.get_available_regions("lightsail"):
+            if asked.done():
+                break
+            clients.get(region)
+        try:
+            answer = asked.result()
+        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+            return [], [_scan_error(home, "GetRegions", exc)]
         names: list[str] = sorted(
             str(r["name"]) for r in answer.get("regions", []) if r.get("name")
         )
