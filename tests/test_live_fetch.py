@@ -17,6 +17,7 @@ from botocore.retries.standard import ExponentialBackoff
 from standin import LightsailStandIn, RegionPlan, closed_port, make_instances
 
 from lslint.cli import ProgressLine
+from lslint.sources import aws
 from lslint.sources.aws import Progress
 
 from conftest import EXAMPLES, CliResult
@@ -272,6 +273,24 @@ def test_connection_refused_is_an_error(cli: Cli, monkeypatch: pytest.MonkeyPatc
     code, report, _ = scan_json(cli)
     assert code == 2
     assert errors(report) == [("us-east-1", "EndpointConnectionError")]
+
+
+def test_read_timeout_is_an_error_after_retries(
+    cli: Cli, standin: Callable[..., LightsailStandIn], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(aws, "READ_TIMEOUT", 0.3)  # 30 s in real use
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")
+    server = standin(
+        {
+            "us-east-1": RegionPlan(make_instances("us-east-1", 1)),
+            "eu-west-2": RegionPlan(make_instances("eu-west-2", 1), latency=5),
+        }
+    )
+    code, report, _ = scan_json(cli, "--region", "us-east-1,eu-west-2")
+    assert code == 2
+    assert errors(report) == [("eu-west-2", "ReadTimeoutError")]
+    assert names(report) == {"vm-us-east-1-000"}
+    assert len(server.calls("eu-west-2")) == 2  # retried, then reported
 
 
 def test_generic_endpoint_variable_is_honoured(
