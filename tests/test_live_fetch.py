@@ -200,6 +200,8 @@ def test_retryable_faults_beyond_retries_fail_the_region(
     assert errors(report) == [("us-east-1", code)]
     assert names(report) == {"vm-eu-west-2-000", "vm-eu-west-2-001"}
     assert len(server.calls("us-east-1")) == 6  # botocore standard mode, 6 attempts
+    [error] = report["errors"]  # type: ignore[misc]
+    assert error["message"].endswith(" (after 6 attempts)")
 
 
 def test_access_denied_in_one_region_while_others_succeed(

@@ -311,6 +311,9 @@ def _scan_error(
         error = exc.response.get("Error", {})
         code = str(error.get("Code") or "ClientError")
         message = str(error.get("Message") or exc)
+        retries = exc.response.get("ResponseMetadata", {}).get("RetryAttempts") or 0
+        if retries:  # say that lslint did not give up at the first answer
+            message += f" (after {retries + 1} attempts)"
     else:
         code = type(exc).__name__
         message = str(exc)
