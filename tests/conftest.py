@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.retries.standard import ExponentialBackoff
 from click.testing import CliRunner
+from standin import LightsailStandIn, RegionPlan
 
 from lslint.cli import main
 from lslint.engine import loader
@@ -104,6 +106,41 @@ def _isolated_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("NO_COLOR", raising=False)
     return tmp_path
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Live scans: fake credentials, no real AWS config, fast retries (backoff bases scaled)."""
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_REGION", "AWS_MAX_ATTEMPTS", "AWS_RETRY_MODE",
+                 "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):  # fmt: skip
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-a-real-secret")
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    scales = ExponentialBackoff._DEFAULT_BACKOFF_CONFIG
+    monkeypatch.setitem(scales, "throttling_base_scale", 0.001)
+    monkeypatch.setitem(scales, "non_throttling_base_scale", 0.001)
+
+
+@pytest.fixture
+def standin(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., LightsailStandIn]]:
+    """``standin({region: RegionPlan})`` starts a stand-in and points boto3 at it."""
+    started: list[LightsailStandIn] = []
+
+    def start(
+        plans: dict[str, RegionPlan], regions: list[str] | None = None, **options: Any
+    ) -> LightsailStandIn:
+        server = LightsailStandIn(plans, regions, **options).__enter__()
+        started.append(server)
+        monkeypatch.setenv("AWS_ENDPOINT_URL_LIGHTSAIL", server.url)
+        return server
+
+    yield start
+    for server in started:
+        server.__exit__(None, None, None)
 
 
 GOLDEN = Path(__file__).resolve().parent / "golden"

@@ -76,20 +76,13 @@ def test_an_offline_scan_makes_no_cycles_per_instance(tmp_path: Path) -> None:
     assert large - small < 100, (small, large)
 
 
-def test_a_live_fetch_makes_few_cycles_per_page(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "not-a-real-secret",
-        "AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true",
-    }.items():  # fmt: skip
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-
+def test_a_live_fetch_makes_few_cycles_per_page(
+    aws_env: None, standin: Callable[..., LightsailStandIn]
+) -> None:
     def fetch(pages: int) -> int:
-        plan = RegionPlan(make_instances("us-east-1", pages * 5), page_size=5)
-        with LightsailStandIn({"us-east-1": plan}) as server:
-            monkeypatch.setenv("AWS_ENDPOINT_URL_LIGHTSAIL", server.url)
-            source = AwsSource(["us-east-1"])
-            garbage = cyclic_garbage(source.collect)
+        standin({"us-east-1": RegionPlan(make_instances("us-east-1", pages * 5), page_size=5)})
+        source = AwsSource(["us-east-1"])
+        garbage = cyclic_garbage(source.collect)
         assert source.fetched[0].pages == pages and source.fetched[0].error is None
         return garbage
 

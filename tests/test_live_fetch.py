@@ -8,12 +8,10 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
-from botocore.retries.standard import ExponentialBackoff
 from standin import LightsailStandIn, RegionPlan, closed_port, make_instances
 
 from lslint.cli import ProgressLine
@@ -25,39 +23,7 @@ from conftest import EXAMPLES, CliResult
 Cli = Callable[..., CliResult]
 
 
-@pytest.fixture(autouse=True)
-def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Fake credentials, no real AWS config, and fast retries (the backoff base scales)."""
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_REGION", "AWS_MAX_ATTEMPTS", "AWS_RETRY_MODE",
-                 "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):  # fmt: skip
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-a-real-secret")
-    monkeypatch.setenv("AWS_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    scales = ExponentialBackoff._DEFAULT_BACKOFF_CONFIG
-    monkeypatch.setitem(scales, "throttling_base_scale", 0.001)
-    monkeypatch.setitem(scales, "non_throttling_base_scale", 0.001)
-
-
-@pytest.fixture
-def standin(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., LightsailStandIn]]:
-    """``standin({region: RegionPlan})`` starts a stand-in and points boto3 at it."""
-    started: list[LightsailStandIn] = []
-
-    def start(
-        plans: dict[str, RegionPlan], regions: list[str] | None = None, **options: Any
-    ) -> LightsailStandIn:
-        server = LightsailStandIn(plans, regions, **options).__enter__()
-        started.append(server)
-        monkeypatch.setenv("AWS_ENDPOINT_URL_LIGHTSAIL", server.url)
-        return server
-
-    yield start
-    for server in started:
-        server.__exit__(None, None, None)
+pytestmark = pytest.mark.usefixtures("aws_env")
 
 
 def scan_json(cli: Cli, *args: str) -> tuple[int, dict[str, object], str]:
