@@ -12,6 +12,7 @@ import tempfile
 import threading
 import traceback
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
@@ -26,15 +27,21 @@ from lslint.engine.evaluate import judge, run
 from lslint.engine.loader import discover_rule_files, load_rule_file
 from lslint.engine.rule import Rule
 from lslint.errors import ConfigError, InputError, LslintError
-from lslint.findings import ScanError, ScanResult, Severity
+from lslint.findings import ScanError, ScanResult
+from lslint.gate import (
+    DEFAULT_FAIL_ON,
+    EXIT_ERROR,
+    EXIT_FINDINGS,
+    EXIT_OK,
+    FAIL_ON_CHOICES,
+    parse_threshold,
+)
 from lslint.gctune import tune_for_batch_run
+from lslint.inventory import Inventory
+from lslint.reporters import FORMATS, render
+from lslint.reporters.context import ReportContext, ScanContext
 from lslint.reporters.escape import printable
-from lslint.reporters.github import render_github
-from lslint.reporters.json import render_json
-from lslint.reporters.junit import render_junit
-from lslint.reporters.markdown import render_markdown
-from lslint.reporters.sarif import render_sarif
-from lslint.reporters.text import render_text
+from lslint.reporters.github import error_annotation
 from lslint.sources import collect_all
 from lslint.sources.snapshot import STDIN, SnapshotSource, parse_snapshot
 from lslint.suggest import suggest
@@ -43,34 +50,18 @@ from lslint.yamldoc import read_text
 if TYPE_CHECKING:
     from lslint.sources.aws import AwsSource, Progress
 
-EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-FAIL_ON_CHOICES = [s.value for s in Severity] + ["never"]
-DEFAULT_FAIL_ON = "low"
+STDOUT = "-"  # as an output path: standard output
+DEBUG = "lslint.debug"  # context meta keys, shared by the group and its commands
+GITHUB_ERRORS = "lslint.github-errors"
 
 
-FORMATS = ["text", "json", "sarif", "junit", "markdown", "github"]
-
-
-def _render(fmt: str, result: ScanResult, *, color: bool = False) -> str:
-    root = Path.cwd()  # report paths are relative to where lslint runs (the repository)
-    if fmt == "json":
-        return render_json(result)
-    if fmt == "sarif":
-        return render_sarif(result, root=root)
-    if fmt == "junit":
-        return render_junit(result)
-    if fmt == "markdown":
-        return render_markdown(result)
-    if fmt == "github":
-        return render_github(result, root=root)
-    return render_text(result, color=color)
-
-
-def _parse_reports(values: Sequence[str]) -> list[tuple[str, str]]:
-    """``--report FORMAT=PATH`` values, checked."""
+def _parse_reports(values: Sequence[str], *, main_to_stdout: bool) -> list[tuple[str, str]]:
+    """``--report FORMAT=PATH`` values, checked; at most one report can go to stdout."""
     reports = []
+    to_stdout = main_to_stdout
     for value in values:
         fmt, separator, path = value.partition("=")
+        fmt = fmt.strip().lower()
         if not separator or not path:
             raise ConfigError(f"--report {value!r}: expected FORMAT=PATH, e.g. sarif=lslint.sarif")
         if fmt not in FORMATS:
@@ -78,6 +69,13 @@ def _parse_reports(values: Sequence[str]) -> list[tuple[str, str]]:
                 f"--report {value!r}: unknown format '{fmt}'" + suggest(fmt, FORMATS),
                 hint=f"formats: {', '.join(FORMATS)}",
             )
+        if path == STDOUT:
+            if to_stdout:
+                raise ConfigError(
+                    f"--report {value!r}: only one report can go to standard output",
+                    hint="give the main report a file with -o PATH, or the others files",
+                )
+            to_stdout = True
         reports.append((fmt, path))
     return reports
 
@@ -102,18 +100,17 @@ class LslintGroup(click.Group):
             sys.exit(130)
 
     def invoke(self, ctx: click.Context) -> Any:
-        debug = bool(ctx.params.get("debug"))
         try:
             return super().invoke(ctx)
         except LslintError as exc:
-            _fail(exc, debug)
+            _fail(exc, ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except KeyboardInterrupt:
             click.echo("lslint: interrupted", err=True)
             sys.exit(130)
         except Exception as exc:  # noqa: BLE001 - last line of defence: no tracebacks
-            if debug:
+            if ctx.meta.get(DEBUG):
                 traceback.print_exc()
             click.echo(
                 f"lslint: internal error: {type(exc).__name__}: {printable(str(exc))}", err=True
@@ -122,19 +119,33 @@ class LslintGroup(click.Group):
             sys.exit(EXIT_ERROR)
 
 
-def _fail(exc: LslintError, debug: bool) -> NoReturn:
-    if debug:
+def _fail(exc: LslintError, ctx: click.Context) -> NoReturn:
+    if ctx.meta.get(DEBUG):
         traceback.print_exc()
+    if ctx.meta.get(GITHUB_ERRORS):  # -f github: the error also annotates the file it names
+        click.echo(error_annotation(exc.message, exc.where, root=Path.cwd()))
     click.echo(f"lslint: error: {printable(str(exc))}", err=True)
     if exc.hint:
         click.echo(f"hint: {exc.hint}", err=True)
     sys.exit(EXIT_ERROR)
 
 
+def _set_debug(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.meta[DEBUG] = True
+
+
+# Accepted before and after the command name: `lslint --debug scan` and `lslint scan --debug`.
+_debug_option = click.option(
+    "--debug", is_flag=True, expose_value=False, is_eager=True, callback=_set_debug,
+    help="Show tracebacks for errors.",
+)  # fmt: skip
+
+
 @click.group(cls=LslintGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="lslint")
-@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
-def main(debug: bool) -> None:
+@_debug_option
+def main() -> None:
     """lslint: a security and compliance linter for Amazon Lightsail."""
 
 
@@ -198,15 +209,17 @@ def _with_options(options: list[Callable[[Any], Any]]) -> Callable[[Any], Any]:
 @_rules_option
 @click.option("--select", multiple=True, metavar="ID", help="Run only these rules (id or name).")
 @click.option("--ignore", multiple=True, metavar="ID", help="Skip these rules (id or name).")
-@click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="text",
-              show_default=True, help="Output format.")  # fmt: skip
-@click.option("--output", "-o", metavar="PATH", help="Write the report here instead of stdout.")
+@click.option("--format", "-f", "fmt", type=click.Choice(FORMATS, case_sensitive=False),
+              default="text", show_default=True, help="Output format.")  # fmt: skip
+@click.option(
+    "--output", "-o", metavar="PATH", help="Write the report here ('-': stdout, the default)."
+)
 @click.option(
     "--report", "reports", multiple=True, metavar="FORMAT=PATH",
     help="Also write a report in FORMAT to PATH (repeatable), e.g. sarif=lslint.sarif.",
 )  # fmt: skip
 @click.option(
-    "--fail-on", type=click.Choice(FAIL_ON_CHOICES), default=None,
+    "--fail-on", type=click.Choice(FAIL_ON_CHOICES, case_sensitive=False), default=None,
     help=f"Lowest severity that makes the exit code 1 (default: config, else {DEFAULT_FAIL_ON}).",
 )  # fmt: skip
 @click.option("--snapshot", metavar="PATH", help="Live scans: also save what was fetched here.")
@@ -216,9 +229,10 @@ def _with_options(options: list[Callable[[Any], Any]]) -> Callable[[Any], Any]:
 @click.option(
     "--write-baseline",
     metavar="PATH",
-    help="Record the current findings' fingerprints as a baseline.",
+    help="Record the current findings' fingerprints as a baseline (needs a complete scan).",
 )
 @click.option("--color/--no-color", default=None, help="Colour text output (default: on a TTY).")
+@_debug_option
 def scan(
     inputs: tuple[str, ...],
     regions: tuple[str, ...],
@@ -243,6 +257,9 @@ def scan(
 
     Without --input, lists instances from AWS with the standard credential chain.
     """
+    started_at = scan_time()
+    if fmt == "github":
+        click.get_current_context().meta[GITHUB_ERRORS] = True
     if inputs:
         live_only = {"--region": regions, "--all-regions": all_regions, "--profile": profile,
                      "--snapshot": snapshot}  # fmt: skip
@@ -251,12 +268,18 @@ def scan(
                 raise ConfigError(f"{option} applies to live scans and cannot be used with --input")
         if inputs.count(STDIN) > 1:
             raise ConfigError("'--input -' (standard input) can be given only once")
-    extra_reports = _parse_reports(reports)
+    output = None if output == STDOUT else output
+    extra_reports = _parse_reports(reports, main_to_stdout=output is None)
     outputs = [("--output", output), ("--snapshot", snapshot), ("--write-baseline", write_baseline)]
     outputs += [(f"--report {f}", p) for f, p in extra_reports]
     _check_outputs(outputs, [*inputs, *([baseline] if baseline else [])])
     config = _load_config(config_path)
     setup = _setup(config, rule_paths, select, ignore)
+    if not setup.rules:
+        raise ConfigError(
+            "no rules to run: the selection leaves none",
+            hint="check --select/--ignore and rules.select/rules.ignore in the config",
+        )
     known = (
         parse_baseline(read_text(Path(baseline), what="baseline", error=InputError), baseline)
         if baseline
@@ -265,9 +288,11 @@ def scan(
 
     if inputs:
         inventory = collect_all([SnapshotSource(path) for path in inputs])
+        listed_regions: list[str] = []
     else:
         source = _aws_source(regions, all_regions, profile, concurrency, quiet)
         inventory = source.collect()
+        listed_regions = source.regions
         if snapshot:
             text = _snapshot_text(source, inventory.errors)
             write_atomic(Path(snapshot), text)
@@ -276,30 +301,118 @@ def scan(
     result = run(setup.rules, inventory, setup.suppressor)
     if known is not None:
         apply_baseline(result, known)
-    if fmt != "text" or output:  # the text report shows warnings itself
+
+    threshold = parse_threshold(fail_on or config.fail_on or DEFAULT_FAIL_ON)
+    context = ReportContext(
+        fail_on=threshold,
+        root=Path.cwd(),  # report paths are relative to where lslint runs (the repository)
+        scan=scan_context(inventory, started_at, inputs=inputs, regions=listed_regions),
+    )
+    gate = context.gate(result)
+    text_on_terminal = (
+        fmt == "text" and output is None and not any(path == STDOUT for _, path in extra_reports)
+    )
+    if not text_on_terminal:  # the text report shows warnings itself
         for warning in result.warnings:
             click.echo(f"lslint: warning: {printable(warning)}", err=True)
-    if write_baseline:
-        stamp = datetime.now(UTC).replace(microsecond=0)
-        write_atomic(
-            Path(write_baseline),
-            render_baseline(result, lslint_version=__version__, created_at=stamp),
-        )
+    _explain_untrusted(result)
 
-    threshold_name = fail_on or config.fail_on or DEFAULT_FAIL_ON
-    threshold = None if threshold_name == "never" else Severity(threshold_name)
     for report_format, path in extra_reports:
-        write_atomic(Path(path), _render(report_format, result))
-    use_color = _use_color(color) and not output
-    report = _render(fmt, result, color=use_color)
+        _emit(path, render(report_format, result, context))
+    use_color = _use_color(color) and output is None
+    report = render(fmt, result, replace(context, color=use_color))
     if output:
         write_atomic(Path(output), report)
     else:
         click.echo(report, nl=False, color=use_color)
-    sys.exit(result.exit_code(threshold))
+    if write_baseline:
+        _write_baseline(Path(write_baseline), result)
+        sys.exit(EXIT_OK)  # recording a baseline is not a gate
+    sys.exit(gate.exit_code)
+
+
+def scan_time() -> datetime:
+    """Now, or ``SOURCE_DATE_EPOCH`` when set, so reports can be reproduced byte for byte."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        try:
+            return datetime.fromtimestamp(int(epoch), UTC)
+        except (ValueError, OverflowError, OSError):
+            raise ConfigError(
+                f"SOURCE_DATE_EPOCH must be whole seconds since 1970, not {epoch!r}"
+            ) from None
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def scan_context(
+    inventory: Inventory, started_at: datetime, *, inputs: Sequence[str], regions: Sequence[str]
+) -> ScanContext:
+    """What was scanned: the inputs, and the regions and accounts listed or seen."""
+    seen_regions = {r.region for r in inventory.resources if r.region}
+    accounts = {parts[4] for r in inventory.resources if len(parts := r.arn.split(":")) > 4}
+    return ScanContext(
+        started_at=started_at,
+        inputs=tuple(sorted(inputs)),
+        regions=tuple(sorted(set(regions) | seen_regions)),
+        accounts=tuple(sorted(a for a in accounts if a)),
+    )
+
+
+MAX_EXPLAINED = 5  # indeterminate checks named on stderr; the reports list all of them
+
+
+def _explain_untrusted(result: ScanResult) -> None:
+    """Exit code 2 always says why on stderr, whatever the format and output."""
+    for error in result.errors:
+        click.echo(
+            f"lslint: error: {printable(error.source)}: could not be read completely: "
+            f"{printable(error.describe())}",
+            err=True,
+        )
+    problems = [f for f in result.findings if f.status == "error"]
+    if problems:
+        count = len(problems)
+        click.echo(
+            f"lslint: error: {count} check{'s' if count != 1 else ''} indeterminate "
+            "(a value the rule needs is missing)" + (", first ones:" if count > 1 else ":"),
+            err=True,
+        )
+        for finding in problems[:MAX_EXPLAINED]:
+            click.echo(
+                f"  {finding.rule_id} on {printable(finding.resource_name or finding.resource_arn)}"
+                f" ({printable(finding.region)}): {printable(finding.message)}",
+                err=True,
+            )
+        if count > MAX_EXPLAINED:
+            click.echo(f"  ... and {count - MAX_EXPLAINED} more (see the report)", err=True)
+
+
+def _write_baseline(path: Path, result: ScanResult) -> None:
+    """Record today's violations; an incomplete scan cannot be a baseline."""
+    if result.indeterminate:
+        raise ConfigError(
+            f"--write-baseline {path}: not written, because the scan is incomplete "
+            "(see the errors above)",
+            hint="a baseline recorded from a partial scan would hide findings later",
+        )
+    text = render_baseline(result, lslint_version=__version__, created_at=scan_time())
+    write_atomic(path, text)
+    count = sum(1 for f in result.findings if f.status == "fail")
+    click.echo(
+        f"lslint: wrote baseline {path}: {count} finding{'s' if count != 1 else ''}", err=True
+    )
+
+
+def _emit(path: str, text: str) -> None:
+    """Write a report to a file, or to stdout for ``-``."""
+    if path == STDOUT:
+        click.echo(text, nl=False)
+    else:
+        write_atomic(Path(path), text)
 
 
 @main.command()
+@_debug_option
 @_with_options(_region_options)
 @click.option("--output", "-o", required=True, metavar="PATH", help="Where to write the snapshot.")
 def fetch(
@@ -449,6 +562,7 @@ def rules() -> None:
 
 
 @rules.command("list")
+@_debug_option
 @_config_option
 @_rules_option
 def rules_list(config_path: str | None, rule_paths: tuple[str, ...]) -> None:
@@ -465,6 +579,7 @@ def rules_list(config_path: str | None, rule_paths: tuple[str, ...]) -> None:
 
 
 @rules.command("show")
+@_debug_option
 @click.argument("rule_id", metavar="ID")
 @_config_option
 @_rules_option
@@ -495,6 +610,7 @@ def rules_show(rule_id: str, config_path: str | None, rule_paths: tuple[str, ...
 
 
 @rules.command("validate")
+@_debug_option
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
 def rules_validate(paths: tuple[str, ...]) -> None:
     """Check rule files (or folders of them); exit 2 on any problem."""
@@ -537,6 +653,7 @@ def _load_each(paths: Sequence[str]) -> tuple[list[Rule], list[str]]:
 
 
 @rules.command("test")
+@_debug_option
 @click.argument("paths", nargs=-1, metavar="[PATH...]")
 def rules_test(paths: tuple[str, ...]) -> None:
     """Run the tests embedded in rule files (default: the built-in rules)."""

@@ -24,6 +24,7 @@ DATA = Path(__file__).resolve().parent / "data"
 EXAMPLES = ROOT / "examples"
 BUILTIN_RULES = ROOT / "rules"
 DOCS_SAMPLE = DATA / "get-instances-docs-sample.json"
+SCAN_EPOCH = 1795000000  # 2026-11-18T11:06:40Z: the scan time of every test's reports
 
 
 @dataclass
@@ -105,6 +106,8 @@ def _isolated_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test runs in an empty directory, so no stray .lslint.yaml is picked up."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("NO_COLOR", raising=False)
+    # Reports record the scan time; a fixed one keeps them comparable run to run.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(SCAN_EPOCH))
     return tmp_path
 
 

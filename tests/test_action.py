@@ -130,7 +130,7 @@ def test_scan_step_gates_and_reports(tmp_path: Path) -> None:
     sarif = json.loads((run.workdir / "lslint.sarif").read_text())
     assert len(sarif["runs"][0]["results"]) == 9
     assert (run.workdir / "lslint-junit.xml").read_text().startswith("<?xml")
-    assert run.summary.startswith("## lslint: 9 findings")
+    assert run.summary.startswith("## lslint: gate failed, 9 findings at or above low")
     annotations = [line for line in run.stdout.splitlines() if line.startswith("::")]
     assert len(annotations) == 9
 

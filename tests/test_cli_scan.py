@@ -244,7 +244,21 @@ def test_json_report_has_the_documented_shape(cli: Cli) -> None:
     result = cli(["scan", "--input", str(FLEET), "-f", "json"])
     assert result.exit_code == 1
     report = json_report(result)
-    assert set(report) == {"tool", "findings", "errors", "warnings", "summary"}
+    assert set(report) == {
+        "tool",
+        "report_version",
+        "scan",
+        "findings",
+        "errors",
+        "warnings",
+        "summary",
+    }
+    assert report["scan"] == {
+        "started_at": "2026-11-18T11:06:40+00:00",  # SOURCE_DATE_EPOCH, set for every test
+        "inputs": [str(FLEET)],
+        "regions": ["eu-west-2", "us-east-1"],
+        "accounts": ["111122223333"],
+    }
     assert report["tool"]["name"] == "lslint"
     assert report["tool"]["version"] == __version__
     assert report["errors"] == []

@@ -261,7 +261,10 @@ def test_junit_names_stay_unique_for_duplicate_resource_names(
 @pytest.mark.usefixtures("in_repo")
 def test_markdown_has_totals_and_a_findings_table(cli: Cli) -> None:
     text = cli([*FLEET_ARGS, "-f", "markdown"]).stdout
-    assert text.startswith("## lslint: 13 findings\n")
+    # The config's fail_on is medium: 8 of the 13 findings fail the gate.
+    assert text.startswith("## lslint: gate failed, 8 findings at or above medium\n")
+    gate = "Gate: failed at fail-on medium: 8 findings at or above medium (exit code 1)."
+    assert f"\n{gate}\n" in text
     assert "| high | 7 |" in text and "| low | 5 |" in text
     rows = [line for line in text.splitlines() if line.startswith("| high |")]
     assert len(rows) == 1 + 7  # the totals row and seven findings
@@ -272,7 +275,7 @@ def test_markdown_puts_errors_first_and_caps_the_table() -> None:
     result = scan_instances(fleet)
     result.errors.append(ScanError("aws", "GetInstances", "AccessDenied", "no", "eu-west-1"))
     text = render_markdown(result)
-    assert text.startswith("## lslint: results incomplete\n")
+    assert text.startswith("## lslint: results incomplete, gate not passed\n")
     assert text.index("AccessDenied") < text.index("| Severity | Findings |")
     rows = [line for line in text.splitlines() if " | LS00" in line]
     assert len(rows) == MAX_ROWS

@@ -437,7 +437,7 @@ def test_baseline_from_a_live_scan_applies_to_an_offline_scan(
     standin({"us-east-1": RegionPlan(make_instances("us-east-1", 3))})
     baseline, snapshot = tmp_path / "baseline.json", tmp_path / "fleet.json"
     live = cli(["scan", "--write-baseline", str(baseline), "--snapshot", str(snapshot)])
-    assert live.exit_code == 1
+    assert live.exit_code == 0, live.stderr  # recording a baseline is not a gate
     offline = cli(["scan", "--input", str(snapshot), "--baseline", str(baseline)])
     assert offline.exit_code == 0, offline.stdout
     assert "9 baselined" in offline.stdout

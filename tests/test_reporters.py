@@ -37,7 +37,15 @@ def test_json_report_is_sorted_and_complete(cli: Callable[..., CliResult]) -> No
     report = json.loads(cli([*FLEET_ARGS, "--format", "json"]).stdout)
     keys = [(f["region"], f["resource_name"], f["rule_id"]) for f in report["findings"]]
     assert keys == sorted(keys)
-    assert set(report) == {"tool", "findings", "errors", "warnings", "summary"}
+    assert set(report) == {
+        "tool",
+        "report_version",
+        "scan",
+        "findings",
+        "errors",
+        "warnings",
+        "summary",
+    }
     assert report["summary"]["checks"] == 5 * 5
     assert report["summary"]["failed"] == len(report["findings"])
     for finding in report["findings"]:
@@ -51,7 +59,9 @@ def test_text_report_lists_errors_first_and_says_results_are_incomplete() -> Non
     )
     text = render_text(result)
     assert text.splitlines()[0].startswith("error: eu-west-1: eu-west-1 GetInstances AccessDenied")
-    assert text.rstrip().endswith("1 source error: results incomplete.")
+    summary, gate = text.rstrip().splitlines()[-2:]
+    assert summary.endswith("1 source error: results incomplete.")
+    assert gate == "gate: incomplete at fail-on low: the scan could not be trusted (exit code 2)"
 
 
 @pytest.mark.parametrize(

@@ -3,10 +3,16 @@
 Values are escaped as the Actions runner expects (``%``, ``\\r``, ``\\n`` everywhere; ``:``
 and ``,`` in properties too), and other control characters are shown escaped, so resource
 data can neither end a command early nor start a new one.
+
+GitHub shows at most ten annotations of each level per step and drops the rest silently, so
+each level is capped at ``MAX_PER_LEVEL`` and one more line says how many were left out and
+where to find them.
 """
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import PurePath
 
 from lslint.findings import ScanResult, Severity
@@ -35,12 +41,37 @@ def _command(name: str, message: str, **properties: str | int) -> str:
     return f"::{name} {props}::{escape_data(message)}"
 
 
+MAX_PER_LEVEL = 10  # GitHub displays ten annotations of each level per step
+_WHERE = re.compile(r"^(?P<file>.+?)(?::(?P<line>\d+)(?::(?P<col>\d+))?)?$")
+
+
+def error_annotation(message: str, where: str, *, root: PurePath | None = None) -> str:
+    """An ``::error`` command for a config, rule or input error at ``where`` (``file:line:col``),
+    pointing at the file relative to ``root`` when it lies inside it."""
+    properties: dict[str, str | int] = {}
+    match = _WHERE.match(where) if where else None
+    if match and not where.startswith("-"):
+        path = PurePath(match["file"])
+        if root is not None and path.is_absolute() and path.is_relative_to(root):
+            path = path.relative_to(root)
+        elif root is not None and not path.is_absolute():
+            path = PurePath(os.path.normpath(path))
+        if not path.is_absolute() and ".." not in path.parts and match["file"] != "<stdin>":
+            properties["file"] = path.as_posix()
+            if match["line"]:
+                properties["line"] = int(match["line"])
+            if match["col"]:
+                properties["col"] = int(match["col"])
+    text = f"{where}: {message}" if where and "file" not in properties else message
+    return _command("error", text, title="lslint", **properties)
+
+
 def render_github(result: ScanResult, *, root: PurePath | None = None) -> str:
-    lines = [
-        _command("error", f"{e.source}: {e.describe()}", title="lslint source error")
+    commands: list[tuple[str, str]] = [
+        ("error", _command("error", f"{e.source}: {e.describe()}", title="lslint source error"))
         for e in result.errors
     ]
-    lines += [_command("warning", w, title="lslint") for w in result.warnings]
+    commands += [("warning", _command("warning", w, title="lslint")) for w in result.warnings]
     ordered = sorted(result.findings, key=lambda f: (f.status != "error", -f.severity.rank))
     for finding in ordered:
         if finding.suppressed is not None or finding.baselined:
@@ -51,10 +82,32 @@ def render_github(result: ScanResult, *, root: PurePath | None = None) -> str:
             where = {"file": uri, "line": line}
         if finding.status == "error":
             title = f"{finding.rule_id} {finding.rule_name} (indeterminate)"
-            lines.append(_command("error", finding.message, title=title, **where))
+            commands.append(("error", _command("error", finding.message, title=title, **where)))
         else:
+            level = COMMANDS[finding.severity]
             title = f"{finding.rule_id} {finding.rule_name} ({finding.severity.value})"
-            lines.append(
-                _command(COMMANDS[finding.severity], finding.message, title=title, **where)
+            commands.append((level, _command(level, finding.message, title=title, **where)))
+    return "".join(f"{line}\n" for line in _capped(commands))
+
+
+def _capped(commands: list[tuple[str, str]]) -> list[str]:
+    """At most ``MAX_PER_LEVEL`` annotations per level; a level with more shows one fewer and
+    a roll-up line in the last place, so the roll-up itself is never the one dropped."""
+    totals: dict[str, int] = {}
+    for level, _ in commands:
+        totals[level] = totals.get(level, 0) + 1
+    shown: list[str] = []
+    counts: dict[str, int] = {}
+    for level, line in commands:
+        counts[level] = counts.get(level, 0) + 1
+        if totals[level] <= MAX_PER_LEVEL or counts[level] < MAX_PER_LEVEL:
+            shown.append(line)
+    for level in ("error", "warning", "notice"):
+        if totals.get(level, 0) > MAX_PER_LEVEL:
+            rest = totals[level] - (MAX_PER_LEVEL - 1)
+            message = (
+                f"{rest} more {level} annotations not shown (GitHub shows {MAX_PER_LEVEL} per "
+                "level); see the job summary or the full report"
             )
-    return "\n".join(lines) + ("\n" if lines else "")
+            shown.append(_command(level, message, title="lslint"))
+    return shown

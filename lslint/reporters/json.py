@@ -8,15 +8,21 @@ from typing import Any
 
 from lslint import __version__
 from lslint.findings import Finding, ScanError, ScanResult, Severity
+from lslint.reporters.context import ReportContext, ScanContext
+
+SCHEMA_VERSION = 1  # of the report's shape, described by docs/report.schema.json
 
 
-def render_json(result: ScanResult) -> str:
+def render_json(result: ScanResult, context: ReportContext | None = None) -> str:
+    context = context or ReportContext()
     document = {
         "tool": {"name": "lslint", "version": __version__},
+        "report_version": SCHEMA_VERSION,
+        "scan": scan_to_dict(context.scan),
         "findings": [finding_to_dict(f) for f in result.findings],
         "errors": [error_to_dict(e) for e in result.errors],
         "warnings": list(result.warnings),
-        "summary": summary(result),
+        "summary": summary(result, context),
     }
     # ASCII escapes keep the output valid UTF-8 even for lone surrogates in resource data.
     return json.dumps(document, indent=2, ensure_ascii=True) + "\n"
@@ -53,9 +59,20 @@ def error_to_dict(error: ScanError) -> dict[str, Any]:
     }
 
 
-def summary(result: ScanResult) -> dict[str, Any]:
+def scan_to_dict(scan: ScanContext) -> dict[str, Any]:
+    return {
+        "started_at": scan.started_at.isoformat() if scan.started_at else None,
+        "inputs": list(scan.inputs),
+        "regions": list(scan.regions),
+        "accounts": list(scan.accounts),
+    }
+
+
+def summary(result: ScanResult, context: ReportContext | None = None) -> dict[str, Any]:
     """Counts for people and scripts; ``by_severity`` and ``counted`` leave out violations
-    that were suppressed or baselined, which do not count toward --fail-on."""
+    that were suppressed or baselined. ``failing`` is the gate's own number: the counted
+    findings at or above ``fail_on``; ``exit_code`` is lslint's."""
+    gate = (context or ReportContext()).gate(result)
     counted = [f for f in result.findings if f.counts]
     by_severity = Counter(f.severity for f in counted)
     statuses = Counter(c.status for c in result.checks)
@@ -73,4 +90,8 @@ def summary(result: ScanResult) -> dict[str, Any]:
         "errors": len(result.errors),
         "warnings": len(result.warnings),
         "by_severity": {s.value: by_severity[s] for s in reversed(Severity)},
+        "fail_on": gate.fail_on_name,
+        "failing": gate.failing,
+        "gate": gate.status,
+        "exit_code": gate.exit_code,
     }

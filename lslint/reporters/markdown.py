@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from lslint.findings import Finding, ScanResult, Severity
+from lslint.reporters.context import ReportContext
 from lslint.reporters.escape import printable
 from lslint.reporters.json import summary
 
@@ -27,16 +28,22 @@ def cell(text: str, limit: int = MAX_CELL) -> str:
     return _MARKDOWN.sub(r"\\\1", escaped)
 
 
-def render_markdown(result: ScanResult) -> str:
-    counts = summary(result)
+def render_markdown(result: ScanResult, context: ReportContext | None = None) -> str:
+    context = context or ReportContext()
+    counts = summary(result, context)
+    gate = context.gate(result)
     counted = counts["counted"]
     lines: list[str] = []
-    if result.indeterminate:
-        headline = "results incomplete"
-    elif counted:
-        headline = f"{counted} finding{'s' if counted != 1 else ''}"
+    if gate.status == "incomplete":
+        headline = "results incomplete, gate not passed"
+    elif gate.status == "failed":
+        headline = f"gate failed, {gate.failing} finding{'s' if gate.failing != 1 else ''}"
+        headline += f" at or above {gate.fail_on_name}"
     else:
-        headline = "no findings"
+        found = f"{counted} finding{'s' if counted != 1 else ''}" if counted else "no findings"
+        headline = f"gate passed at fail-on {gate.fail_on_name}, {found}"
+        if counted:
+            headline += " below it" if gate.fail_on is not None else ""
     lines += [f"## lslint: {headline}", ""]
 
     problems = [f for f in result.findings if f.status == "error"]
@@ -64,6 +71,8 @@ def render_markdown(result: ScanResult) -> str:
         f"{counts['passed']} passed, {counts['failed']} failed "
         f"({counts['suppressed']} suppressed, {counts['baselined']} baselined), "
         f"{counts['indeterminate']} indeterminate, {counts['not_applicable']} not applicable.",
+        "",
+        f"{gate.describe()[:1].upper()}{gate.describe()[1:]}.",
         "",
     ]
 

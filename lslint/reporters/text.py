@@ -5,6 +5,7 @@ from __future__ import annotations
 from itertools import groupby
 
 from lslint.findings import Finding, ScanResult, Severity
+from lslint.reporters.context import ReportContext
 from lslint.reporters.escape import printable
 from lslint.reporters.json import summary
 
@@ -18,7 +19,11 @@ _COLORS = {
 _BOLD, _RED, _YELLOW, _RESET = "\x1b[1m", "\x1b[1;31m", "\x1b[33m", "\x1b[0m"
 
 
-def render_text(result: ScanResult, *, color: bool = False) -> str:
+def render_text(
+    result: ScanResult, *, color: bool = False, context: ReportContext | None = None
+) -> str:
+    context = context or ReportContext(color=color)
+
     def paint(text: str, code: str) -> str:
         return f"{code}{text}{_RESET}" if color else text
 
@@ -55,6 +60,9 @@ def render_text(result: ScanResult, *, color: bool = False) -> str:
         lines.append("")
 
     lines.append(_summary_line(result))
+    gate = context.gate(result)
+    colour = {"passed": _BOLD, "failed": _RED, "incomplete": _RED}[gate.status]
+    lines.append(paint(gate.describe(), colour) if gate.status != "passed" else gate.describe())
     return "\n".join(lines) + "\n"
 
 

@@ -1,0 +1,33 @@
+"""What a report needs to know beyond the result: the gate, and the scan's own context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import PurePath
+
+from lslint.findings import ScanResult, Severity
+from lslint.gate import Gate
+
+
+@dataclass(frozen=True)
+class ScanContext:
+    """Where the resources came from, and when: recorded in reports for later reading."""
+
+    started_at: datetime | None = None
+    inputs: tuple[str, ...] = ()  # snapshot files (offline scans)
+    regions: tuple[str, ...] = ()  # regions listed (live) or seen in the inputs (offline)
+    accounts: tuple[str, ...] = ()  # AWS account ids seen in the resources' ARNs
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """Everything a reporter may use besides the ``ScanResult`` itself."""
+
+    fail_on: Severity | None = Severity.LOW
+    root: PurePath | None = None  # repository root: report paths are relative to it
+    color: bool = False
+    scan: ScanContext = field(default_factory=ScanContext)
+
+    def gate(self, result: ScanResult) -> Gate:
+        return Gate.of(result, self.fail_on)
