@@ -414,7 +414,9 @@ def _emit(path: str, text: str) -> None:
 @main.command()
 @_debug_option
 @_with_options(_region_options)
-@click.option("--output", "-o", required=True, metavar="PATH", help="Where to write the snapshot.")
+@click.option(
+    "--output", "-o", required=True, metavar="PATH", help="Snapshot file to write ('-': stdout)."
+)
 def fetch(
     regions: tuple[str, ...],
     all_regions: bool,
@@ -430,12 +432,13 @@ def fetch(
     """
     source = _aws_source(regions, all_regions, profile, concurrency, quiet)
     inventory = source.collect()
-    write_atomic(Path(output), _snapshot_text(source, inventory.errors))
+    _emit(output, _snapshot_text(source, inventory.errors))
     for error in inventory.errors:
         click.echo(f"lslint: error: {printable(error.describe())}", err=True)
     count = len(inventory.resources)
     click.echo(
-        f"wrote {output}: {count} instance{'s' if count != 1 else ''} from "
+        f"wrote {'standard output' if output == STDOUT else output}: "
+        f"{count} instance{'s' if count != 1 else ''} from "
         f"{len(source.regions)} region{'s' if len(source.regions) != 1 else ''}"
         + (f", {len(inventory.errors)} error(s)" if inventory.errors else ""),
         err=True,
@@ -584,9 +587,10 @@ def rules_list(config_path: str | None, rule_paths: tuple[str, ...]) -> None:
 @_config_option
 @_rules_option
 def rules_show(rule_id: str, config_path: str | None, rule_paths: tuple[str, ...]) -> None:
-    """Show one rule (by id or name) in full."""
+    """Show one rule (by id or name, any case) in full, with its condition."""
     loaded = _setup(_load_config(config_path), rule_paths, (), ()).rules
-    rule = next((r for r in loaded if rule_id in (r.id, r.name)), None)
+    wanted = rule_id.lower()
+    rule = next((r for r in loaded if wanted in (r.id.lower(), r.name.lower())), None)
     if rule is None:
         keys = [key for r in loaded for key in (r.id, r.name)]
         raise ConfigError(
@@ -601,6 +605,8 @@ def rules_show(rule_id: str, config_path: str | None, rule_paths: tuple[str, ...
         for name, spec in rule.params.items():
             value = rule.param_values[name]
             click.echo(f"  {name} ({spec.type}) = {value!r}: {spec.description}")
+    click.echo("\nCondition:")
+    click.echo(_indent(rule_conditions(Path(rule.source)), "  "), nl=False)
     click.echo(f"\nRemediation: {rule.remediation_text}")
     if rule.remediation_cli is not None:
         click.echo(f"  {rule.remediation_cli.source}")
@@ -609,12 +615,43 @@ def rules_show(rule_id: str, config_path: str | None, rule_paths: tuple[str, ...
     click.echo(f"Source: {rule.source}")
 
 
+def rule_conditions(path: Path) -> str:
+    """The rule file's ``applies_if`` and ``fail_if``, as written there (YAML)."""
+    from io import StringIO  # noqa: PLC0415 - only `rules show` needs these
+
+    from ruamel.yaml import YAML  # noqa: PLC0415
+    from ruamel.yaml.comments import CommentedMap  # noqa: PLC0415
+
+    yaml = YAML()  # round trip: keeps the author's flow style and comments
+    yaml.width = 96
+    document = yaml.load(read_text(path, what="rule file", error=InputError))
+    shown = CommentedMap((k, document[k]) for k in ("applies_if", "fail_if") if k in document)
+    buffer = StringIO()
+    yaml.dump(shown, buffer)
+    return buffer.getvalue()
+
+
+def _indent(text: str, prefix: str) -> str:
+    return "".join(f"{prefix}{line}" if line.strip() else line for line in text.splitlines(True))
+
+
+def _scan_rule_paths(config_path: str | None) -> list[str]:
+    """The rule paths a scan would load: the built-in rules, then the config's rules.paths."""
+    config = _load_config(config_path)
+    return [str(builtin_rules_dir()), *(str(p) for p in config.rule_paths)]
+
+
 @rules.command("validate")
 @_debug_option
-@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
-def rules_validate(paths: tuple[str, ...]) -> None:
-    """Check rule files (or folders of them); exit 2 on any problem."""
-    loaded, problems = _load_each(paths)
+@click.argument("paths", nargs=-1, metavar="[PATH...]")
+@_config_option
+def rules_validate(paths: tuple[str, ...], config_path: str | None) -> None:
+    """Check rule files (or folders of them); exit 2 on any problem.
+
+    Without PATH, checks the rules a scan would run (built-in plus the config's rules.paths).
+    A custom rule whose id or name clashes with a built-in rule is a problem too.
+    """
+    loaded, problems = _load_each(paths or _scan_rule_paths(config_path))
     for rule in loaded:
         click.echo(f"ok: {rule.source}: {rule.id} {rule.name}")
     for problem in problems:
@@ -624,10 +661,16 @@ def rules_validate(paths: tuple[str, ...]) -> None:
 
 
 def _load_each(paths: Sequence[str]) -> tuple[list[Rule], list[str]]:
-    """Load every rule file under ``paths``, collecting one problem line per bad file."""
+    """Load every rule file under ``paths``, collecting one problem line per bad file.
+
+    Ids and names are compared without case, and with the built-in rules too: a scan loads
+    those alongside, so a clash would stop it.
+    """
     loaded: list[Rule] = []
     problems: list[str] = []
     seen: dict[str, str] = {}
+    builtin_files = {p.resolve() for p in discover_rule_files([builtin_rules_dir()])}
+    checked: set[Path] = set()
     for raw in paths:
         try:
             files = discover_rule_files([Path(raw)])
@@ -637,27 +680,41 @@ def _load_each(paths: Sequence[str]) -> tuple[list[Rule], list[str]]:
         if not files:
             problems.append(f"{raw}: no rule files (*.yaml, *.yml) found")
         for path in files:
+            checked.add(path.resolve())
             try:
                 rule = load_rule_file(path)
             except LslintError as exc:
                 problems.append(str(exc) + (f" (hint: {exc.hint})" if exc.hint else ""))
                 continue
-            clash = seen.get(rule.id) or seen.get(rule.name)
+            clash = seen.get(rule.id.lower()) or seen.get(rule.name.lower())
             if clash:
                 problems.append(f"{rule.source}: duplicate rule id or name {rule.id} {rule.name} "
                                 f"(also in {clash})")  # fmt: skip
                 continue
-            seen[rule.id] = seen[rule.name] = rule.source
+            seen[rule.id.lower()] = seen[rule.name.lower()] = rule.source
             loaded.append(rule)
+    for path in sorted(builtin_files - checked):  # clashes with built-in rules not checked above
+        builtin = load_rule_file(path)
+        for key in (builtin.id.lower(), builtin.name.lower()):
+            if key in seen:
+                problems.append(
+                    f"{seen[key]}: rule id or name '{key}' clashes with the built-in rule "
+                    f"{builtin.id} {builtin.name}"
+                )
     return loaded, problems
 
 
 @rules.command("test")
 @_debug_option
 @click.argument("paths", nargs=-1, metavar="[PATH...]")
-def rules_test(paths: tuple[str, ...]) -> None:
-    """Run the tests embedded in rule files (default: the built-in rules)."""
-    loaded, problems = _load_each(paths or (str(builtin_rules_dir()),))
+@_config_option
+@click.option("--verbose", "-v", is_flag=True, help="List every test case, passed ones too.")
+def rules_test(paths: tuple[str, ...], config_path: str | None, verbose: bool) -> None:
+    """Run the tests embedded in rule files.
+
+    Without PATH, tests the rules a scan would run (built-in plus the config's rules.paths).
+    """
+    loaded, problems = _load_each(paths or _scan_rule_paths(config_path))
     for problem in problems:
         click.echo(f"lslint: error: {printable(problem)}", err=True)
     passed = failed = 0
@@ -666,6 +723,9 @@ def rules_test(paths: tuple[str, ...]) -> None:
             verdict = judge(rule.bind(case.params), case.resource)
             if verdict.status == case.expect:
                 passed += 1
+                if verbose:
+                    click.echo(f"ok   {case.doc_line}: {rule.id} '{printable(case.name)}' "
+                               f"({case.expect})")  # fmt: skip
                 continue
             failed += 1
             detail = f": {verdict.message}" if verdict.message else ""

@@ -38,7 +38,9 @@ class Resource:
 class Inventory:
     resources: list[Resource] = field(default_factory=list)
     errors: list[ScanError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # e.g. one resource in two inputs
 
     def extend(self, other: Inventory) -> None:
         self.resources.extend(other.resources)
         self.errors.extend(other.errors)
+        self.warnings.extend(other.warnings)

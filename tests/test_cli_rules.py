@@ -299,3 +299,70 @@ def test_rules_test_with_an_invalid_rule_exits_2(cli: Cli, tmp_path: Path) -> No
     assert len(error_lines(result)) == 1
     assert str(broken) in result.stderr
     assert result.stdout.splitlines()[-1] == "4 passed, 0 failed"
+
+
+# ---------------------------------------------------------------- agreement with scan
+
+
+def config_with_rule_folder(tmp_path: Path) -> Path:
+    """A .lslint.yaml whose rules.paths adds the example rule folder (ACME001)."""
+    folder = tmp_path / "policies"
+    copy_rule(ACME, folder / "acme.yaml")
+    (tmp_path / ".lslint.yaml").write_text("rules:\n  paths: [policies]\n")
+    return folder
+
+
+def test_rules_test_without_path_runs_the_rules_scan_runs(cli: Cli, tmp_path: Path) -> None:
+    config_with_rule_folder(tmp_path)
+    builtin_cases = sum(len(doc["tests"]) for doc in rule_docs(BUILTIN_RULES))
+    result = cli(["rules", "test"])
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1] == f"{builtin_cases + 4} passed, 0 failed"
+
+
+def test_rules_validate_without_path_checks_the_rules_scan_loads(cli: Cli, tmp_path: Path) -> None:
+    folder = config_with_rule_folder(tmp_path)
+    result = cli(["rules", "validate"])
+    assert result.exit_code == 0, result.stderr
+    assert f"ok: {folder / 'acme.yaml'}: ACME001" in result.stdout
+    assert "LS001 port-open-to-world" in result.stdout
+    copy_rule(ACME, folder / "broken.yaml", id="ACME002", name="other", severity="urgent")
+    assert cli(["rules", "validate"]).exit_code == 2
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"id": "LS002"}, {"name": "imdsv1-allowed"}],
+)
+def test_rules_validate_catches_a_clash_with_a_builtin_rule(
+    cli: Cli, tmp_path: Path, changes: dict[str, str]
+) -> None:
+    custom = copy_rule(ACME, tmp_path / "mine" / "clash.yaml", **changes)
+    result = cli(["rules", "validate", str(custom.parent)])
+    assert result.exit_code == 2
+    (error,) = error_lines(result)
+    assert "clashes with the built-in rule LS002 imdsv1-allowed" in error
+    assert str(custom) in error
+
+
+def test_rules_validate_of_the_builtin_folder_is_no_clash(cli: Cli) -> None:
+    assert cli(["rules", "validate", str(BUILTIN_RULES)]).exit_code == 0
+
+
+def test_rules_test_verbose_lists_every_case(cli: Cli) -> None:
+    result = cli(["rules", "test", "-v", str(EXAMPLE_RULES)])
+    assert result.exit_code == 0
+    listed = [line for line in result.stdout.splitlines() if line.startswith("ok   ")]
+    assert len(listed) == 4
+    assert all(f"{ACME}:" in line and "ACME001 '" in line for line in listed)
+    quiet = cli(["rules", "test", str(EXAMPLE_RULES)]).stdout
+    assert not any(line.startswith("ok   ") for line in quiet.splitlines())
+
+
+def test_rules_show_prints_the_condition(cli: Cli) -> None:
+    result = cli(["rules", "show", "LS002"])
+    assert result.exit_code == 0, result.stderr
+    condition = result.stdout.split("\nCondition:\n", 1)[1].split("\nRemediation:", 1)[0]
+    assert "fail_if:" in condition
+    assert "metadataOptions.httpTokens" in condition
+    assert all(line.startswith("  ") for line in condition.splitlines() if line)

@@ -402,22 +402,26 @@ ISO_FORMS = {
 def test_iso_and_epoch_timestamps_give_the_same_finding(cli: Cli, tmp_path: Path) -> None:
     rules = write_rule(tmp_path / "rules", "OLD001.yaml", OLD_INSTANCE_RULE)
     forms: dict[str, Any] = {"epoch": 1590771192.493, **ISO_FORMS}
+    by_form = {}
     inputs = []
     for label, created in forms.items():
         path = write_json(
             tmp_path / f"{label}.json", {"instances": [passing_instance("w", createdAt=created)]}
         )
         inputs += ["--input", str(path)]
-    result = cli(["scan", "--rules", str(rules), "--select", "OLD001", "-f", "json", *inputs])
-    assert result.exit_code == 1, result.stderr
-    by_file = {
-        Path(f["location"]["path"]).stem: (f["message"], f["evidence"], f["fingerprint"])
-        for f in json_report(result)["findings"]
-    }
-    assert set(by_file) == set(forms)
-    assert "2020-05-29" in by_file["epoch"][0]
+        args = ["--rules", str(rules), "--select", "OLD001", "-f", "json"]
+        result = cli(["scan", *args, "-i", path])
+        assert result.exit_code == 1, result.stderr
+        (finding,) = json_report(result)["findings"]
+        by_form[label] = (finding["message"], finding["evidence"], finding["fingerprint"])
+    assert "2020-05-29" in by_form["epoch"][0]
     for label in ISO_FORMS:
-        assert by_file[label] == by_file["epoch"], label
+        assert by_form[label] == by_form["epoch"], label
+    # All the files hold the same instance, so together they are one resource.
+    merged = cli(["scan", "--rules", str(rules), "--select", "OLD001", "-f", "json", *inputs])
+    assert merged.exit_code == 1, merged.stderr
+    assert len(json_report(merged)["findings"]) == 1
+    assert merged.stderr.count("scanned once") == len(ISO_FORMS)
 
 
 def test_access_type_is_accepted_and_compared_in_any_case(cli: Cli, tmp_path: Path) -> None:

@@ -102,6 +102,7 @@ def run(
     result = ScanResult(
         rules=[rule.info() for rule in rules],
         errors=list(inventory.errors),
+        warnings=list(inventory.warnings),
         resource_count=len(inventory.resources),
     )
     for resource in inventory.resources:

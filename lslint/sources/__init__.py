@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from lslint.inventory import Inventory
+from lslint.errors import InputError
+from lslint.inventory import Inventory, Resource
 
 
 class Source(Protocol):
-    """Something that lists resources: a snapshot file, or (later) the AWS API."""
+    """Something that lists resources: a snapshot file, or the AWS API."""
 
     @property
     def label(self) -> str: ...
@@ -17,8 +18,45 @@ class Source(Protocol):
 
 
 def collect_all(sources: list[Source]) -> Inventory:
-    """Merge the inventories of several sources, in order."""
+    """Merge the inventories of several sources, in order; one ARN is one resource.
+
+    The same resource saved twice (overlapping snapshots) is scanned once, with a warning;
+    two different copies of one ARN are an error, since lslint cannot tell which is true.
+    """
     merged = Inventory()
     for source in sources:
         merged.extend(source.collect())
+    merged.resources, repeated = _unique(merged.resources)
+    merged.warnings.extend(repeated)
     return merged
+
+
+def _unique(resources: list[Resource]) -> tuple[list[Resource], list[str]]:
+    first: dict[str, Resource] = {}
+    kept: list[Resource] = []
+    warnings: list[str] = []
+    for resource in resources:
+        arn = resource.arn
+        if not arn:
+            kept.append(resource)
+            continue
+        seen = first.get(arn)
+        if seen is None:
+            first[arn] = resource
+            kept.append(resource)
+        elif seen.model == resource.model:
+            warnings.append(
+                f"{arn} appears in {_where(seen)} and again in {_where(resource)}: scanned once"
+            )
+        else:
+            raise InputError(
+                f"{arn} appears twice with different contents: in {_where(seen)} "
+                f"and in {_where(resource)}",
+                hint="scan snapshots of the same resources taken at one time, or one of them",
+            )
+    return kept, warnings
+
+
+def _where(resource: Resource) -> str:
+    origin = resource.origin
+    return f"{origin.path}:{origin.line}" if origin else "the AWS API"

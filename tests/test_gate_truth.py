@@ -1,0 +1,338 @@
+"""The gate tells the truth: one failing count everywhere, exit code 2 always explained,
+no silent empty scans, one resource per ARN, and the command-line habits users bring."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from conftest import (
+    EXAMPLES,
+    ROOT,
+    CliResult,
+    assert_one_error,
+    passing_instance,
+)
+
+Cli = Callable[..., CliResult]
+FLEET = EXAMPLES / "fleet.json"
+REPORT_SCHEMA = ROOT / "docs" / "report.schema.json"
+WEB = passing_instance("web-1", tags=[{"key": "Owner", "value": "ops"}])  # LS004 (low)
+DB = passing_instance("db-1", metadataOptions={"httpTokens": "optional"})  # LS002 (high)
+UNKNOWN = passing_instance("vague-1", addOns=[{"name": "AutoSnapshot"}])  # LS003 indeterminate
+
+
+def write(path: Path, document: Any) -> str:
+    path.write_text(json.dumps(document))
+    return str(path)
+
+
+def lslint_snapshot(path: Path, instances: list[Any], errors: list[Any]) -> str:
+    return write(
+        path,
+        {"format": "lslint-snapshot", "version": 1, "lslint_version": "0.1.0",
+         "created_at": "2026-11-01T00:00:00+00:00", "regions": ["us-east-1", "eu-west-1"],
+         "errors": errors, "instances": instances},
+    )  # fmt: skip
+
+
+DENIED = {
+    "source": "aws",
+    "region": "eu-west-1",
+    "operation": "GetInstances",
+    "code": "AccessDeniedException",
+    "message": "not authorized",
+}
+
+
+@pytest.fixture(scope="module")
+def report_validator() -> jsonschema.protocols.Validator:
+    schema = json.loads(REPORT_SCHEMA.read_text())
+    validator_class = jsonschema.validators.validator_for(schema)
+    validator_class.check_schema(schema)
+    return validator_class(schema, format_checker=validator_class.FORMAT_CHECKER)
+
+
+# ---------------------------------------------------------------- one failing count
+
+
+@pytest.mark.parametrize(
+    ("args", "config", "fail_on", "failing", "code"),
+    [
+        ([], "", "low", 2, 1),
+        (["--fail-on", "high"], "", "high", 1, 1),
+        (["--fail-on", "critical"], "", "critical", 0, 0),
+        (["--fail-on", "never"], "", "never", 0, 0),
+        ([], "fail_on: critical\n", "critical", 0, 0),
+        (["--fail-on", "low"], "fail_on: critical\n", "low", 2, 1),
+    ],
+)
+def test_json_summary_carries_the_gate(
+    cli: Cli, tmp_path: Path, args: list[str], config: str, fail_on: str, failing: int, code: int
+) -> None:
+    if config:
+        (tmp_path / ".lslint.yaml").write_text(config)
+    fleet = write(tmp_path / "fleet.json", {"instances": [WEB, DB]})
+    result = cli(["scan", "-i", fleet, "-f", "json", *args])
+    assert result.exit_code == code, result.stderr
+    summary = json.loads(result.stdout)["summary"]
+    assert summary["counted"] == 2  # every unaccepted violation, whatever the threshold
+    assert (summary["fail_on"], summary["failing"], summary["exit_code"]) == (
+        fail_on,
+        failing,
+        code,
+    )
+    assert summary["gate"] == ("failed" if code else "passed")
+
+
+def test_text_and_markdown_say_whether_the_gate_passed(cli: Cli, tmp_path: Path) -> None:
+    fleet = write(tmp_path / "fleet.json", {"instances": [WEB, DB]})
+    text = cli(["scan", "-i", fleet, "--fail-on", "critical"]).stdout
+    assert text.splitlines()[-1] == "gate: passed at fail-on critical (exit code 0)"
+    markdown = cli(["scan", "-i", fleet, "--fail-on", "critical", "-f", "markdown"]).stdout
+    assert markdown.startswith("## lslint: gate passed at fail-on critical, 2 findings below it\n")
+    failed = cli(["scan", "-i", fleet, "--fail-on", "high", "-f", "markdown"]).stdout
+    assert failed.startswith("## lslint: gate failed, 1 finding at or above high\n")
+
+
+# ---------------------------------------------------------------- the JSON report
+
+
+def test_json_report_records_its_context(cli: Cli, tmp_path: Path) -> None:
+    first = write(tmp_path / "b.json", {"instances": [WEB]})
+    second = write(tmp_path / "a.json", {"instances": [DB]})
+    report = json.loads(cli(["scan", "-i", first, "-i", second, "-f", "json"]).stdout)
+    assert report["tool"]["version"]
+    assert report["scan"]["started_at"] == "2026-11-18T11:06:40+00:00"
+    assert report["scan"]["inputs"] == sorted([first, second])
+    assert report["scan"]["regions"] == ["us-east-1"]
+    assert report["scan"]["accounts"] == ["111122223333"]
+    assert report["summary"]["exit_code"] == 1
+
+
+def test_bad_source_date_epoch_is_one_error(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    assert_one_error(cli(["scan", "-i", str(FLEET)]), "SOURCE_DATE_EPOCH")
+
+
+def test_every_json_golden_and_report_shape_fits_the_schema(
+    cli: Cli, tmp_path: Path, report_validator: jsonschema.protocols.Validator
+) -> None:
+    documents = {
+        path.name: json.loads(path.read_text())
+        for path in (ROOT / "tests" / "golden").glob("*.json")
+        if "gitlab" not in path.name  # the GitLab report follows GitLab's own format
+    }
+    assert documents, "no JSON golden files found"
+    (tmp_path / ".lslint.yaml").write_text(
+        "suppressions:\n  - {rule: LS004, resource: web-1, reason: accepted}\n"
+    )
+    broken = lslint_snapshot(tmp_path / "partial.json", [WEB, DB, UNKNOWN], [DENIED])
+    partial = cli(["scan", "-i", broken, "-f", "json"])
+    documents["partial scan"] = json.loads(partial.stdout)
+    stdin = cli(["scan", "-i", "-", "-f", "json"], stdin=json.dumps({"instances": [DB]}))
+    documents["stdin"] = json.loads(stdin.stdout)
+    for label, document in documents.items():
+        errors = sorted(report_validator.iter_errors(document), key=str)
+        assert not errors, f"{label}: {errors[0].message} at {list(errors[0].absolute_path)}"
+    assert documents["partial scan"]["summary"]["gate"] == "incomplete"
+
+
+def test_schema_rejects_a_report_without_the_gate(
+    report_validator: jsonschema.protocols.Validator,
+) -> None:
+    document = json.loads((ROOT / "tests" / "golden" / "fleet.json").read_text())
+    del document["summary"]["failing"]
+    assert not report_validator.is_valid(document)
+
+
+# ---------------------------------------------------------------- exit code 2 is explained
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "junit", "markdown", "github"])
+def test_exit_2_is_explained_on_stderr_whatever_the_output(
+    cli: Cli, tmp_path: Path, fmt: str
+) -> None:
+    snapshot = lslint_snapshot(tmp_path / "partial.json", [WEB, UNKNOWN], [DENIED])
+    report = tmp_path / "report.out"
+    result = cli(["scan", "-i", snapshot, "-f", fmt, "-o", str(report)])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    errors = [line for line in result.stderr.splitlines() if line.startswith("lslint: error:")]
+    assert any("eu-west-1" in e and "AccessDeniedException" in e for e in errors), result.stderr
+    assert any("1 check indeterminate" in e for e in errors), result.stderr
+    assert "LS003 on vague-1 (us-east-1): indeterminate:" in result.stderr
+
+
+def test_many_indeterminate_checks_are_counted_and_the_first_few_named(
+    cli: Cli, tmp_path: Path
+) -> None:
+    vague = [passing_instance(f"vague-{i}", addOns=[{"name": "AutoSnapshot"}]) for i in range(8)]
+    snapshot = write(tmp_path / "vague.json", {"instances": vague})
+    result = cli(["scan", "-i", snapshot, "-f", "json", "-o", str(tmp_path / "r.json")])
+    assert result.exit_code == 2
+    assert "8 checks indeterminate" in result.stderr
+    named = [line for line in result.stderr.splitlines() if line.startswith("  LS003 on ")]
+    assert len(named) == 5
+    assert "... and 3 more" in result.stderr
+
+
+# ---------------------------------------------------------------- zero rules
+
+
+@pytest.mark.parametrize(
+    ("args", "config"),
+    [
+        (["--select", "LS001", "--ignore", "LS001"], ""),
+        ([], "rules:\n  ignore: [LS001, LS002, LS003, LS004]\n"),
+    ],
+)
+def test_no_rules_to_run_is_an_error(
+    cli: Cli, tmp_path: Path, args: list[str], config: str
+) -> None:
+    if config:
+        (tmp_path / ".lslint.yaml").write_text(config)
+    assert_one_error(cli(["scan", "-i", str(FLEET), *args]), "no rules to run")
+
+
+# ---------------------------------------------------------------- one ARN, one resource
+
+
+def test_the_same_resource_in_two_inputs_is_scanned_once(cli: Cli, tmp_path: Path) -> None:
+    first = write(tmp_path / "a.json", {"instances": [WEB, DB]})
+    second = write(tmp_path / "b.json", {"instances": [DB]})
+    result = cli(["scan", "-i", first, "-i", second, "-f", "json"])
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["summary"]["resources"] == 2
+    assert [f["resource_name"] for f in report["findings"]].count("db-1") == 1
+    (warning,) = report["warnings"]
+    assert DB["arn"] in warning and "a.json" in warning and "b.json" in warning
+    assert "scanned once" in result.stderr
+
+
+def test_two_different_copies_of_one_arn_are_an_error_naming_both_files(
+    cli: Cli, tmp_path: Path
+) -> None:
+    first = write(tmp_path / "a.json", {"instances": [DB]})
+    changed = {**DB, "metadataOptions": {"httpTokens": "required"}}
+    second = write(tmp_path / "b.json", {"instances": [changed]})
+    line = assert_one_error(cli(["scan", "-i", first, "-i", second]), "different contents")
+    assert f"{first}:" in line and f"{second}:" in line
+
+
+# ---------------------------------------------------------------- command-line habits
+
+
+def test_format_fail_on_and_report_formats_ignore_case(cli: Cli, tmp_path: Path) -> None:
+    sarif = tmp_path / "out.sarif"
+    result = cli(
+        ["scan", "-i", str(FLEET), "-f", "JSON", "--fail-on", "Critical",
+         "--report", f"SARIF={sarif}"]
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["summary"]["fail_on"] == "critical"
+    assert json.loads(sarif.read_text())["version"] == "2.1.0"
+
+
+def test_rules_show_ignores_case(cli: Cli) -> None:
+    shown = cli(["rules", "show", "IMDSV1-Allowed"])
+    assert shown.exit_code == 0, shown.stderr
+    assert shown.stdout.startswith("LS002 imdsv1-allowed (high)")
+
+
+def test_dash_output_means_stdout(cli: Cli, tmp_path: Path) -> None:
+    result = cli(["scan", "-i", str(FLEET), "-f", "json", "-o", "-"])
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["findings"]
+    assert not (tmp_path / "-").exists()
+
+
+def test_one_extra_report_may_go_to_stdout(cli: Cli, tmp_path: Path) -> None:
+    text = tmp_path / "report.txt"
+    result = cli(["scan", "-i", str(FLEET), "-o", str(text), "--report", "sarif=-"])
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["version"] == "2.1.0"
+    assert "findings" in text.read_text()
+    assert not (tmp_path / "-").exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--report", "sarif=-"],  # the main report already goes to stdout
+        ["-o", "r.txt", "--report", "sarif=-", "--report", "json=-"],
+    ],
+)
+def test_two_reports_on_stdout_are_refused(cli: Cli, args: list[str]) -> None:
+    assert_one_error(cli(["scan", "-i", str(FLEET), *args]), "only one report")
+
+
+def test_debug_works_after_the_command_name(cli: Cli, tmp_path: Path) -> None:
+    missing = str(tmp_path / "missing.json")
+    for args in (["--debug", "scan", "-i", missing], ["scan", "-i", missing, "--debug"]):
+        result = cli(args)
+        assert result.exit_code == 2
+        assert "Traceback" in result.stderr, args
+    assert "Traceback" not in cli(["scan", "-i", missing]).stderr
+
+
+def test_write_baseline_says_what_it_wrote_and_exits_0(cli: Cli, tmp_path: Path) -> None:
+    baseline = tmp_path / "baseline.json"
+    result = cli(["scan", "-i", str(FLEET), "--write-baseline", str(baseline)])
+    assert result.exit_code == 0, result.stderr
+    recorded = len(json.loads(baseline.read_text())["findings"])
+    assert recorded > 1
+    assert f"lslint: wrote baseline {baseline}: {recorded} findings" in result.stderr
+
+
+def test_write_baseline_refuses_an_incomplete_scan(cli: Cli, tmp_path: Path) -> None:
+    snapshot = lslint_snapshot(tmp_path / "partial.json", [WEB], [DENIED])
+    baseline = tmp_path / "baseline.json"
+    result = cli(["scan", "-i", snapshot, "--write-baseline", str(baseline)])
+    assert result.exit_code == 2
+    assert "not written, because the scan is incomplete" in result.stderr
+    assert not baseline.exists()
+
+
+# ---------------------------------------------------------------- github annotations
+
+
+def test_github_format_annotates_config_errors_at_their_position(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / ".lslint.yaml").write_text("fail_on: low\nbogus: 1\n")
+    result = cli(["scan", "-i", str(FLEET), "-f", "github"])
+    assert result.exit_code == 2
+    (annotation,) = result.stdout.splitlines()
+    assert annotation.startswith("::error title=lslint,file=.lslint.yaml,line=2,col=1::")
+    assert "bogus" in annotation
+    assert ".lslint.yaml:2:1: unknown key 'bogus'" in result.stderr
+
+
+def test_github_format_annotates_rule_errors_relative_to_the_repository(
+    cli: Cli, tmp_path: Path
+) -> None:
+    rules = tmp_path / "policies"
+    rules.mkdir()
+    (rules / "bad.yaml").write_text("lslint: 1\nid: X1\nnme: typo\n")
+    result = cli(["scan", "-i", str(FLEET), "-f", "github", "--rules", str(rules)])
+    assert result.exit_code == 2
+    (annotation,) = result.stdout.splitlines()
+    assert annotation.startswith("::error title=lslint,file=policies/bad.yaml,line=3,col=1::")
+
+
+def test_github_annotations_are_capped_per_level_with_a_roll_up(cli: Cli, tmp_path: Path) -> None:
+    fleet = [passing_instance(f"vm-{i:02d}", metadataOptions={"httpTokens": "optional"},
+                              tags=[]) for i in range(15)]  # fmt: skip
+    snapshot = write(tmp_path / "fleet.json", {"instances": fleet})
+    lines = cli(["scan", "-i", snapshot, "-f", "github"]).stdout.splitlines()
+    errors = [line for line in lines if line.startswith("::error ")]
+    notices = [line for line in lines if line.startswith("::notice ")]
+    assert len(errors) == 10 and len(notices) == 10  # GitHub shows ten of each per step
+    assert "6 more error annotations not shown" in errors[-1]
+    assert "6 more notice annotations not shown" in notices[-1]
+    assert all("LS002" in line for line in errors[:9])
