@@ -18,7 +18,6 @@ from typing import Any
 
 from lslint.engine.schema import FieldType, ListType, ObjectType, ScalarType
 from lslint.models import InstancePortInfo
-from lslint.suggest import suggest
 
 Truth = bool | None
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -48,14 +47,8 @@ def check_scalar(raw: Any, field: FieldType) -> Any:
     if kind == "string":
         if not isinstance(raw, str):
             raise OperandError(f"expected a string, got {_shown(raw)}")
-        if field.enum is not None and field.enum.values:
-            known = {v.lower() for v in field.enum.values}
-            if raw.lower() not in known:
-                choices = ", ".join(field.enum.values)
-                raise OperandError(
-                    f"'{raw}' is not a known value (one of: {choices})"
-                    + suggest(raw, field.enum.values)
-                )
+        if (unknown := field.unknown_value(raw)) is not None:
+            raise OperandError(unknown)
         return raw
     if kind == "boolean":
         if not isinstance(raw, bool):
