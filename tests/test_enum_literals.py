@@ -142,12 +142,23 @@ STATES_CONDITION = "{path: state.name, in: {param: bad_states}}"
 def test_a_typo_in_a_parameter_default_is_refused() -> None:
     text = rule_text(STATES_CONDITION, params=STATES_PARAM.replace("[stopped]", "[stoped]"))
     error = refused(text)
-    assert error.where == position(text, "param: bad_states")
+    assert error.where == position(text, "stoped")
     assert error.message == (
-        "parameter 'bad_states' does not fit 'in': 'stoped' is not a known value (one of: "
-        "pending, running, shutting-down, terminated, stopping, stopped) "
+        "parameter 'bad_states' (compared with 'state.name' by 'in'): 'stoped' is not a known "
+        "value (one of: pending, running, shutting-down, terminated, stopping, stopped) "
         "(did you mean 'stopped'?)"
     )
+
+
+def test_a_typo_in_a_scalar_parameter_default_is_refused_at_the_default() -> None:
+    param = "  wanted: {type: string, default: runing, description: d}\n"
+    text = rule_text("{path: state.name, not_equals: {param: wanted}}", params=param)
+    error = refused(text)
+    assert error.where == position(text, "default: runing")
+    assert error.message.startswith(
+        "parameter 'wanted' (compared with 'state.name' by 'not_equals'): 'runing' is not"
+    )
+    assert error.message.endswith("(did you mean 'running'?)")
 
 
 def test_a_typo_in_a_test_case_parameter_is_refused() -> None:

@@ -28,6 +28,14 @@ class OperandError(Exception):
     """An operand does not fit its operator or field."""
 
 
+class UnknownValueError(OperandError):
+    """A literal that is none of the values the API fixes for its field."""
+
+    def __init__(self, message: str, value: str) -> None:
+        super().__init__(message)
+        self.value = value
+
+
 @dataclass(frozen=True)
 class Verdict:
     """An operator's answer: its truth, the value that made it true, and why it is unknown."""
@@ -48,7 +56,7 @@ def check_scalar(raw: Any, field: FieldType) -> Any:
         if not isinstance(raw, str):
             raise OperandError(f"expected a string, got {_shown(raw)}")
         if (unknown := field.unknown_value(raw)) is not None:
-            raise OperandError(unknown)
+            raise UnknownValueError(unknown, raw)
         return raw
     if kind == "boolean":
         if not isinstance(raw, bool):
