@@ -164,8 +164,10 @@ def _build_tests(parsed: _RuleDoc, doc: YamlDoc, rule: Rule) -> tuple[RuleTest, 
             raise ConditionError(loc, f"test '{case.name}': resource: {first['msg']}") from None
         # A misspelt value would test the rule against data AWS never sends, so the case
         # would pass or fail for the wrong reason.
-        for loc, reason in unknown_values(case.resource, ObjectType(model)):
-            shown = ".".join(str(part) for part in loc if isinstance(part, str))
+        unknown = next(unknown_values(case.resource, ObjectType(model)), None)
+        if unknown is not None:
+            loc, reason = unknown
+            shown = ".".join(part for part in loc if isinstance(part, str))
             raise ConditionError(
                 (*where, "resource", *loc), f"test '{case.name}': resource: {shown}: {reason}"
             )

@@ -44,7 +44,8 @@ class ScalarType:
             return None
         if value.casefold() in {v.casefold() for v in self.enum.values}:
             return None
-        return f"'{value}' is not a known value (one of: {', '.join(self.enum.values)})" + suggest(
+        known = ", ".join(self.enum.values)
+        return f"'{value}' is not a known value (one of: {known})" + suggest(
             value, self.enum.values
         )
 
