@@ -5,6 +5,10 @@ Field names are the API's own (camelCase), so a rule path such as
 Every field is optional (absence is data), unknown fields are kept (AWS adds fields), and
 enum-like strings stay plain strings: the API documents ``Public`` while real responses say
 ``public``, so they are compared case-insensitively by the engine, never rejected here.
+
+Each enum-like field carries the values the API fixes, so that a misspelt literal in a rule
+is a load error rather than a comparison that never matches. Data is never checked against
+them: AWS adds values, and an unknown value in a response is simply a value no rule names.
 """
 
 from __future__ import annotations
@@ -25,6 +29,45 @@ class EnumLike:
     """
 
     values: tuple[str, ...] = ()
+
+
+# Values botocore's service model declares (tests/test_models.py keeps them in step with it).
+REGION_NAMES = (
+    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "eu-west-1", "eu-west-2", "eu-west-3",
+    "eu-central-1", "eu-north-1", "eu-south-2", "ca-central-1", "ap-east-1", "ap-south-1",
+    "ap-southeast-1", "ap-southeast-2", "ap-northeast-1", "ap-northeast-2", "ap-southeast-3",
+    "ap-southeast-5", "sa-east-1",
+)  # fmt: skip
+RESOURCE_TYPES = (
+    "ContainerService", "Instance", "StaticIp", "KeyPair", "InstanceSnapshot", "Domain",
+    "PeeredVpc", "LoadBalancer", "LoadBalancerTlsCertificate", "Disk", "DiskSnapshot",
+    "RelationalDatabase", "RelationalDatabaseSnapshot", "ExportSnapshotRecord",
+    "CloudFormationStackRecord", "Alarm", "ContactMethod", "Distribution", "Certificate",
+    "Bucket", "Subdomain",
+)  # fmt: skip
+ADD_ON_TYPES = ("AutoSnapshot", "StopInstanceOnIdle")
+DISK_STATES = ("pending", "error", "available", "in-use", "unknown")
+AUTO_MOUNT_STATUSES = ("Failed", "Pending", "Mounted", "NotMounted")
+NETWORK_PROTOCOLS = ("tcp", "all", "udp", "icmp", "icmpv6")
+PORT_ACCESS_TYPES = ("Public", "Private")
+ACCESS_DIRECTIONS = ("inbound", "outbound")
+IP_ADDRESS_TYPES = ("dualstack", "ipv4", "ipv6")
+METADATA_STATES = ("pending", "applied")
+HTTP_TOKENS = ("optional", "required")
+ENABLED_OR_DISABLED = ("disabled", "enabled")
+HEALTH_STATUSES = ("ok", "impaired", "initializing", "insufficient-data", "not-applicable")
+HEALTH_DETAIL_NAMES = ("reachability",)
+HEALTH_DETAIL_STATUSES = ("passed", "failed", "insufficient-data", "initializing")
+
+# Values the API reference fixes where botocore's model leaves a plain string.
+INSTANCE_STATES = ("pending", "running", "shutting-down", "terminated", "stopping", "stopped")
+ADD_ON_STATUSES = (
+    "Enabling", "Disabling", "Enabled", "Terminating", "Terminated", "Disabled", "Failed",
+)  # fmt: skip
+# Discontinued by the API (it reports ``attached`` for system disks), still in responses.
+DISK_ATTACHMENT_STATES = ("attaching", "attached", "detaching", "detached")
+# "The only alias currently supported is lightsail-connect" (InstancePortInfo).
+CIDR_LIST_ALIASES = ("lightsail-connect",)
 
 
 def _utc(value: datetime) -> datetime:
@@ -48,7 +91,7 @@ class LightsailModel(BaseModel):
 
 class ResourceLocation(LightsailModel):
     availabilityZone: str | None = None
-    regionName: str | None = None
+    regionName: Annotated[str | None, EnumLike(REGION_NAMES)] = None
 
 
 class Tag(LightsailModel):
@@ -62,8 +105,8 @@ class Tag(LightsailModel):
 
 
 class AddOn(LightsailModel):
-    name: Annotated[str | None, EnumLike(("AutoSnapshot", "StopInstanceOnIdle"))] = None
-    status: Annotated[str | None, EnumLike()] = None
+    name: Annotated[str | None, EnumLike(ADD_ON_TYPES)] = None
+    status: Annotated[str | None, EnumLike(ADD_ON_STATUSES)] = None
     snapshotTimeOfDay: str | None = None
     nextSnapshotTimeOfDay: str | None = None
     threshold: str | None = None
@@ -76,23 +119,19 @@ class Disk(LightsailModel):
     supportCode: str | None = None
     createdAt: Timestamp | None = None
     location: ResourceLocation | None = None
-    resourceType: Annotated[str | None, EnumLike()] = None
+    resourceType: Annotated[str | None, EnumLike(RESOURCE_TYPES)] = None
     tags: list[Tag] | None = None
     addOns: list[AddOn] | None = None
     sizeInGb: int | None = None
     isSystemDisk: bool | None = None
     iops: int | None = None
     path: str | None = None
-    state: Annotated[
-        str | None, EnumLike(("pending", "error", "available", "in-use", "unknown"))
-    ] = None
+    state: Annotated[str | None, EnumLike(DISK_STATES)] = None
     attachedTo: str | None = None
     isAttached: bool | None = None
-    attachmentState: Annotated[str | None, EnumLike()] = None
+    attachmentState: Annotated[str | None, EnumLike(DISK_ATTACHMENT_STATES)] = None
     gbInUse: int | None = None
-    autoMountStatus: Annotated[
-        str | None, EnumLike(("Failed", "Pending", "Mounted", "NotMounted"))
-    ] = None
+    autoMountStatus: Annotated[str | None, EnumLike(AUTO_MOUNT_STATUSES)] = None
 
 
 class InstanceHardware(LightsailModel):
@@ -108,14 +147,14 @@ class MonthlyTransfer(LightsailModel):
 class InstancePortInfo(LightsailModel):
     fromPort: int | None = None
     toPort: int | None = None
-    protocol: Annotated[str | None, EnumLike(("tcp", "all", "udp", "icmp", "icmpv6"))] = None
+    protocol: Annotated[str | None, EnumLike(NETWORK_PROTOCOLS)] = None
     accessFrom: str | None = None
-    accessType: Annotated[str | None, EnumLike(("Public", "Private"))] = None
+    accessType: Annotated[str | None, EnumLike(PORT_ACCESS_TYPES)] = None
     commonName: str | None = None
-    accessDirection: Annotated[str | None, EnumLike(("inbound", "outbound"))] = None
+    accessDirection: Annotated[str | None, EnumLike(ACCESS_DIRECTIONS)] = None
     cidrs: list[str] | None = None
     ipv6Cidrs: list[str] | None = None
-    cidrListAliases: list[str] | None = None
+    cidrListAliases: list[Annotated[str, EnumLike(CIDR_LIST_ALIASES)]] | None = None
 
     def describe(self) -> str:
         protocol = self.protocol or "?"
@@ -139,30 +178,25 @@ class InstanceNetworking(LightsailModel):
 
 class InstanceState(LightsailModel):
     code: int | None = None
-    name: Annotated[str | None, EnumLike()] = None
+    name: Annotated[str | None, EnumLike(INSTANCE_STATES)] = None
 
 
 class InstanceMetadataOptions(LightsailModel):
-    state: Annotated[str | None, EnumLike(("pending", "applied"))] = None
-    httpTokens: Annotated[str | None, EnumLike(("optional", "required"))] = None
-    httpEndpoint: Annotated[str | None, EnumLike(("disabled", "enabled"))] = None
+    state: Annotated[str | None, EnumLike(METADATA_STATES)] = None
+    httpTokens: Annotated[str | None, EnumLike(HTTP_TOKENS)] = None
+    httpEndpoint: Annotated[str | None, EnumLike(ENABLED_OR_DISABLED)] = None
     httpPutResponseHopLimit: int | None = None
-    httpProtocolIpv6: Annotated[str | None, EnumLike(("disabled", "enabled"))] = None
+    httpProtocolIpv6: Annotated[str | None, EnumLike(ENABLED_OR_DISABLED)] = None
 
 
 class InstanceHealthStatusDetail(LightsailModel):
-    name: Annotated[str | None, EnumLike(("reachability",))] = None
-    status: Annotated[
-        str | None, EnumLike(("passed", "failed", "insufficient-data", "initializing"))
-    ] = None
+    name: Annotated[str | None, EnumLike(HEALTH_DETAIL_NAMES)] = None
+    status: Annotated[str | None, EnumLike(HEALTH_DETAIL_STATUSES)] = None
     impairedSince: Timestamp | None = None
 
 
 class InstanceHealthStatus(LightsailModel):
-    status: Annotated[
-        str | None,
-        EnumLike(("ok", "impaired", "initializing", "insufficient-data", "not-applicable")),
-    ] = None
+    status: Annotated[str | None, EnumLike(HEALTH_STATUSES)] = None
     details: list[InstanceHealthStatusDetail] | None = None
 
 
@@ -174,7 +208,7 @@ class Instance(LightsailModel):
     supportCode: str | None = None
     createdAt: Timestamp | None = None
     location: ResourceLocation | None = None
-    resourceType: Annotated[str | None, EnumLike()] = None
+    resourceType: Annotated[str | None, EnumLike(RESOURCE_TYPES)] = None
     tags: list[Tag] | None = None
     blueprintId: str | None = None
     blueprintName: str | None = None
@@ -184,7 +218,7 @@ class Instance(LightsailModel):
     privateIpAddress: str | None = None
     publicIpAddress: str | None = None
     ipv6Addresses: list[str] | None = None
-    ipAddressType: Annotated[str | None, EnumLike(("dualstack", "ipv4", "ipv6"))] = None
+    ipAddressType: Annotated[str | None, EnumLike(IP_ADDRESS_TYPES)] = None
     hardware: InstanceHardware | None = None
     networking: InstanceNetworking | None = None
     state: InstanceState | None = None

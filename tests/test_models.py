@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import botocore.session
 import pytest
 
 from lslint.engine.schema import FieldType, ListType, ObjectType, ScalarType, object_fields
-from lslint.models import Instance, LightsailModel
+from lslint.models import EnumLike, Instance, LightsailModel
 
 _BOTOCORE_SCALARS = {
     "string": "string",
@@ -54,15 +54,88 @@ def _compare_type(shape: Any, field: FieldType, path: str, problems: list[str]) 
             problems.append(f"{path}: botocore has {expected}, the model a {field.describe()}")
             return
         enum = getattr(shape, "enum", None) or []
-        known = {v.lower() for v in (field.enum.values if field.enum else ())}
-        if known and not {v.lower() for v in enum} <= known:
-            problems.append(f"{path}: enum values {sorted(set(enum) - known)} unknown to models")
+        known = {v.casefold() for v in (field.enum.values if field.enum else ())}
+        unknown = sorted(v for v in enum if v.casefold() not in known)
+        if unknown:
+            problems.append(f"{path}: enum values {unknown} unknown to models")
 
 
 def test_models_know_every_member_of_botocores_instance_shape() -> None:
     problems: list[str] = []
     _compare(_lightsail_shape("Instance"), Instance, "Instance", problems)
     assert problems == []
+
+
+def test_the_walk_notices_an_enum_the_models_leave_open() -> None:
+    class OpenState(LightsailModel):
+        resourceType: str | None = None
+        ipAddressType: Annotated[str | None, EnumLike(("ipv4",))] = None
+
+    problems: list[str] = []
+    _compare(_lightsail_shape("Instance"), OpenState, "Instance", problems)
+    assert "Instance.ipAddressType: enum values ['dualstack', 'ipv6'] unknown to models" in problems
+    assert "Instance.resourceType: enum values ['Alarm', " in " ".join(problems)
+
+
+# String fields whose values are not fixed by the API: names, identifiers, addresses, times
+# and free text. Every other string field must carry its value list, so that a rule literal
+# compared with it is checked when the rule loads.
+FREE_TEXT = {
+    "Instance.name", "Instance.arn", "Instance.supportCode", "Instance.blueprintId",
+    "Instance.blueprintName", "Instance.bundleId", "Instance.privateIpAddress",
+    "Instance.publicIpAddress", "Instance.ipv6Addresses[]", "Instance.username",
+    "Instance.sshKeyName", "Instance.location.availabilityZone", "Instance.tags[].key",
+    "Instance.tags[].value", "Instance.addOns[].snapshotTimeOfDay",
+    "Instance.addOns[].nextSnapshotTimeOfDay", "Instance.addOns[].threshold",
+    "Instance.addOns[].duration", "Instance.hardware.disks[].name",
+    "Instance.hardware.disks[].arn", "Instance.hardware.disks[].supportCode",
+    "Instance.hardware.disks[].location.availabilityZone",
+    "Instance.hardware.disks[].tags[].key", "Instance.hardware.disks[].tags[].value",
+    "Instance.hardware.disks[].addOns[].snapshotTimeOfDay",
+    "Instance.hardware.disks[].addOns[].nextSnapshotTimeOfDay",
+    "Instance.hardware.disks[].addOns[].threshold", "Instance.hardware.disks[].addOns[].duration",
+    "Instance.hardware.disks[].path", "Instance.hardware.disks[].attachedTo",
+    "Instance.networking.ports[].accessFrom", "Instance.networking.ports[].commonName",
+    "Instance.networking.ports[].cidrs[]", "Instance.networking.ports[].ipv6Cidrs[]",
+}  # fmt: skip
+
+
+def _string_fields(field: FieldType, path: str) -> dict[str, ScalarType]:
+    if isinstance(field, ObjectType):
+        found: dict[str, ScalarType] = {}
+        for name, member in field.fields.items():
+            found |= _string_fields(member, f"{path}.{name}")
+        return found
+    if isinstance(field, ListType):
+        return _string_fields(field.item, f"{path}[]")
+    return {path: field} if field.kind == "string" else {}
+
+
+def test_every_string_field_is_free_text_or_has_its_values() -> None:
+    fields = _string_fields(ObjectType(Instance), "Instance")
+    assert set(fields) >= FREE_TEXT
+    open_fields = {p for p, f in fields.items() if not (f.enum and f.enum.values)}
+    assert open_fields == FREE_TEXT
+    assert not {p for p in FREE_TEXT if fields[p].enum}, "free text compares case-sensitively"
+
+
+@pytest.mark.parametrize(
+    ("path", "values"),
+    [
+        ("Instance.state.name",
+         {"pending", "running", "shutting-down", "terminated", "stopping", "stopped"}),
+        ("Instance.addOns[].name", {"AutoSnapshot", "StopInstanceOnIdle"}),
+        ("Instance.addOns[].status",
+         {"Enabling", "Disabling", "Enabled", "Terminating", "Terminated", "Disabled", "Failed"}),
+        ("Instance.hardware.disks[].attachmentState",
+         {"attaching", "attached", "detaching", "detached"}),
+        ("Instance.networking.ports[].cidrListAliases[]", {"lightsail-connect"}),
+    ],
+)  # fmt: skip
+def test_values_botocore_leaves_open_are_known(path: str, values: set[str]) -> None:
+    field = _string_fields(ObjectType(Instance), "Instance")[path]
+    assert field.enum is not None
+    assert set(field.enum.values) == values
 
 
 def test_the_walk_notices_a_missing_member() -> None:

@@ -65,7 +65,7 @@ EQUALITY = cases(
     ("enum operand in other case", "{path: metadataOptions.httpTokens, equals: OPTIONAL}",
      {"metadataOptions": {"httpTokens": "optional"}}, TRUE),
     ("enum differs", TOKENS_OPTIONAL, {"metadataOptions": {"httpTokens": "required"}}, FALSE),
-    ("enum without vocabulary folds case", "{path: state.name, equals: running}",
+    ("instance state in other case", "{path: state.name, equals: running}",
      {"state": {"name": "Running"}}, TRUE),
     ("plain string is case-sensitive", "{path: name, equals: web}", {"name": "Web"}, FALSE),
     ("plain string equal", "{path: name, equals: web}", {"name": "web"}, TRUE),

@@ -17,6 +17,7 @@ from lslint.engine.operators import (
     OperandError,
     Operator,
     Truth,
+    UnknownValueError,
     Verdict,
     check_scalar,
 )
@@ -228,7 +229,7 @@ def _parse_leaf(
             f"'{operator.name}' applies to {operator.applies_to}, but '{path.text}' is a "
             f"{target.describe()}",
         )
-    operand = _parse_operand(raw[operator.name], operator, target, op_path, ctx)
+    operand = _parse_operand(raw[operator.name], operator, target, op_path, ctx, path.text)
 
     has_default = "default" in raw
     if has_default and operator.name == "exists":
@@ -241,7 +242,12 @@ def _parse_leaf(
 
 
 def _parse_operand(
-    raw: Any, operator: Operator, target: FieldType, op_path: DocPath, ctx: ParseContext
+    raw: Any,
+    operator: Operator,
+    target: FieldType,
+    op_path: DocPath,
+    ctx: ParseContext,
+    shown: str,
 ) -> Operand:
     def check(value: Any) -> Any:
         return operator.check_operand(value, target)
@@ -257,8 +263,15 @@ def _parse_operand(
                 (*op_path, "param"),
                 f"unknown parameter '{name}'" + suggest(name, ctx.param_defaults),
             )
+        default = ctx.param_defaults[name]
         try:
-            check(ctx.param_defaults[name])
+            check(default)
+        except UnknownValueError as exc:
+            # The default is what is misspelt, not the condition that uses it.
+            raise ConditionError(
+                _default_item(name, default, exc.value),
+                f"parameter '{name}' (compared with '{shown}' by '{operator.name}'): {exc}",
+            ) from None
         except OperandError as exc:
             raise ConditionError(
                 (*op_path, "param"),
@@ -271,6 +284,14 @@ def _parse_operand(
         return Operand(value=check(raw))
     except OperandError as exc:
         raise ConditionError(op_path, f"'{operator.name}': {exc}") from None
+
+
+def _default_item(name: str, default: Any, value: str) -> DocPath:
+    """Where ``value`` is in the default of parameter ``name``."""
+    where: DocPath = ("params", name, "default")
+    if isinstance(default, list) and value in default:
+        return (*where, default.index(value))
+    return where
 
 
 def _parse_path(

@@ -18,7 +18,7 @@ from pydantic import Field, ValidationError
 from lslint.engine.conditions import ConditionError, ParseContext, parse_condition
 from lslint.engine.operators import OperandError
 from lslint.engine.rule import ParamSpec, ParamType, Rule, RuleTest
-from lslint.engine.schema import ObjectType
+from lslint.engine.schema import ObjectType, unknown_values
 from lslint.engine.templates import parse_template
 from lslint.errors import RuleError
 from lslint.findings import Severity
@@ -162,6 +162,15 @@ def _build_tests(parsed: _RuleDoc, doc: YamlDoc, rule: Rule) -> tuple[RuleTest, 
             first = exc.errors()[0]
             loc = (*where, "resource", *first["loc"])
             raise ConditionError(loc, f"test '{case.name}': resource: {first['msg']}") from None
+        # A misspelt value would test the rule against data AWS never sends, so the case
+        # would pass or fail for the wrong reason.
+        unknown = next(unknown_values(case.resource, ObjectType(model)), None)
+        if unknown is not None:
+            loc, reason = unknown
+            shown = ".".join(part for part in loc if isinstance(part, str))
+            raise ConditionError(
+                (*where, "resource", *loc), f"test '{case.name}': resource: {shown}: {reason}"
+            )
         try:
             rule.bind(case.params)
         except OperandError as exc:

@@ -18,7 +18,6 @@ from typing import Any
 
 from lslint.engine.schema import FieldType, ListType, ObjectType, ScalarType
 from lslint.models import InstancePortInfo
-from lslint.suggest import suggest
 
 Truth = bool | None
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -27,6 +26,14 @@ PortRange = tuple[int, int]
 
 class OperandError(Exception):
     """An operand does not fit its operator or field."""
+
+
+class UnknownValueError(OperandError):
+    """A literal that is none of the values the API fixes for its field."""
+
+    def __init__(self, message: str, value: str) -> None:
+        super().__init__(message)
+        self.value = value
 
 
 @dataclass(frozen=True)
@@ -48,14 +55,8 @@ def check_scalar(raw: Any, field: FieldType) -> Any:
     if kind == "string":
         if not isinstance(raw, str):
             raise OperandError(f"expected a string, got {_shown(raw)}")
-        if field.enum is not None and field.enum.values:
-            known = {v.lower() for v in field.enum.values}
-            if raw.lower() not in known:
-                choices = ", ".join(field.enum.values)
-                raise OperandError(
-                    f"'{raw}' is not a known value (one of: {choices})"
-                    + suggest(raw, field.enum.values)
-                )
+        if (unknown := field.unknown_value(raw)) is not None:
+            raise UnknownValueError(unknown, raw)
         return raw
     if kind == "boolean":
         if not isinstance(raw, bool):

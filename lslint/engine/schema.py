@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import types
 import typing
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -32,6 +33,21 @@ class ScalarType:
 
     def describe(self) -> str:
         return self.kind
+
+    def unknown_value(self, value: str) -> str | None:
+        """Why ``value`` is not one of the values the API fixes for this field, or ``None``.
+
+        Case is ignored, as when comparing: the API documents ``Public``, responses say
+        ``public``.
+        """
+        if self.enum is None or not self.enum.values:
+            return None
+        if value.casefold() in {v.casefold() for v in self.enum.values}:
+            return None
+        known = ", ".join(self.enum.values)
+        return f"'{value}' is not a known value (one of: {known})" + suggest(
+            value, self.enum.values
+        )
 
 
 @dataclass(frozen=True)
@@ -137,3 +153,25 @@ def resolve(
     while isinstance(current, ListType):
         current = current.item
     return ListType(current)
+
+
+def unknown_values(raw: Any, field: FieldType) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """Where a resource document written by hand holds a value the API never returns.
+
+    Yields (location below ``raw``, reason) for every string at a fixed-value field whose value
+    is unknown. Only for documents in rule files: real data is never checked this way.
+    """
+    if isinstance(field, ScalarType):
+        if isinstance(raw, str) and (reason := field.unknown_value(raw)) is not None:
+            yield (), reason
+    elif isinstance(field, ListType):
+        if isinstance(raw, list):
+            for index, item in enumerate(raw):
+                for where, reason in unknown_values(item, field.item):
+                    yield (index, *where), reason
+    elif isinstance(raw, dict):
+        fields = field.fields
+        for key, value in raw.items():
+            if key in fields:
+                for where, reason in unknown_values(value, fields[key]):
+                    yield (key, *where), reason
