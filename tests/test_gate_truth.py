@@ -10,6 +10,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+from standin import LightsailStandIn, RegionPlan, make_instances
 
 from conftest import (
     EXAMPLES,
@@ -336,3 +337,16 @@ def test_github_annotations_are_capped_per_level_with_a_roll_up(cli: Cli, tmp_pa
     assert "6 more error annotations not shown" in errors[-1]
     assert "6 more notice annotations not shown" in notices[-1]
     assert all("LS002" in line for line in errors[:9])
+
+
+@pytest.mark.usefixtures("aws_env")
+def test_fetch_to_dash_writes_the_snapshot_to_stdout(
+    cli: Cli, standin: Callable[..., LightsailStandIn], tmp_path: Path
+) -> None:
+    standin({"us-east-1": RegionPlan(make_instances("us-east-1", 3))})
+    result = cli(["fetch", "-o", "-"])
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["format"] == "lslint-snapshot" and len(document["instances"]) == 3
+    assert "wrote standard output: 3 instances from 1 region" in result.stderr
+    assert not (tmp_path / "-").exists()
