@@ -40,6 +40,7 @@ class Setup:
 
     rules: list[Rule]
     suppressor: Suppressor
+    rule_files: tuple[Path, ...] = ()  # every rule file read, selected or not
 
 
 def prepare(
@@ -59,7 +60,7 @@ def prepare(
     loaded = load_rules(paths)
     rules = configure_rules(loaded, config, select=select, ignore=ignore)
     suppressor = build_suppressor(config, loaded, today or datetime.now(UTC).date())
-    return Setup(rules, suppressor)
+    return Setup(rules, suppressor, tuple(Path(rule.source) for rule in loaded))
 
 
 def scan(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 import threading
 import traceback
 from collections.abc import Callable, Sequence
@@ -38,6 +37,7 @@ from lslint.gate import (
 )
 from lslint.gctune import tune_for_batch_run
 from lslint.inventory import Inventory
+from lslint.output import STDOUT, ReadFile, check_outputs, write_output, write_stdout
 from lslint.reporters import FORMATS, render
 from lslint.reporters.context import ReportContext, ScanContext
 from lslint.reporters.escape import printable
@@ -50,7 +50,6 @@ from lslint.yamldoc import read_text
 if TYPE_CHECKING:
     from lslint.sources.aws import AwsSource, Progress
 
-STDOUT = "-"  # as an output path: standard output
 DEBUG = "lslint.debug"  # context meta keys, shared by the group and its commands
 GITHUB_ERRORS = "lslint.github-errors"
 
@@ -272,9 +271,9 @@ def scan(
     extra_reports = _parse_reports(reports, main_to_stdout=output is None)
     outputs = [("--output", output), ("--snapshot", snapshot), ("--write-baseline", write_baseline)]
     outputs += [(f"--report {f}", p) for f, p in extra_reports]
-    _check_outputs(outputs, [*inputs, *([baseline] if baseline else [])])
     config = _load_config(config_path)
     setup = _setup(config, rule_paths, select, ignore)
+    check_outputs(outputs, _files_read(inputs, baseline, config, setup))
     if not setup.rules:
         raise ConfigError(
             "no rules to run: the selection leaves none",
@@ -295,7 +294,7 @@ def scan(
         listed_regions = source.regions
         if snapshot:
             text = _snapshot_text(source, inventory.errors)
-            write_atomic(Path(snapshot), text)
+            write_output(Path(snapshot), text)
             # Scan what was saved, so findings point into the snapshot file (SARIF, GitHub).
             inventory = parse_snapshot(text, snapshot)
     result = run(setup.rules, inventory, setup.suppressor)
@@ -322,9 +321,9 @@ def scan(
     use_color = _use_color(color) and output is None
     report = render(fmt, result, replace(context, color=use_color))
     if output:
-        write_atomic(Path(output), report)
+        write_output(Path(output), report)
     else:
-        click.echo(report, nl=False, color=use_color)
+        write_stdout(report)
     if write_baseline:
         _write_baseline(Path(write_baseline), result)
         sys.exit(EXIT_OK)  # recording a baseline is not a gate
@@ -396,7 +395,7 @@ def _write_baseline(path: Path, result: ScanResult) -> None:
             hint="a baseline recorded from a partial scan would hide findings later",
         )
     text = render_baseline(result, lslint_version=__version__, created_at=scan_time())
-    write_atomic(path, text)
+    write_output(path, text)
     count = sum(1 for f in result.findings if f.status == "fail")
     click.echo(
         f"lslint: wrote baseline {path}: {count} finding{'s' if count != 1 else ''}", err=True
@@ -406,9 +405,22 @@ def _write_baseline(path: Path, result: ScanResult) -> None:
 def _emit(path: str, text: str) -> None:
     """Write a report to a file, or to stdout for ``-``."""
     if path == STDOUT:
-        click.echo(text, nl=False)
+        write_stdout(text)
     else:
-        write_atomic(Path(path), text)
+        write_output(Path(path), text)
+
+
+def _files_read(
+    inputs: Sequence[str], baseline: str | None, config: Config, setup: Setup
+) -> list[ReadFile]:
+    """Every file this scan reads: no output may replace one of them."""
+    read = [ReadFile(f"the input file {p}", None if p == STDIN else Path(p)) for p in inputs]
+    if baseline:
+        read.append(ReadFile(f"the baseline {baseline}", Path(baseline)))
+    if config.source:
+        read.append(ReadFile(f"the config file {config.source}", Path(config.source)))
+    read += [ReadFile(f"the rule file {path}", path) for path in setup.rule_files]
+    return read
 
 
 @main.command()
@@ -509,51 +521,8 @@ class ProgressLine:
 def _use_color(flag: bool | None) -> bool:
     if flag is not None:
         return flag
-    return "NO_COLOR" not in os.environ and sys.stdout.isatty()
-
-
-def _check_outputs(outputs: Sequence[tuple[str, str | None]], inputs: Sequence[str]) -> None:
-    """Refuse an output path that would overwrite an input file or another output."""
-    seen: dict[Path, str] = {}
-    for path in inputs:
-        if path != STDIN:
-            seen[Path(path).resolve()] = f"the input file {path}"
-    for option, target in outputs:
-        if not target:
-            continue
-        resolved = Path(target).resolve()
-        if resolved in seen:
-            raise ConfigError(f"{option} {target} would overwrite {seen[resolved]}")
-        seen[resolved] = f"the file of {option}"
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename: never half-written."""
-    directory = path.parent if str(path.parent) else Path()
-    try:
-        directory.mkdir(parents=True, exist_ok=True)  # reports/junit.xml: make reports/
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    except OSError as exc:
-        raise InputError(f"cannot write output: {exc.strerror}", where=str(path)) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        # mkstemp creates the file 0600; give it the mode a plain write would have.
-        Path(temp).chmod(_file_mode(path))
-        Path(temp).replace(path)
-    except OSError as exc:
-        Path(temp).unlink(missing_ok=True)
-        raise InputError(f"cannot write output: {exc.strerror}", where=str(path)) from None
-
-
-def _file_mode(path: Path) -> int:
-    """An existing file's mode, else 0666 less the umask."""
-    try:
-        return path.stat().st_mode & 0o777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+    stdout = sys.stdout  # None when lslint was started with stdout closed
+    return "NO_COLOR" not in os.environ and stdout is not None and stdout.isatty()
 
 
 # ---------------------------------------------------------------- rules

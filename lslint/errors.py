@@ -30,3 +30,7 @@ class RuleError(LslintError):
 
 class ConfigError(LslintError):
     """The configuration file or an option is invalid."""
+
+
+class OutputError(LslintError):
+    """A report, snapshot or baseline could not be written, or would overwrite something."""
