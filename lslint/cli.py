@@ -30,6 +30,7 @@ from lslint.findings import ScanError, ScanResult, Severity
 from lslint.gctune import tune_for_batch_run
 from lslint.reporters.escape import printable
 from lslint.reporters.github import render_github
+from lslint.reporters.gitlab import render_gitlab
 from lslint.reporters.json import render_json
 from lslint.reporters.junit import render_junit
 from lslint.reporters.markdown import render_markdown
@@ -48,7 +49,7 @@ FAIL_ON_CHOICES = [s.value for s in Severity] + ["never"]
 DEFAULT_FAIL_ON = "low"
 
 
-FORMATS = ["text", "json", "sarif", "junit", "markdown", "github"]
+FORMATS = ["text", "json", "sarif", "junit", "markdown", "github", "gitlab"]
 
 
 def _render(fmt: str, result: ScanResult, *, color: bool = False) -> str:
@@ -63,6 +64,8 @@ def _render(fmt: str, result: ScanResult, *, color: bool = False) -> str:
         return render_markdown(result)
     if fmt == "github":
         return render_github(result, root=root)
+    if fmt == "gitlab":
+        return render_gitlab(result, root=root)
     return render_text(result, color=color)
 
 

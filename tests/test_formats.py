@@ -32,7 +32,13 @@ from conftest import BUILTIN_RULES, ROOT, CliResult, passing_instance
 
 Cli = Callable[..., CliResult]
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
-FORMATS = {"sarif": "sarif", "junit": "xml", "markdown": "md", "github": "github.txt"}
+FORMATS = {
+    "sarif": "sarif",
+    "junit": "xml",
+    "markdown": "md",
+    "github": "github.txt",
+    "gitlab": "gitlab.json",
+}
 FLEET_ARGS = ["scan", "--input", "examples/fleet.json", "--config", "examples/lslint.yaml"]
 
 
