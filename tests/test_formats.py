@@ -32,7 +32,13 @@ from conftest import BUILTIN_RULES, ROOT, CliResult, passing_instance
 
 Cli = Callable[..., CliResult]
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
-FORMATS = {"sarif": "sarif", "junit": "xml", "markdown": "md", "github": "github.txt"}
+FORMATS = {
+    "sarif": "sarif",
+    "junit": "xml",
+    "markdown": "md",
+    "github": "github.txt",
+    "gitlab": "gitlab.json",
+}
 FLEET_ARGS = ["scan", "--input", "examples/fleet.json", "--config", "examples/lslint.yaml"]
 
 
@@ -449,8 +455,10 @@ def test_nasty_data_text(nasty_result: ScanResult) -> None:
     assert not re.search("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff\u202e]", text)
 
 
-def test_xml_text_removes_ansi_and_escapes_what_xml_forbids() -> None:
-    assert xml_text("\x1b[1;31mbold\x1b[0m\x00\ufffe\ud800ok\t") == "bold\\x00\\ufffe\\ud800ok\t"
+def test_xml_text_shows_ansi_and_what_xml_forbids_escaped() -> None:
+    assert xml_text("\x1b[1;31mbold\x1b[0m\x00\ufffe\ud800ok\t") == (
+        "\\x1b[1;31mbold\\x1b[0m\\x00\\ufffe\\ud800ok\\x09"
+    )
 
 
 # ---------------------------------------------------------------- helpers

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from lslint.findings import ScanResult
 from lslint.reporters.context import ReportContext
 from lslint.reporters.github import render_github
+from lslint.reporters.gitlab import render_gitlab
 from lslint.reporters.json import render_json
 from lslint.reporters.junit import render_junit
 from lslint.reporters.markdown import render_markdown
@@ -25,6 +26,7 @@ REPORTERS: dict[str, Reporter] = {
     "junit": lambda result, context: render_junit(result),
     "markdown": render_markdown,
     "github": lambda result, context: render_github(result, root=context.root),
+    "gitlab": lambda result, context: render_gitlab(result, root=context.root),
 }
 FORMATS = tuple(REPORTERS)
 

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import re
 
-# C0/C1 controls (tab and newline included: a message is one line), DEL, bidirectional
-# overrides and isolates, lone surrogates and the non-characters U+FFFE/U+FFFF.
+# C0/C1 controls (tab and newline included: a message is one line), DEL, the line and
+# paragraph separators, bidirectional marks, overrides and isolates, lone surrogates, the
+# non-characters U+FFFE/U+FFFF, and invisible characters that can hide or fake text: soft
+# hyphen, zero width space, word joiner and invisible operators, deprecated format controls,
+# Hangul fillers, interlinear annotations and tag characters. (Zero width joiners and
+# variation selectors stay: emoji and many scripts need them.)
 _UNSAFE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]"
+    "[\x00-\x1f\x7f-\x9f\xad\u061c\u115f\u1160\u180e\u200b\u200e\u200f\u2028-\u202e"
+    "\u2060-\u2064\u2066-\u206f\u3164\ud800-\udfff\uffa0\ufff9-\ufffb\ufffe\uffff"
+    "\U000e0000-\U000e007f]"
 )
 
 
@@ -17,9 +23,11 @@ def printable(text: str) -> str:
 
 
 def escape_match(found: re.Match[str]) -> str:
-    """The matched character as a visible escape: ``\\x1b``, ``\\u202e``."""
+    """The matched character as a visible escape: ``\\x1b``, ``\\u202e``, ``\\U000e0041``."""
     code = ord(found.group(0))
-    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")

@@ -1,32 +1,31 @@
 """The ``junit`` format: one test suite per region, one test case per rule x resource.
 
 Written with the standard library's ElementTree; valid against junit-10.xsd (the Jenkins and
-Surefire schema most CI dashboards follow). Every string is reduced to legal XML 1.0
-characters (illegal ones are shown escaped, e.g. ``\\x00``) with ANSI escapes removed, because
-one bad character makes most readers drop the whole report.
+Surefire schema most CI dashboards follow). Text from resource data is escaped as in every
+other format (``printable``): control characters, ANSI escapes, line breaks, bidirectional
+overrides and invisible characters are shown as ``\\x1b``, ``\\x0a``, ``\\u202e``. That also
+leaves only legal XML 1.0 characters, since one bad character makes most readers drop the
+whole report. The only raw line breaks are lslint's own, between the lines of a failure's
+details.
 """
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from lslint.findings import Check, Finding, ScanError, ScanResult
-from lslint.reporters.escape import escape_match
-
-_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+from lslint.findings import Check, Finding, RuleInfo, ScanError, ScanResult
+from lslint.reporters.escape import printable
 
 
 def xml_text(text: str) -> str:
-    """``text`` without ANSI escapes, with characters XML 1.0 forbids shown escaped."""
-    return _NOT_XML.sub(escape_match, _ANSI.sub("", text))
+    """``text`` on one line, with every control, escape and invisible character shown escaped.
 
-
-def _one_line(text: str) -> str:
-    return " ".join(xml_text(text).split())
+    ``printable`` escapes everything XML 1.0 forbids (C0 controls, lone surrogates,
+    U+FFFE/U+FFFF), so the result is always legal XML text.
+    """
+    return printable(text)
 
 
 @dataclass
@@ -40,13 +39,13 @@ class _Suite:
 
 def render_junit(result: ScanResult) -> str:
     findings = {(f.rule_id, f.resource_arn, f.resource_name): f for f in result.findings}
-    rule_names = {rule.id: rule.name for rule in result.rules}
+    rules = {rule.id: rule for rule in result.rules}
     suites: dict[str, _Suite] = defaultdict(_Suite)
     for error in result.errors:
         _add_source_error(suites[error.region or "unknown"], error)
     for check in result.checks:
         finding = findings.get((check.rule_id, check.resource_arn, check.resource_name))
-        _add_check(suites[check.region], check, rule_names.get(check.rule_id, ""), finding)
+        _add_check(suites[check.region], check, rules.get(check.rule_id), finding)
 
     root = ET.Element("testsuites", name="lslint")
     totals = {"tests": 0, "failures": 0, "errors": 0}
@@ -82,28 +81,30 @@ def _case(suite: _Suite, classname: str, name: str, arn: str) -> ET.Element:
     return ET.Element("testcase", classname=xml_text(classname), name=xml_text(name), time="0")
 
 
-def _add_check(suite: _Suite, check: Check, rule_name: str, finding: Finding | None) -> None:
+def _add_check(suite: _Suite, check: Check, rule: RuleInfo | None, finding: Finding | None) -> None:
     resource = (check.resource_name or "unnamed").replace(".", "_")
     classname = f"lightsail.{check.region}.{resource}"
-    case = _case(suite, classname, f"{check.rule_id} {rule_name}".strip(), check.resource_arn)
+    case = _case(
+        suite, classname, f"{check.rule_id} {rule.name if rule else ''}".strip(), check.resource_arn
+    )
     if finding is not None and finding.suppressed is not None:
         reason = str(finding.suppressed.get("reason", "suppressed"))
-        ET.SubElement(case, "skipped", message=_one_line(f"suppressed: {reason}"))
+        ET.SubElement(case, "skipped", message=xml_text(f"suppressed: {reason}"))
         suite.skipped += 1
     elif finding is not None and finding.baselined:
-        ET.SubElement(case, "skipped", message=_one_line(f"baselined: {finding.message}"))
+        ET.SubElement(case, "skipped", message=xml_text(f"baselined: {finding.message}"))
         suite.skipped += 1
     elif finding is not None and check.status == "fail":
         failure = ET.SubElement(
-            case, "failure", message=_one_line(finding.message), type=finding.severity.value
+            case, "failure", message=xml_text(finding.message), type=finding.severity.value
         )
-        failure.text = xml_text(_details(finding))
+        failure.text = _details(finding, rule)
         suite.failures += 1
     elif finding is not None and check.status == "error":
         error = ET.SubElement(
-            case, "error", message=_one_line(finding.message), type="IndeterminateEvaluation"
+            case, "error", message=xml_text(finding.message), type="IndeterminateEvaluation"
         )
-        error.text = xml_text(_details(finding))
+        error.text = _details(finding, rule)
         suite.errors += 1
     elif check.status == "skip":
         ET.SubElement(case, "skipped", message="not applicable")
@@ -115,14 +116,15 @@ def _add_source_error(suite: _Suite, error: ScanError) -> None:
     classname = f"lightsail.{error.region or 'unknown'}"
     case = _case(suite, classname, f"{error.operation or 'read'} {error.source}", error.source)
     element = ET.SubElement(
-        case, "error", message=_one_line(error.describe()), type=xml_text(error.code or "Error")
+        case, "error", message=xml_text(error.describe()), type=xml_text(error.code or "Error")
     )
     element.text = xml_text(f"{error.source}: {error.describe()}")
     suite.errors += 1
     suite.cases.append(case)
 
 
-def _details(finding: Finding) -> str:
+def _details(finding: Finding, rule: RuleInfo | None) -> str:
+    """The failure's body, one escaped field per line; remediation commands indented."""
     lines = [
         finding.message,
         f"Rule: {finding.rule_id} {finding.rule_name} ({finding.severity.value})",
@@ -130,5 +132,37 @@ def _details(finding: Finding) -> str:
         f"Region: {finding.region}",
     ]
     if finding.remediation:
-        lines.append(f"Remediation: {finding.remediation}")
-    return "\n".join(lines)
+        advice, commands = _remediation_parts(finding.remediation, rule)
+        lines.append(f"Remediation: {advice}")
+        lines += [f"  {command}" for command in commands]
+    return "\n".join(xml_text(line) for line in lines)
+
+
+def _remediation_parts(remediation: str, rule: RuleInfo | None) -> tuple[str, list[str]]:
+    """``(advice, commands)``: the rule's advice, then one entry per command lslint rendered.
+
+    A line break inside a command comes from resource data (a name, a tag), so it stays in the
+    command, to be shown escaped; a command starts only where a line of the rule's command
+    template would, so data cannot start a line of its own.
+    """
+    advice, _, rendered = remediation.partition("\n")
+    if rule is not None and remediation.startswith(f"{rule.remediation}\n"):
+        advice, rendered = rule.remediation, remediation[len(rule.remediation) + 1 :]
+    starts = _command_starts(rule.remediation_command if rule is not None else "")
+    commands: list[str] = []
+    for line in rendered.split("\n") if rendered else []:
+        if commands and not line.startswith(starts):
+            commands[-1] += f"\n{line}"
+        else:
+            commands.append(line)
+    return advice, commands
+
+
+def _command_starts(template: str) -> tuple[str, ...]:
+    """The literal text each line of a command template begins with, before any placeholder.
+
+    A line that begins with a placeholder can begin with anything: then every line break
+    starts a command.
+    """
+    starts = tuple(line.split("{{", 1)[0] for line in template.split("\n"))
+    return ("",) if not template or "" in starts else starts
