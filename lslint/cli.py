@@ -122,12 +122,22 @@ class LslintGroup(click.Group):
             sys.exit(EXIT_ERROR)
 
 
+MAX_ERRORS_SHOWN = 20  # a config with more problems than this is likely the wrong file
+
+
 def _fail(exc: LslintError, debug: bool) -> NoReturn:
+    """One ``lslint: error:`` line per problem (up to a cap), each with its hint."""
     if debug:
         traceback.print_exc()
-    click.echo(f"lslint: error: {printable(str(exc))}", err=True)
-    if exc.hint:
-        click.echo(f"hint: {exc.hint}", err=True)
+    problems = exc.problems
+    for problem in problems[:MAX_ERRORS_SHOWN]:
+        click.echo(f"lslint: error: {printable(str(problem))}", err=True)
+        if problem.hint:
+            click.echo(f"hint: {problem.hint}", err=True)
+    hidden = len(problems) - MAX_ERRORS_SHOWN
+    if hidden > 0:
+        click.echo(f"lslint: error: ... and {hidden} more problem{'s' if hidden != 1 else ''}",
+                   err=True)  # fmt: skip
     sys.exit(EXIT_ERROR)
 
 
@@ -144,6 +154,8 @@ def _split(values: Sequence[str]) -> list[str]:
 
 
 def _load_config(path: str | None) -> Config:
+    """The config (none found: no settings). Its problems are raised by ``_setup``, together
+    with those that need the rules, so that each run reports all of them."""
     found = find_config(path, Path.cwd())
     return load_config(found) if found else Config()
 
@@ -160,7 +172,10 @@ def _setup(
 
 
 _config_option = click.option(
-    "--config", "config_path", metavar="PATH", help="Config file (default: ./.lslint.yaml)."
+    "--config",
+    "config_path",
+    metavar="PATH",
+    help="Config file (default: the nearest .lslint.yaml, up to the repository root).",
 )
 _rules_option = click.option(
     "--rules", "rule_paths", multiple=True, metavar="PATH", help="Extra rule file or folder."
