@@ -213,8 +213,9 @@ class _Reader:
         usable = dict(data)
         for key in {str(entry["loc"][0]) for entry in errors if entry["loc"]}:
             locs = [tuple(e["loc"]) for e in errors if e["loc"] and e["loc"][0] == key]
-            bad_items = {loc[1] for loc in locs if len(loc) > 1 and isinstance(loc[1], int)}
-            if isinstance(data.get(key), list) and len(bad_items) == len(locs):
+            in_items = all(len(loc) > 1 and isinstance(loc[1], int) for loc in locs)
+            if isinstance(data.get(key), list) and in_items:
+                bad_items = {loc[1] for loc in locs}
                 kept = [i for i in range(len(data[key])) if i not in bad_items]
                 usable[key] = [data[key][i] for i in kept]
                 self.kept_items[(*prefix, key)] = kept

@@ -495,6 +495,23 @@ def test_problems_of_every_section_come_together(cli: Cli, tmp_path: Path) -> No
     assert "allow_tag_suppressions" in lines[6]
 
 
+def test_a_bad_list_item_does_not_hide_problems_in_the_others(cli: Cli, tmp_path: Path) -> None:
+    path = write_config(
+        tmp_path,
+        "rules:\n"
+        "  select: [LS001, 7, LS0002]\n"
+        "suppressions:\n"
+        "  - {rule: LS001, resourc: web-1, reason: ' ', expires: someday}\n"
+        "  - {rule: LS01, resource: web-1, reason: ok}\n",
+    )
+    lines = error_lines(cli(["scan", "--input", FLEET]))
+    positions = [line.removeprefix(f"lslint: error: {path}:").split(": ")[0] for line in lines]
+    assert positions == ["2:19", "2:22", "4:19", "4:35", "4:48", "5:6"]
+    assert "'rules.select.1': must be a valid string" in lines[0]
+    assert "unknown rule 'LS0002' in rules.select" in lines[1]
+    assert "unknown rule 'LS01' in suppressions (did you mean 'LS001'?)" in lines[5]
+
+
 def test_error_count_is_capped(cli: Cli, tmp_path: Path) -> None:
     names = [f"nope-{i:02}" for i in range(25)]
     path = write_config(tmp_path, "rules:\n  select:\n" + "".join(f"    - {n}\n" for n in names))
