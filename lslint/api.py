@@ -20,6 +20,7 @@ from lslint.config import Config, build_suppressor, configure_rules
 from lslint.engine.evaluate import run
 from lslint.engine.loader import load_rules
 from lslint.engine.rule import Rule
+from lslint.errors import ConfigErrors, LslintError
 from lslint.findings import ScanResult
 from lslint.sources import Source, collect_all
 from lslint.sources.snapshot import SnapshotSource
@@ -53,13 +54,31 @@ def prepare(
     today: date | None = None,
 ) -> Setup:
     """Built-in rules plus extra rule paths (config, then arguments), selected and configured,
-    and the config's suppressions checked against every loaded rule."""
+    and the config's suppressions checked against every loaded rule.
+
+    Raises :class:`ConfigErrors` with every problem of the config (those found when it was
+    read, and those that need the rules) and of ``select``/``ignore`` at once.
+    """
     config = config or Config()
+    problems: list[LslintError] = list(config.problems)
     paths = [builtin_rules_dir()] if builtin else []
     paths += [*config.rule_paths, *rule_paths]
-    loaded = load_rules(paths)
-    rules = configure_rules(loaded, config, select=select, ignore=ignore)
-    suppressor = build_suppressor(config, loaded, today or datetime.now(UTC).date())
+    try:
+        loaded = load_rules(paths)
+    except LslintError as exc:
+        if problems:
+            raise ConfigErrors([*problems, exc]) from None
+        raise
+    try:
+        rules = configure_rules(loaded, config, select=select, ignore=ignore)
+    except LslintError as exc:
+        problems.append(exc)
+    try:
+        suppressor = build_suppressor(config, loaded, today or datetime.now(UTC).date())
+    except LslintError as exc:
+        problems.append(exc)
+    if problems:
+        raise ConfigErrors(problems)
     return Setup(rules, suppressor, tuple(Path(rule.source) for rule in loaded))
 
 

@@ -25,7 +25,7 @@ from lslint.config import Config, find_config, load_config
 from lslint.engine.evaluate import judge, run
 from lslint.engine.loader import discover_rule_files, load_rule_file
 from lslint.engine.rule import Rule
-from lslint.errors import ConfigError, InputError, LslintError
+from lslint.errors import ConfigError, ConfigErrors, InputError, LslintError
 from lslint.findings import ScanError, ScanResult
 from lslint.gate import (
     DEFAULT_FAIL_ON,
@@ -118,14 +118,24 @@ class LslintGroup(click.Group):
             sys.exit(EXIT_ERROR)
 
 
+MAX_ERRORS_SHOWN = 20  # a config with more problems than this is likely the wrong file
+
+
 def _fail(exc: LslintError, ctx: click.Context) -> NoReturn:
+    """One ``lslint: error:`` line per problem (up to a cap), each with its hint."""
     if ctx.meta.get(DEBUG):
         traceback.print_exc()
-    if ctx.meta.get(GITHUB_ERRORS):  # -f github: the error also annotates the file it names
-        click.echo(error_annotation(exc.message, exc.where, root=Path.cwd()))
-    click.echo(f"lslint: error: {printable(str(exc))}", err=True)
-    if exc.hint:
-        click.echo(f"hint: {exc.hint}", err=True)
+    problems = exc.problems
+    for problem in problems[:MAX_ERRORS_SHOWN]:
+        if ctx.meta.get(GITHUB_ERRORS):  # -f github: the error also annotates its file
+            click.echo(error_annotation(problem.message, problem.where, root=Path.cwd()))
+        click.echo(f"lslint: error: {printable(str(problem))}", err=True)
+        if problem.hint:
+            click.echo(f"hint: {problem.hint}", err=True)
+    hidden = len(problems) - MAX_ERRORS_SHOWN
+    if hidden > 0:
+        click.echo(f"lslint: error: ... and {hidden} more problem{'s' if hidden != 1 else ''}",
+                   err=True)  # fmt: skip
     sys.exit(EXIT_ERROR)
 
 
@@ -154,6 +164,8 @@ def _split(values: Sequence[str]) -> list[str]:
 
 
 def _load_config(path: str | None) -> Config:
+    """The config (none found: no settings). Its problems are raised by ``_setup``, together
+    with those that need the rules, so that each run reports all of them."""
     found = find_config(path, Path.cwd())
     return load_config(found) if found else Config()
 
@@ -170,7 +182,10 @@ def _setup(
 
 
 _config_option = click.option(
-    "--config", "config_path", metavar="PATH", help="Config file (default: ./.lslint.yaml)."
+    "--config",
+    "config_path",
+    metavar="PATH",
+    help="Config file (default: the nearest .lslint.yaml, up to the repository root).",
 )
 _rules_option = click.option(
     "--rules", "rule_paths", multiple=True, metavar="PATH", help="Extra rule file or folder."
@@ -607,6 +622,8 @@ def _indent(text: str, prefix: str) -> str:
 def _scan_rule_paths(config_path: str | None) -> list[str]:
     """The rule paths a scan would load: the built-in rules, then the config's rules.paths."""
     config = _load_config(config_path)
+    if config.problems:
+        raise ConfigErrors(config.problems)
     return [str(builtin_rules_dir()), *(str(p) for p in config.rule_paths)]
 
 

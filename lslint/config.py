@@ -2,35 +2,67 @@
 (suppressions), and when to fail.
 
 Validation is strict: unknown keys, unknown rule ids or names, unknown parameters and values
-of the wrong type are errors that name the key and its ``file:line:col``.
+of the wrong type are errors that name the key and its ``file:line:col``. Every problem in
+the file is reported in one run: :func:`load_config` keeps what it finds in
+``Config.problems``, and ``lslint.api.prepare`` raises them together with the problems that
+need the loaded rules (rule ids, parameters) as one :class:`ConfigErrors`.
+
+Rule ids and names, severities and ``fail_on`` are matched without regard to case; messages
+name rules by their canonical id.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import AfterValidator, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, ValidationError
 
 from lslint.engine.operators import OperandError
 from lslint.engine.rule import Rule
-from lslint.errors import ConfigError
+from lslint.errors import ConfigError, ConfigErrors
 from lslint.findings import Severity
-from lslint.suggest import suggest
+from lslint.suggest import suggest, suggest_any_case
 from lslint.suppressions import Suppression, Suppressor
-from lslint.yamldoc import DocPath, StrictDoc, YamlDoc, load_yaml_file, validation_error
+from lslint.yamldoc import DocPath, StrictDoc, YamlDoc, parse_yaml, read_text, validation_problems
 
 CONFIG_NAME = ".lslint.yaml"
+REPOSITORY_MARKER = ".git"  # a folder, or a file in worktrees and submodules
 FailOn = Literal["info", "low", "medium", "high", "critical", "never"]
 RULES_KEYS = ("paths", "select", "ignore")
+SEVERITY_NAMES = tuple(s.value for s in Severity)
+_Doc = TypeVar("_Doc", bound=BaseModel)
+
+
+def _one_of(*choices: str) -> BeforeValidator:
+    """A word from ``choices`` in any case, lowered; anything else is an error that lists
+    them and suggests the closest."""
+    expected = ", ".join(choices[:-1]) + f" or {choices[-1]}"
+
+    def check(value: object) -> object:
+        if not isinstance(value, str):
+            raise ValueError(f"must be one of {expected}")
+        lowered = value.lower()
+        if lowered not in choices:
+            raise ValueError(f"unknown value '{value}'{suggest(lowered, choices)}; "
+                             f"expected {expected}")  # fmt: skip
+        return lowered
+
+    return BeforeValidator(check)
+
+
+SeverityName = Annotated[
+    Literal["info", "low", "medium", "high", "critical"], _one_of(*SEVERITY_NAMES)
+]
+FailOnName = Annotated[FailOn, _one_of(*SEVERITY_NAMES, "never")]
 
 
 class _OverrideDoc(StrictDoc):
     params: dict[str, Any] = Field(default_factory=dict)
-    severity: Literal["info", "low", "medium", "high", "critical"] | None = None
+    severity: SeverityName | None = None
 
 
 def _not_blank(value: str) -> str:
@@ -47,7 +79,7 @@ class _SuppressionDoc(StrictDoc):
 
 
 class _ConfigDoc(StrictDoc):
-    fail_on: FailOn | None = None
+    fail_on: FailOnName | None = None
     rules: dict[str, Any] = Field(default_factory=dict)
     suppressions: list[_SuppressionDoc] = Field(default_factory=list)
     allow_tag_suppressions: bool = False
@@ -72,34 +104,63 @@ class Config:
     suppressions: list[_SuppressionDoc] = field(default_factory=list)
     allow_tag_suppressions: bool = False
     doc: YamlDoc | None = None
+    # What was wrong in the file; the sections involved are left at their defaults.
+    problems: list[ConfigError] = field(default_factory=list)
+    # False when rules.paths could not be read: the rule set is then incomplete, and a rule
+    # id the config names may be defined there, so unknown ids are not reported.
+    rule_paths_known: bool = True
+    # List path -> document index of each item kept, for lists that lost items to problems.
+    kept_items: dict[DocPath, list[int]] = field(default_factory=dict)
 
     def where(self, path: DocPath) -> str:
         return self.doc.where(path) if self.doc else self.source
 
+    def item_path(self, items: DocPath, position: int) -> DocPath:
+        """The document path of the ``position``-th item of the list at ``items`` (a list
+        that lost items to problems keeps the others at their own places in the file)."""
+        kept = self.kept_items.get(items)
+        return (*items, kept[position] if kept is not None else position)
+
 
 def find_config(explicit: str | None, cwd: Path) -> Path | None:
-    """The config to use: ``--config`` if given, else ``.lslint.yaml`` in ``cwd`` if present."""
+    """The config to use: ``--config`` if given, else the nearest ``.lslint.yaml`` from
+    ``cwd`` upwards, up to the repository root (the first folder holding ``.git``), the home
+    folder or the file-system root, whichever comes first."""
     if explicit:
         return Path(explicit)
-    candidate = cwd / CONFIG_NAME
-    return candidate if candidate.is_file() else None
+    try:
+        home: Path | None = Path.home()
+    except RuntimeError:  # no home folder can be determined
+        home = None
+    for folder in (cwd, *cwd.parents):
+        candidate = folder / CONFIG_NAME
+        if _present(candidate, Path.is_file):
+            return candidate
+        if _present(folder / REPOSITORY_MARKER, Path.exists) or folder == home:
+            return None
+    return None
+
+
+def _present(path: Path, test: Callable[[Path], bool]) -> bool:
+    try:
+        return test(path)
+    except OSError:  # a folder we may not look into holds nothing for us
+        return False
 
 
 def load_config(path: Path) -> Config:
-    doc = load_yaml_file(path, what="config file", error=ConfigError)
-    data = doc.data
+    """Read a config file. A file that cannot be read or parsed is an error at once; every
+    other problem is kept in ``Config.problems`` (see the module docstring)."""
+    doc = parse_yaml(read_text(path, what="config file", error=ConfigError), str(path),
+                     error=ConfigError)  # fmt: skip
+    data = {} if doc.data is None else doc.data  # an empty file (or only comments): no settings
     if not isinstance(data, dict):
         raise ConfigError("the config file must be a mapping", where=doc.where())
-    try:
-        parsed = _ConfigDoc.model_validate(data)
-    except ValidationError as exc:
-        raise validation_error(exc, doc, ConfigError, known=_ConfigDoc) from None
+    reader = _Reader(doc)
+    parsed = reader.validate(_ConfigDoc, data, ())
     rules_data = parsed.rules
     known = {k: v for k, v in rules_data.items() if k in RULES_KEYS}
-    try:
-        rules = _RulesDoc.model_validate(known)
-    except ValidationError as exc:
-        raise validation_error(exc, doc, ConfigError, prefix=("rules",)) from None
+    rules = reader.validate(_RulesDoc, known, ("rules",))
     overrides: dict[str, _OverrideDoc] = {}
     for key, value in rules_data.items():
         if key in RULES_KEYS:
@@ -111,13 +172,9 @@ def load_config(path: Path) -> Config:
                 if close
                 else f"'rules.{key}' must be a rule override (a mapping with params/severity)"
             )
-            raise ConfigError(message, where=doc.where(("rules", key)))
-        try:
-            overrides[key] = _OverrideDoc.model_validate(value)
-        except ValidationError as exc:
-            raise validation_error(
-                exc, doc, ConfigError, prefix=("rules", key), known=_OverrideDoc
-            ) from None
+            reader.problems.append(ConfigError(message, where=doc.where(("rules", key))))
+            continue
+        overrides[key] = reader.validate(_OverrideDoc, value, ("rules", key))
     base = path.parent
     return Config(
         source=str(path),
@@ -129,7 +186,62 @@ def load_config(path: Path) -> Config:
         suppressions=parsed.suppressions,
         allow_tag_suppressions=parsed.allow_tag_suppressions,
         doc=doc,
+        problems=reader.problems,
+        rule_paths_known=not reader.dropped & {("rules",), ("rules", "paths")},
+        kept_items=reader.kept_items,
     )
+
+
+@dataclass
+class _Reader:
+    """Validates the sections of one config file, recording every problem. A key with a
+    problem gets its default and a list loses only its bad items, so that the rest of the
+    file can still be checked."""
+
+    doc: YamlDoc
+    problems: list[ConfigError] = field(default_factory=list)
+    dropped: set[DocPath] = field(default_factory=set)
+    kept_items: dict[DocPath, list[int]] = field(default_factory=dict)
+
+    def validate(self, model: type[_Doc], data: dict[str, Any], prefix: DocPath) -> _Doc:
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            found = validation_problems(exc, self.doc, ConfigError, known=model, prefix=prefix)
+            self.problems.extend(p for p in found if isinstance(p, ConfigError))
+            errors = exc.errors()
+        usable = dict(data)
+        for key in {str(entry["loc"][0]) for entry in errors if entry["loc"]}:
+            locs = [tuple(e["loc"]) for e in errors if e["loc"] and e["loc"][0] == key]
+            in_items = all(len(loc) > 1 and isinstance(loc[1], int) for loc in locs)
+            if isinstance(data.get(key), list) and in_items:
+                bad_items = {loc[1] for loc in locs}
+                kept = [i for i in range(len(data[key])) if i not in bad_items]
+                usable[key] = [data[key][i] for i in kept]
+                self.kept_items[(*prefix, key)] = kept
+            else:
+                usable.pop(key, None)
+                self.dropped.add((*prefix, key))
+        try:
+            return model.model_validate(usable)
+        except ValidationError:  # a required key is missing: nothing more can be checked
+            raise ConfigErrors(self.problems) from None
+
+
+class _RuleIndex:
+    """Rules by id or name, in any case (an exact spelling wins)."""
+
+    def __init__(self, rules: Sequence[Rule]) -> None:
+        self.exact = {key: rule for rule in rules for key in (rule.id, rule.name)}
+        self.lowered: dict[str, Rule] = {}
+        for key, rule in self.exact.items():
+            self.lowered.setdefault(key.lower(), rule)
+
+    def find(self, key: str) -> Rule | None:
+        return self.exact.get(key) or self.lowered.get(key.lower())
+
+    def unknown(self, key: str, what: str) -> str:
+        return f"unknown rule '{key}' in {what}" + suggest_any_case(key, self.exact)
 
 
 def configure_rules(
@@ -141,52 +253,53 @@ def configure_rules(
 ) -> list[Rule]:
     """The rules to run: selected, not ignored, with config overrides applied and bound.
 
-    ``select`` from the command line replaces the config's; ``ignore`` adds to it.
+    ``select`` from the command line replaces the config's; ``ignore`` adds to it. Raises
+    :class:`ConfigErrors` with every unknown rule and every bad override at once.
     """
-    by_key: dict[str, Rule] = {}
-    for rule in rules:
-        by_key[rule.id] = rule
-        by_key[rule.name] = rule
+    index = _RuleIndex(rules)
+    problems: list[ConfigError] = []
 
-    def lookup(key: str, where: str, what: str) -> Rule:
-        if key not in by_key:
-            raise ConfigError(f"unknown rule '{key}' in {what}" + suggest(key, by_key), where=where)
-        return by_key[key]
+    def lookup(key: str, where: str, what: str) -> Rule | None:
+        rule = index.find(key)
+        if rule is None and config.rule_paths_known:
+            problems.append(ConfigError(index.unknown(key, what), where=where))
+        return rule
 
-    cli_select = [lookup(k, "--select", "--select") for k in select]
-    config_select = [
-        lookup(k, config.where(("rules", "select", i)), "rules.select")
-        for i, k in enumerate(config.select)
-    ]
-    ignored = {lookup(k, "--ignore", "--ignore").id for k in ignore}
-    ignored |= {
-        lookup(k, config.where(("rules", "ignore", i)), "rules.ignore").id
-        for i, k in enumerate(config.ignore)
-    }
+    def lookup_all(keys: Sequence[str], option: str, path: DocPath | None) -> list[Rule]:
+        found = [
+            lookup(key, config.where(config.item_path(path, i)) if path else option, option)
+            for i, key in enumerate(keys)
+        ]
+        return [rule for rule in found if rule is not None]
+
+    cli_select = lookup_all(select, "--select", None)
+    config_select = lookup_all(config.select, "rules.select", ("rules", "select"))
+    ignored = {r.id for r in lookup_all(ignore, "--ignore", None)}
+    ignored |= {r.id for r in lookup_all(config.ignore, "rules.ignore", ("rules", "ignore"))}
     chosen = cli_select or config_select or list(rules)
     chosen_ids = {r.id for r in chosen}
 
     configured: dict[str, Rule] = {}
+    configured_as: dict[str, str] = {}
     for key, override in config.overrides.items():
         where = config.where(("rules", key))
         rule = lookup(key, where, "rules")
-        if rule.id in configured:
-            raise ConfigError(
-                f"rule {rule.id} is configured twice (by id and by name)", where=where
-            )
-        try:
-            bound = rule.bind(override.params)
-        except OperandError as exc:
-            message = str(exc)
-            if message.startswith("unknown parameter"):
-                name = message.split("'")[1]
-                message += f" for {rule.id}" + suggest(name, rule.params)
-                if not rule.params:
-                    message += f" ({rule.id} has no parameters)"
-            raise ConfigError(message, where=config.where(("rules", key, "params"))) from None
-        if override.severity is not None:
-            bound = bound.with_severity(Severity(override.severity))
-        configured[rule.id] = bound
+        if rule is None:
+            continue
+        if rule.id in configured_as:
+            problems.append(ConfigError(
+                f"rule {rule.id} is configured twice (as '{configured_as[rule.id]}' and '{key}')",
+                where=where,
+            ))  # fmt: skip
+            continue
+        configured_as[rule.id] = key
+        bound = _bind(rule, override.params, ("rules", key, "params"), config, problems)
+        if bound is not None:
+            if override.severity is not None:
+                bound = bound.with_severity(Severity(override.severity))
+            configured[rule.id] = bound
+    if problems:
+        raise ConfigErrors(problems)
     return [
         configured.get(rule.id, rule)
         for rule in rules
@@ -194,21 +307,57 @@ def configure_rules(
     ]
 
 
+def _bind(
+    rule: Rule, params: Mapping[str, Any], path: DocPath, config: Config,
+    problems: list[ConfigError],
+) -> Rule | None:  # fmt: skip
+    """``rule`` with the config's parameter values, or ``None`` after recording a problem
+    for each parameter that is unknown or does not fit."""
+    count = len(problems)
+    for name, value in params.items():
+        where = config.where((*path, name))
+        if name not in rule.params:
+            message = f"unknown parameter '{name}' for {rule.id}" + suggest(name, rule.params)
+            if not rule.params:
+                message += f" ({rule.id} has no parameters)"
+            problems.append(ConfigError(message, where=where))
+            continue
+        try:
+            rule.bind({name: value})  # one at a time, so that each bad value is reported
+        except OperandError as exc:
+            problems.append(ConfigError(str(exc), where=where))
+    if len(problems) > count:
+        return None
+    try:
+        return rule.bind(params)
+    except OperandError as exc:  # values that only clash together
+        problems.append(ConfigError(str(exc), where=config.where(path)))
+        return None
+
+
 def build_suppressor(config: Config, rules: Sequence[Rule], today: date) -> Suppressor:
-    """The config's suppressions, each naming a rule that exists (by id or name)."""
-    rule_keys = {key: rule.id for rule in rules for key in (rule.id, rule.name)}
+    """The config's suppressions, each naming a rule that exists (by id or name, any case).
+
+    Raises :class:`ConfigErrors` with every suppression that names an unknown rule.
+    """
+    index = _RuleIndex(rules)
+    problems: list[ConfigError] = []
     suppressions = []
-    for index, entry in enumerate(config.suppressions):
-        where = config.where(("suppressions", index))
-        if entry.rule not in rule_keys:
-            raise ConfigError(
-                f"unknown rule '{entry.rule}' in suppressions" + suggest(entry.rule, rule_keys),
-                where=config.where(("suppressions", index, "rule")),
-            )
+    for position, entry in enumerate(config.suppressions):
+        path = config.item_path(("suppressions",), position)
+        rule = index.find(entry.rule)
+        if rule is None:
+            if config.rule_paths_known:
+                where = config.where((*path, "rule"))
+                problems.append(ConfigError(index.unknown(entry.rule, "suppressions"), where=where))
+            continue
         suppressions.append(
-            Suppression(rule_keys[entry.rule], entry.resource, entry.reason.strip(),
-                        entry.expires, where)
+            Suppression(rule.id, entry.resource, entry.reason.strip(), entry.expires,
+                        config.where(path))
         )  # fmt: skip
+    if problems:
+        raise ConfigErrors(problems)
+    rule_keys = {key: rule.id for rule in rules for key in (rule.id, rule.name)}
     return Suppressor(
         suppressions, allow_tags=config.allow_tag_suppressions, rule_keys=rule_keys, today=today
     )

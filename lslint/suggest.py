@@ -14,3 +14,11 @@ def suggest(word: str, choices: typing.Iterable[str]) -> str:
         if word.lower() in lowered:
             close = [lowered[word.lower()]]
     return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def suggest_any_case(word: str, choices: typing.Iterable[str]) -> str:
+    """Like :func:`suggest`, comparing without regard to case but naming the choice as spelt
+    (``ls01`` -> ``LS001``)."""
+    spelt = {choice.lower(): choice for choice in sorted(choices)}
+    close = difflib.get_close_matches(word.lower(), sorted(spelt), n=1, cutoff=0.6)
+    return f" (did you mean '{spelt[close[0]]}'?)" if close else ""

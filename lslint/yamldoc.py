@@ -139,24 +139,52 @@ def validation_error(
     known: type[BaseModel] | None = None,
     prefix: DocPath = (),
 ) -> LslintError:
-    """The first pydantic error as one line at its YAML position, with a suggestion.
+    """The first of :func:`validation_problems`: an unknown key before anything else."""
+    return validation_problems(exc, doc, error, known=known, prefix=prefix)[0]
+
+
+def validation_problems(
+    exc: ValidationError,
+    doc: YamlDoc,
+    error: type[LslintError],
+    *,
+    known: type[BaseModel] | None = None,
+    prefix: DocPath = (),
+) -> list[LslintError]:
+    """Every pydantic error as one line at its YAML position, with suggestions.
 
     ``known`` is the model that was validated (for did-you-mean on unknown keys) and
-    ``prefix`` the document path of the validated mapping.
+    ``prefix`` the document path of the validated mapping. Unknown keys come first; a missing
+    key that an unknown key next to it was probably meant to be is not reported twice.
     """
-    # An unknown key is reported before the missing key it was probably meant to be.
     found = exc.errors()
-    first = next((e for e in found if e["type"] == "extra_forbidden"), found[0])
-    loc: DocPath = (*prefix, *first["loc"])
-    shown = ".".join(str(part) for part in loc)
-    if first["type"] == "extra_forbidden":
-        fields = _fields_at(known, tuple(first["loc"])[:-1]) if known else []
-        return error(f"unknown key '{shown}'" + suggest(str(loc[-1]), fields), where=doc.where(loc))
-    if first["type"] == "missing":
-        return error(f"missing required key '{shown}'", where=doc.where(loc[:-1]))
-    message = str(first["msg"]).replace("Input should be", "must be")
-    message = message.removeprefix("Value error, ")
-    return error(f"'{shown}': {message}", where=doc.where(loc))
+    unknown = [e for e in found if e["type"] == "extra_forbidden"]
+    problems: list[LslintError] = []
+    meant: set[DocPath] = set()  # paths of required keys that a misspelt key suggests
+    for entry in unknown:
+        loc: DocPath = (*prefix, *entry["loc"])
+        fields = _fields_at(known, tuple(entry["loc"])[:-1]) if known else []
+        close = suggest(str(loc[-1]), fields)
+        if close:
+            meant.add((*loc[:-1], close.split("'")[1]))
+        problems.append(error(f"unknown key '{_dotted(loc)}'{close}", where=doc.where(loc)))
+    for entry in found:
+        loc = (*prefix, *entry["loc"])
+        if entry["type"] == "extra_forbidden" or loc in meant:
+            continue
+        if entry["type"] == "missing":
+            problems.append(
+                error(f"missing required key '{_dotted(loc)}'", where=doc.where(loc[:-1]))
+            )
+            continue
+        message = str(entry["msg"]).replace("Input should be", "must be")
+        message = message.removeprefix("Value error, ")
+        problems.append(error(f"'{_dotted(loc)}': {message}", where=doc.where(loc)))
+    return problems
+
+
+def _dotted(loc: DocPath) -> str:
+    return ".".join(str(part) for part in loc)
 
 
 def _fields_at(model: type[BaseModel], loc: DocPath) -> list[str]:

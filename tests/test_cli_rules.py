@@ -366,3 +366,12 @@ def test_rules_show_prints_the_condition(cli: Cli) -> None:
     assert "fail_if:" in condition
     assert "metadataOptions.httpTokens" in condition
     assert all(line.startswith("  ") for line in condition.splitlines() if line)
+
+
+def test_rules_commands_without_path_refuse_a_broken_config(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / ".lslint.yaml").write_text("rules:\n  pahts: [policies]\n")
+    for command in ("validate", "test"):
+        result = cli(["rules", command])
+        assert result.exit_code == 2
+        (error,) = error_lines(result)
+        assert "pahts" in error and "paths" in error

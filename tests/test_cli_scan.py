@@ -197,6 +197,9 @@ ALL_BUILTIN = {"LS001", "LS002", "LS003", "LS004"}
         (["--ignore", "LS004"], {"LS001", "LS002", "LS003"}),
         (["--ignore", "required-tags-missing,LS001"], {"LS002", "LS003"}),
         (["--select", "LS001,LS002", "--ignore", "port-open-to-world"], {"LS002"}),
+        (["--select", "ls001"], {"LS001"}),
+        (["--select", "IMDSV1-Allowed,ls003"], {"LS002", "LS003"}),
+        (["--ignore", "ls004,Port-Open-To-World"], {"LS002", "LS003"}),
     ],
 )
 def test_select_and_ignore_by_id_and_name(cli: Cli, options: list[str], expected: set[str]) -> None:
@@ -220,6 +223,22 @@ def test_unknown_rule_in_select_or_ignore_suggests_a_close_one(
 ) -> None:
     result = cli(["scan", "--input", str(FLEET), option, value])
     assert_one_error(result, option, f"did you mean '{suggestion}'")
+
+
+def test_unknown_rules_in_options_and_config_are_reported_together(
+    cli: Cli, tmp_path: Path
+) -> None:
+    config = tmp_path / ".lslint.yaml"
+    config.write_text("fail_on: hgh\n", encoding="utf-8")
+    result = cli(["scan", "--input", str(FLEET), "--select", "ls01", "--ignore", "LS0004"])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "lslint: error: --ignore: unknown rule 'LS0004' in --ignore (did you mean 'LS004'?)",
+        "lslint: error: --select: unknown rule 'ls01' in --select (did you mean 'LS001'?)",
+        f"lslint: error: {config}:1:1: 'fail_on': unknown value 'hgh' (did you mean 'high'?); "
+        "expected info, low, medium, high, critical or never",
+    ]
 
 
 def test_rules_option_adds_a_rule_folder(cli: Cli) -> None:

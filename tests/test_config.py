@@ -10,6 +10,10 @@ from typing import Any
 
 import pytest
 
+from lslint.api import prepare
+from lslint.config import load_config
+from lslint.errors import ConfigErrors
+
 from conftest import EXAMPLES, CliResult, assert_one_error
 
 Cli = Callable[..., CliResult]
@@ -49,13 +53,90 @@ def test_config_in_the_working_directory_is_used(cli: Cli, tmp_path: Path) -> No
     assert cli(["scan", "--input", FLEET]).exit_code == 0
 
 
-def test_config_in_a_parent_directory_is_not_used(
+def make_repository(folder: Path, marker: str = "dir") -> Path:
+    """A folder that looks like a repository root: ``.git`` as a folder or, as in worktrees
+    and submodules, as a file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if marker == "dir":
+        (folder / ".git").mkdir()
+    else:
+        (folder / ".git").write_text("gitdir: ../elsewhere\n", encoding="utf-8")
+    return folder
+
+
+def test_config_in_a_parent_directory_is_used(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = make_repository(tmp_path / "repo")
+    write_config(repo, "fail_on: never\n")
+    (repo / "infra" / "lightsail").mkdir(parents=True)
+    monkeypatch.chdir(repo / "infra" / "lightsail")
+    assert cli(["scan", "--input", FLEET]).exit_code == 0
+
+
+@pytest.mark.parametrize("marker", ["dir", "file"])
+def test_config_search_stops_at_the_repository_root(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, marker: str
+) -> None:
+    write_config(tmp_path, "fail_on: never\n")  # above the repository: not this project's
+    repo = make_repository(tmp_path / "repo", marker)
+    (repo / "sub").mkdir()
+    monkeypatch.chdir(repo / "sub")
+    assert cli(["scan", "--input", FLEET]).exit_code == 1
+
+
+def test_config_search_stops_at_the_home_folder(
     cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write_config(tmp_path, "fail_on: never\n")
-    (tmp_path / "sub").mkdir()
-    monkeypatch.chdir(tmp_path / "sub")
+    home = tmp_path / "home"
+    (home / "project").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(home / "project")
     assert cli(["scan", "--input", FLEET]).exit_code == 1
+
+
+def test_nearest_config_wins(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = make_repository(tmp_path / "repo")
+    write_config(repo, "fail_on: never\n")
+    write_config(repo / "strict", "fail_on: high\n")
+    monkeypatch.chdir(repo / "strict")
+    assert cli(["scan", "--input", FLEET]).exit_code == 1
+    monkeypatch.chdir(repo)
+    assert cli(["scan", "--input", FLEET]).exit_code == 0
+
+
+def test_parent_config_rule_paths_are_relative_to_it(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = make_repository(tmp_path / "repo")
+    shutil.copytree(EXAMPLES / "rules", repo / "policies")
+    write_config(repo, "rules:\n  paths: [./policies]\n")
+    (repo / "sub").mkdir()
+    monkeypatch.chdir(repo / "sub")
+    _, findings = scan_json(cli)
+    assert "ACME001" in rule_ids(findings)
+
+
+def test_errors_in_a_parent_config_name_that_file(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = make_repository(tmp_path / "repo")
+    path = write_config(repo, "fail_onn: high\n")
+    (repo / "sub").mkdir()
+    monkeypatch.chdir(repo / "sub")
+    assert_config_error(cli(["scan", "--input", FLEET]), f"{path}:1:1: ", "fail_onn")
+
+
+def test_config_option_wins_over_a_parent_config(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = make_repository(tmp_path / "repo")
+    write_config(repo, "fail_on: never\n")
+    other = write_config(tmp_path / "conf", "fail_on: high\n", name="strict.yaml")
+    (repo / "sub").mkdir()
+    monkeypatch.chdir(repo / "sub")
+    assert cli(["scan", "--input", FLEET, "--config", str(other)]).exit_code == 1
 
 
 def test_config_option_names_the_file(cli: Cli, tmp_path: Path) -> None:
@@ -190,22 +271,22 @@ CONFIG_ERRORS: list[Any] = [
     ),
     pytest.param(
         "rules:\n  LS004:\n    params:\n      required_tag: [CostCenter]\n",
-        "3:5",
+        "4:7",
         ("required_tag", "did you mean 'required_tags'"),
         id="unknown-param",
     ),
     pytest.param(
-        "rules:\n  LS002:\n    params: {x: 1}\n", "3:5", ("'x'", "LS002"), id="param-of-paramless"
+        "rules:\n  LS002:\n    params: {x: 1}\n", "3:14", ("'x'", "LS002"), id="param-of-paramless"
     ),
     pytest.param(
         "rules:\n  LS004:\n    params:\n      required_tags: CostCenter\n",
-        "3:5",
+        "4:7",
         ("required_tags", "list"),
         id="param-not-a-list",
     ),
     pytest.param(
         "rules:\n  LS001:\n    params:\n      allowed_ports: [80, 70000]\n",
-        "3:5",
+        "4:7",
         ("allowed_ports", "70000"),
         id="param-bad-port",
     ),
@@ -213,9 +294,21 @@ CONFIG_ERRORS: list[Any] = [
         "rules:\n  LS004:\n    severity: urgent\n", "3:5", ("severity", "high"), id="bad-severity"
     ),
     pytest.param(
-        "rules:\n  LS004:\n    severity: High\n", "3:5", ("severity",), id="severity-wrong-case"
+        "rules:\n  LS004:\n    severity: hihg\n",
+        "3:5",
+        ("'rules.LS004.severity': unknown value 'hihg' (did you mean 'high'?)",),
+        id="misspelt-severity",
     ),
     pytest.param("fail_on: sometimes\n", "1:1", ("fail_on", "never"), id="bad-fail-on"),
+    pytest.param(
+        "fail_on: hgh\n",
+        "1:1",
+        (
+            "'fail_on': unknown value 'hgh' (did you mean 'high'?); expected info, low, medium, "
+            "high, critical or never",
+        ),
+        id="misspelt-fail-on",
+    ),
     pytest.param("fail_on: 3\n", "1:1", ("fail_on",), id="fail-on-number"),
     pytest.param("rules:\n  select: LS001\n", "2:3", ("select", "list"), id="select-not-a-list"),
     pytest.param("rules: [LS001]\n", "1:1", ("rules",), id="rules-not-a-mapping"),
@@ -223,8 +316,32 @@ CONFIG_ERRORS: list[Any] = [
     pytest.param(
         "rules:\n  LS004: {severity: low}\n  required-tags-missing: {severity: high}\n",
         "3:3",
-        ("twice",),
+        ("rule LS004 is configured twice (as 'LS004' and 'required-tags-missing')",),
         id="override-by-id-and-name",
+    ),
+    pytest.param(
+        "rules:\n  LS004: {severity: low}\n  ls004: {severity: high}\n",
+        "3:3",
+        ("rule LS004 is configured twice (as 'LS004' and 'ls004')",),
+        id="override-twice-in-two-cases",
+    ),
+    pytest.param(
+        "rules:\n  ls002:\n    params: {x: 1}\n",
+        "3:14",
+        ("unknown parameter 'x' for LS002",),
+        id="param-of-rule-named-in-lower-case",
+    ),
+    pytest.param(
+        "rules:\n  select: [ls01]\n",
+        "2:12",
+        ("unknown rule 'ls01' in rules.select (did you mean 'LS001'?)",),
+        id="select-unknown-rule-any-case",
+    ),
+    pytest.param(
+        "suppressions:\n  - {rule: LS001, resourc: web-1, reason: ok}\n",
+        "2:19",
+        ("unknown key 'suppressions.0.resourc' (did you mean 'resource'?)",),
+        id="suppression-with-misspelt-key",
     ),
     pytest.param("fail_on: [high\n", "2:1", ("invalid YAML",), id="invalid-yaml"),
     pytest.param("fail_on: high\nfail_on: low\n", "2:1", ("duplicate",), id="duplicate-key"),
@@ -270,16 +387,31 @@ def test_invalid_config_is_one_error_at_file_line_col(
     assert_config_error(result, f"{path}:{position}: ", *fragments)
 
 
+def test_config_that_is_a_list_is_an_error(cli: Cli, tmp_path: Path) -> None:
+    path = write_config(tmp_path, "- LS001\n- LS002\n")
+    assert_config_error(cli(["scan", "--input", FLEET]), f"{path}:", "mapping")
+
+
 @pytest.mark.parametrize(
-    ("text", "fragment"),
-    [("", "empty"), ("# nothing but a comment\n", "empty"), ("- LS001\n- LS002\n", "mapping")],
-    ids=["empty-file", "comment-only", "a-list"],
+    "text",
+    ["", "\n  \n", "# nothing but a comment\n", "---\n# settings to come\n"],
+    ids=["empty-file", "blank-lines", "comment-only", "document-marker"],
 )
-def test_config_without_a_mapping_is_an_error(
-    cli: Cli, tmp_path: Path, text: str, fragment: str
+def test_empty_config_means_no_settings(cli: Cli, tmp_path: Path, text: str) -> None:
+    write_config(tmp_path, text)
+    code, findings = scan_json(cli)
+    assert code == 1  # the default threshold
+    assert rule_ids(findings) == {"LS001", "LS002", "LS003", "LS004"}
+
+
+def test_empty_config_stops_the_search_upwards(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = write_config(tmp_path, text)
-    assert_config_error(cli(["scan", "--input", FLEET]), f"{path}:", fragment)
+    repo = make_repository(tmp_path / "repo")
+    write_config(repo, "fail_on: never\n")
+    write_config(repo / "sub", "")
+    monkeypatch.chdir(repo / "sub")
+    assert cli(["scan", "--input", FLEET]).exit_code == 1
 
 
 def test_missing_config_file_is_an_error(cli: Cli, tmp_path: Path) -> None:
@@ -310,3 +442,162 @@ def test_config_error_stops_rules_list_too(cli: Cli, tmp_path: Path) -> None:
 def test_yaml_tags_in_config_are_refused(cli: Cli, tmp_path: Path, text: str) -> None:
     path = write_config(tmp_path, text)
     assert_config_error(cli(["scan", "--input", FLEET]), f"{path}:1:", "tag")
+
+
+# ---------------------------------------------------------------- every problem in one run
+
+
+def error_lines(result: CliResult) -> list[str]:
+    assert result.exit_code == 2, (result.stdout, result.stderr)
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    return [line for line in result.stderr.splitlines() if not line.startswith("hint:")]
+
+
+def test_independent_mistakes_are_all_reported_in_file_order(cli: Cli, tmp_path: Path) -> None:
+    path = write_config(
+        tmp_path,
+        "fail_on: hgh\nrules:\n  select: [LS001, LS01]\n  LS004:\n    severity: urgent\n",
+    )
+    assert error_lines(cli(["scan", "--input", FLEET])) == [
+        f"lslint: error: {path}:1:1: 'fail_on': unknown value 'hgh' (did you mean 'high'?); "
+        "expected info, low, medium, high, critical or never",
+        f"lslint: error: {path}:3:19: unknown rule 'LS01' in rules.select (did you mean 'LS001'?)",
+        f"lslint: error: {path}:5:5: 'rules.LS004.severity': unknown value 'urgent'; "
+        "expected info, low, medium, high or critical",
+    ]
+
+
+def test_problems_of_every_section_come_together(cli: Cli, tmp_path: Path) -> None:
+    path = write_config(
+        tmp_path,
+        "rules:\n"
+        "  ignore: [imdsv1-alowed]\n"
+        "  LS004:\n"
+        "    params: {required_tag: [Owner], x: 1}\n"
+        "  LS001:\n"
+        "    params:\n"
+        "      allowed_ports: [70000]\n"
+        "suppressions:\n"
+        "  - {rule: LS09, resource: web-1, reason: ok}\n"
+        "  - {rule: LS001, resource: web-1, reason: ' '}\n"
+        "allow_tag_suppressions: yes please\n",
+    )
+    lines = error_lines(cli(["scan", "--input", FLEET]))
+    positions = [line.removeprefix(f"lslint: error: {path}:").split(": ")[0] for line in lines]
+    assert positions == ["2:12", "4:14", "4:37", "7:7", "9:6", "10:36", "11:1"]
+    assert "did you mean 'imdsv1-allowed'" in lines[0]
+    assert "did you mean 'required_tags'" in lines[1]
+    assert "unknown parameter 'x' for LS004" in lines[2]
+    assert "70000" in lines[3]
+    assert "unknown rule 'LS09' in suppressions" in lines[4]
+    assert "must not be blank" in lines[5]
+    assert "allow_tag_suppressions" in lines[6]
+
+
+def test_a_bad_list_item_does_not_hide_problems_in_the_others(cli: Cli, tmp_path: Path) -> None:
+    path = write_config(
+        tmp_path,
+        "rules:\n"
+        "  select: [LS001, 7, LS0002]\n"
+        "suppressions:\n"
+        "  - {rule: LS001, resourc: web-1, reason: ' ', expires: someday}\n"
+        "  - {rule: LS01, resource: web-1, reason: ok}\n",
+    )
+    lines = error_lines(cli(["scan", "--input", FLEET]))
+    positions = [line.removeprefix(f"lslint: error: {path}:").split(": ")[0] for line in lines]
+    assert positions == ["2:19", "2:22", "4:19", "4:35", "4:48", "5:6"]
+    assert "'rules.select.1': must be a valid string" in lines[0]
+    assert "unknown rule 'LS0002' in rules.select" in lines[1]
+    assert "unknown rule 'LS01' in suppressions (did you mean 'LS001'?)" in lines[5]
+
+
+def test_error_count_is_capped(cli: Cli, tmp_path: Path) -> None:
+    names = [f"nope-{i:02}" for i in range(25)]
+    path = write_config(tmp_path, "rules:\n  select:\n" + "".join(f"    - {n}\n" for n in names))
+    lines = error_lines(cli(["scan", "--input", FLEET]))
+    assert len(lines) == 21
+    assert lines[0].startswith(f"lslint: error: {path}:3:7: unknown rule 'nope-00'")
+    assert lines[19].startswith(f"lslint: error: {path}:22:7: unknown rule 'nope-19'")
+    assert lines[20] == "lslint: error: ... and 5 more problems"
+
+
+def test_problems_below_the_cap_are_all_shown(cli: Cli, tmp_path: Path) -> None:
+    names = [f"nope-{i:02}" for i in range(20)]
+    write_config(tmp_path, "rules:\n  select:\n" + "".join(f"    - {n}\n" for n in names))
+    lines = error_lines(cli(["scan", "--input", FLEET]))
+    assert len(lines) == 20
+    assert "more problem" not in lines[-1]
+
+
+def test_config_problems_and_a_missing_rule_folder_are_reported_together(
+    cli: Cli, tmp_path: Path
+) -> None:
+    path = write_config(tmp_path, "fail_on: hgh\nrules:\n  paths: [./policies]\n")
+    lines = error_lines(cli(["scan", "--input", FLEET]))
+    assert len(lines) == 2
+    assert lines[0].startswith(f"lslint: error: {path}:1:1: 'fail_on'")
+    assert "policies" in lines[1]
+
+
+def test_unreadable_rule_paths_do_not_make_custom_rules_unknown(cli: Cli, tmp_path: Path) -> None:
+    # With rules.paths broken the rule set is incomplete: ACME001 may well exist there.
+    path = write_config(tmp_path, "rules:\n  paths: ./policies\n  select: [ACME001]\n")
+    assert_config_error(cli(["scan", "--input", FLEET]), f"{path}:2:3: ", "'rules.paths'")
+
+
+def test_debug_shows_every_problem_too(cli: Cli, tmp_path: Path) -> None:
+    write_config(tmp_path, "fail_on: hgh\nrules:\n  select: [LS01]\n")
+    result = cli(["--debug", "scan", "--input", FLEET])
+    assert result.exit_code == 2
+    assert len([x for x in result.stderr.splitlines() if x.startswith("lslint: error:")]) == 2
+
+
+# ---------------------------------------------------------------- any case
+
+
+def test_rule_ids_names_and_severities_in_any_case(cli: Cli, tmp_path: Path) -> None:
+    write_config(
+        tmp_path,
+        "fail_on: HIGH\n"
+        "rules:\n"
+        "  select: [ls001, Imdsv1-Allowed, LS004]\n"
+        "  ignore: [IMDSV1-ALLOWED]\n"
+        "  Required-Tags-Missing:\n"
+        "    severity: Critical\n"
+        "    params: {required_tags: [CostCenter]}\n"
+        "suppressions:\n"
+        "  - {rule: ls001, resource: '*', reason: reviewed}\n",
+    )
+    code, findings = scan_json(cli)
+    assert code == 1  # LS004 is critical now, at or above fail_on: high
+    assert rule_ids(findings) == {"LS001", "LS004"}
+    assert {f["severity"] for f in findings if f["rule_id"] == "LS004"} == {"critical"}
+    assert all(f["suppressed"] for f in findings if f["rule_id"] == "LS001")
+    assert all("CostCenter" in f["message"] for f in findings if f["rule_id"] == "LS004")
+
+
+@pytest.mark.parametrize(("fail_on", "exit_code"), [("NEVER", 0), ("Critical", 0), ("Low", 1)])
+def test_fail_on_in_any_case(cli: Cli, tmp_path: Path, fail_on: str, exit_code: int) -> None:
+    write_config(tmp_path, f"fail_on: {fail_on}\nrules:\n  select: [LS004]\n")
+    code, _ = scan_json(cli)
+    assert code == exit_code
+
+
+# ---------------------------------------------------------------- library
+
+
+def test_load_config_keeps_problems_and_prepare_raises_them_all(tmp_path: Path) -> None:
+    path = write_config(tmp_path, "fail_on: hgh\nrules:\n  select: [LS01]\nextra: 1\n")
+    config = load_config(path)
+    assert {p.where for p in config.problems} == {f"{path}:1:1", f"{path}:4:1"}
+    assert config.fail_on is None  # the section with a problem keeps its default
+    with pytest.raises(ConfigErrors) as raised:
+        prepare(config, select=["LS0002"])
+    assert [p.where for p in raised.value.problems] == [
+        "--select",
+        f"{path}:1:1",
+        f"{path}:3:12",
+        f"{path}:4:1",
+    ]
+    assert "and 3 more problems" in str(raised.value)
