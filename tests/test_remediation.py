@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shlex
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +19,7 @@ from lslint.inventory import Inventory, Resource
 from lslint.models import Instance
 from lslint.reporters.sarif import render_sarif
 
-from conftest import BUILTIN_RULES, EXAMPLES, MINIMAL_RULE, rule_from_text
+from conftest import BUILTIN_RULES, EXAMPLES, MINIMAL_RULE, rule_from_text, run_lslint
 
 HOSTILE = "a b; rm -rf ~ $(id)"
 RULES = {rule.id: rule for rule in load_rules([BUILTIN_RULES, EXAMPLES / "rules"])}
@@ -256,6 +257,30 @@ def test_embedded_test_can_expect_commands() -> None:
     ok, wrong = rule.tests[1:]
     assert case_failure(rule, ok) is None
     assert case_failure(rule, wrong) == "expected commands ['fix b'], got ['fix a']"
+
+
+def test_for_each_over_plain_values() -> None:
+    rule = rule_from_text(
+        with_remediation(
+            "{text: r, for_each: {capture: keys, as: key}, "
+            "cli: 'tag {{ resource.name }} {{ key }}'}",
+            "{path: tags.key, lacks_any: [A, B], default: [], capture: keys}",
+        )
+    )
+    assert commands(rule, instance(tags=[])) == ["tag web-1 A", "tag web-1 B"]
+    assert rule.info().remediation_command == "tag <instance-name> <key>"
+
+
+def test_rules_test_checks_expected_commands(tmp_path: Path) -> None:
+    text = (BUILTIN_RULES / "LS002-imdsv1-allowed.yaml").read_text(encoding="utf-8")
+    wrong = text.replace("--http-tokens required]", "--http-tokens optional]")
+    assert wrong != text
+    (tmp_path / "LS002.yaml").write_text(wrong, encoding="utf-8")
+    result = run_lslint(["rules", "test", str(tmp_path)])
+    assert result.exit_code == 1
+    (failure,) = [line for line in result.stdout.splitlines() if line.startswith("FAIL")]
+    assert "LS002 'tokens optional': expected commands [" in failure
+    assert "--http-tokens optional'], got [" in failure
 
 
 @pytest.mark.parametrize(
