@@ -348,6 +348,14 @@ def test_command_mistakes_are_load_errors(remediation: str, fail_if: str, fragme
     assert str(error).startswith("t.yaml:")
 
 
+def test_expected_commands_need_a_command() -> None:
+    text = with_remediation("{text: r}", "{path: name, equals: a}").replace(
+        "  - {name: b, expect: fail, resource: {}}",
+        "  - {name: b, expect: fail, resource: {name: a}, commands: [fix a]}",
+    )
+    assert refused(text).message == "test 'b': the rule has no remediation cli"
+
+
 def test_a_capture_in_a_message_may_mix_types() -> None:
     rule = rule_from_text(
         with_remediation(
