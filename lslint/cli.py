@@ -22,7 +22,7 @@ from lslint import __version__
 from lslint.api import Setup, builtin_rules_dir, prepare
 from lslint.baseline import apply_baseline, parse_baseline, render_baseline
 from lslint.config import Config, find_config, load_config
-from lslint.engine.evaluate import judge, run
+from lslint.engine.evaluate import case_failure, run
 from lslint.engine.loader import discover_rule_files, load_rule_file
 from lslint.engine.rule import Rule
 from lslint.errors import ConfigError, ConfigErrors, InputError, LslintError
@@ -706,19 +706,15 @@ def rules_test(paths: tuple[str, ...], config_path: str | None, verbose: bool) -
     passed = failed = 0
     for rule in loaded:
         for case in rule.tests:
-            verdict = judge(rule.bind(case.params), case.resource)
-            if verdict.status == case.expect:
+            failure = case_failure(rule, case)
+            if failure is None:
                 passed += 1
                 if verbose:
                     click.echo(f"ok   {case.doc_line}: {rule.id} '{printable(case.name)}' "
                                f"({case.expect})")  # fmt: skip
                 continue
             failed += 1
-            detail = f": {verdict.message}" if verdict.message else ""
-            click.echo(
-                f"FAIL {case.doc_line}: {rule.id} '{case.name}': expected {case.expect}, "
-                f"got {verdict.status}{printable(detail)}"
-            )
+            click.echo(f"FAIL {case.doc_line}: {rule.id} '{case.name}': {printable(failure)}")
     click.echo(f"{passed} passed, {failed} failed")
     if problems:
         sys.exit(EXIT_ERROR)

@@ -42,7 +42,7 @@ def render_rules(rules: Sequence[Rule]) -> str:
                 )
         lines += ["", f"**Remediation:** {rule.remediation_text}"]
         if rule.remediation_cli is not None:
-            lines += ["", "```sh", rule.remediation_cli.source, "```"]
+            lines += ["", "```sh", rule.remediation_cli.describe(rule.param_values), "```"]
         if rule.references:
             lines += ["", "References:", *(f"- <{ref}>" for ref in rule.references)]
         if rule.tags:

@@ -92,7 +92,7 @@ class RuleInfo:
     severity: Severity
     description: str
     remediation: str
-    remediation_command: str  # a command template such as "aws lightsail ... {{ resource.name }}"
+    remediation_command: str  # the command with stand-ins: "aws lightsail ... <instance-name>"
     references: tuple[str, ...]
     tags: tuple[str, ...]
     source: str

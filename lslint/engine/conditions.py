@@ -128,7 +128,9 @@ class ParseContext:
     root: ObjectType
     param_defaults: Mapping[str, Any]
     param_uses: list[ParamUse] = field(default_factory=list)
-    captures: set[str] = field(default_factory=set)
+    # Captured names and the type of each value they collect; None when the captures of one
+    # name disagree (a remediation command cannot then read fields of its items).
+    captures: dict[str, FieldType | None] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------- parsing
@@ -182,7 +184,7 @@ def _parse_quantifier(
     _check_new_name(name, (*doc_path, "as"), ctx, scope, what="bound name")
     inner_scope = {**scope, name: field_type.item}
     where = parse_condition(body["where"], (*doc_path, "where"), ctx, inner_scope)
-    capture = _parse_capture(body, doc_path, ctx, scope)
+    capture = _parse_capture(body, doc_path, ctx, field_type.item)
     has_default = "default" in body
     default = (
         _check_default(body["default"], field_type, (*doc_path, "default")) if has_default else None
@@ -237,7 +239,7 @@ def _parse_leaf(
     default = (
         _check_default(raw["default"], field_type, (*doc_path, "default")) if has_default else None
     )
-    capture = _parse_capture(raw, doc_path, ctx, scope)
+    capture = _parse_capture(raw, doc_path, ctx, _item_type(field_type))
     return Leaf(path, field_type, operator, operand, match, capture, default, has_default)
 
 
@@ -342,14 +344,24 @@ def _check_new_name(
 
 
 def _parse_capture(
-    raw: dict[str, Any], doc_path: DocPath, ctx: ParseContext, scope: Mapping[str, FieldType]
+    raw: dict[str, Any], doc_path: DocPath, ctx: ParseContext, item_type: FieldType
 ) -> str | None:
+    """The capture name of a leaf or quantifier; ``item_type`` is the type of what it collects."""
     if "capture" not in raw:
         return None
     name = raw["capture"]
     _check_new_name(name, (*doc_path, "capture"), ctx, {}, what="capture name")
-    ctx.captures.add(name)
+    if name in ctx.captures and ctx.captures[name] != item_type:
+        ctx.captures[name] = None
+    else:
+        ctx.captures.setdefault(name, item_type)
     return str(name)
+
+
+def _item_type(field_type: FieldType) -> FieldType:
+    # What a leaf captures: the value, its matching items, or the operand items a list lacks;
+    # captures are collected into one list, so a list contributes its items.
+    return field_type.item if isinstance(field_type, ListType) else field_type
 
 
 def _check_default(raw: Any, field_type: FieldType, doc_path: DocPath) -> Any:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from lslint.engine.conditions import Assumed, Env, Outcome, evaluate
-from lslint.engine.rule import Rule
+from lslint.engine.rule import Rule, RuleTest
 from lslint.findings import Check, Finding, ScanResult, Status, fingerprint
 from lslint.inventory import Inventory, Resource
 from lslint.models import LightsailModel
@@ -24,6 +24,8 @@ class Verdict:
     status: Status
     message: str = ""
     evidence: dict[str, Any] | None = None
+    # What the rule captured, to fill remediation commands; derived, so not compared.
+    captures: dict[str, list[Any]] | None = field(default=None, compare=False)
 
 
 def judge(rule: Rule, model: LightsailModel) -> Verdict:
@@ -44,7 +46,28 @@ def judge(rule: Rule, model: LightsailModel) -> Verdict:
         return Verdict("pass")
     captures = merge_captures((*applies_captures, *outcome.captures))
     message = rule.message.render(model, rule.param_values, captures)
-    return Verdict("fail", message, evidence_of(outcome))
+    return Verdict("fail", message, evidence_of(outcome), captures)
+
+
+def remediation_commands(rule: Rule, model: LightsailModel, verdict: Verdict) -> list[str]:
+    """The rule's remediation commands for one resource, filled from what the rule captured."""
+    if rule.remediation_cli is None:
+        return []
+    return rule.remediation_cli.render(model, rule.param_values, verdict.captures or {})
+
+
+def case_failure(rule: Rule, case: RuleTest) -> str | None:
+    """Why an embedded test case fails (``expected fail, got pass: ...``), or None if it passes."""
+    bound = rule.bind(case.params)
+    verdict = judge(bound, case.resource)
+    if verdict.status != case.expect:
+        detail = f": {verdict.message}" if verdict.message else ""
+        return f"expected {case.expect}, got {verdict.status}{detail}"
+    if case.commands is not None:
+        commands = remediation_commands(bound, case.resource, verdict)
+        if commands != list(case.commands):
+            return f"expected commands {list(case.commands)}, got {commands}"
+    return None
 
 
 def _indeterminate(part: str, outcome: Outcome) -> Verdict:
@@ -124,10 +147,8 @@ def run(
 
 def _finding(rule: Rule, resource: Resource, verdict: Verdict) -> Finding:
     evidence = verdict.evidence or {}
-    remediation = rule.remediation_text
-    if rule.remediation_cli is not None:
-        command = rule.remediation_cli.render(resource.model, rule.param_values, {})
-        remediation = f"{remediation}\n{command}"
+    commands = remediation_commands(rule, resource.model, verdict)
+    remediation = "\n".join([rule.remediation_text, *commands])
     return Finding(
         rule_id=rule.id,
         rule_name=rule.name,

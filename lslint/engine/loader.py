@@ -18,8 +18,8 @@ from pydantic import Field, ValidationError
 from lslint.engine.conditions import ConditionError, ParseContext, parse_condition
 from lslint.engine.operators import OperandError
 from lslint.engine.rule import ParamSpec, ParamType, Rule, RuleTest
-from lslint.engine.schema import ObjectType, unknown_values
-from lslint.engine.templates import parse_template
+from lslint.engine.schema import FieldType, ObjectType, unknown_values
+from lslint.engine.templates import Command, parse_command, parse_for_each, parse_template
 from lslint.errors import RuleError
 from lslint.findings import Severity
 from lslint.models import RESOURCE_MODELS
@@ -38,6 +38,7 @@ class _ParamDoc(StrictDoc):
 class _RemediationDoc(StrictDoc):
     text: str = Field(min_length=1)
     cli: str | None = None
+    for_each: Any = None
 
 
 class _TestDoc(StrictDoc):
@@ -45,6 +46,7 @@ class _TestDoc(StrictDoc):
     expect: Literal["pass", "fail", "error", "skip"]
     resource: dict[str, Any]
     params: dict[str, Any] = Field(default_factory=dict)
+    commands: list[str] | None = None
 
 
 class _RuleDoc(StrictDoc):
@@ -120,12 +122,9 @@ def _build(parsed: _RuleDoc, doc: YamlDoc) -> Rule:
         else None
     )
     fail_if = parse_condition(parsed.fail_if, ("fail_if",), ctx, {})
-    message = parse_template(parsed.message, ("message",), root, list(params), sorted(ctx.captures))
-    cli = (
-        parse_template(parsed.remediation.cli, ("remediation", "cli"), root, list(params), [])
-        if parsed.remediation.cli
-        else None
-    )
+    defaults = {name: spec.default for name, spec in params.items()}
+    message = parse_template(parsed.message, ("message",), root, defaults, ctx.captures)
+    cli = _remediation_command(parsed, root, defaults, ctx.captures)
     _check_unique(parsed.tags, ("tags",), "tag")
     rule = Rule(
         id=parsed.id,
@@ -149,6 +148,33 @@ def _build(parsed: _RuleDoc, doc: YamlDoc) -> Rule:
         param_uses=tuple(ctx.param_uses),
     ).bind()
     return replace(rule, tests=_build_tests(parsed, doc, rule))
+
+
+def _remediation_command(
+    parsed: _RuleDoc,
+    root: ObjectType,
+    defaults: dict[str, Any],
+    captures: dict[str, FieldType | None],
+) -> Command | None:
+    remediation = parsed.remediation
+    where: DocPath = ("remediation", "for_each")
+    for_each = None
+    if remediation.for_each is not None:
+        if not remediation.cli:
+            raise ConditionError(where, "for_each repeats the command in 'cli', which is missing")
+        for_each = parse_for_each(remediation.for_each, where, root)
+    if not remediation.cli:
+        return None
+    return parse_command(
+        remediation.cli,
+        ("remediation", "cli"),
+        root,
+        defaults,
+        captures,
+        kind=parsed.resource,
+        for_each=for_each,
+        for_each_path=where,
+    )
 
 
 def _build_tests(parsed: _RuleDoc, doc: YamlDoc, rule: Rule) -> tuple[RuleTest, ...]:
@@ -175,7 +201,14 @@ def _build_tests(parsed: _RuleDoc, doc: YamlDoc, rule: Rule) -> tuple[RuleTest, 
             rule.bind(case.params)
         except OperandError as exc:
             raise ConditionError((*where, "params"), f"test '{case.name}': {exc}") from None
-        tests.append(RuleTest(case.name, case.expect, resource, case.params, doc.where(where)))
+        if case.commands is not None and parsed.remediation.cli is None:
+            raise ConditionError(
+                (*where, "commands"), f"test '{case.name}': the rule has no remediation cli"
+            )
+        commands = tuple(case.commands) if case.commands is not None else None
+        tests.append(
+            RuleTest(case.name, case.expect, resource, case.params, doc.where(where), commands)
+        )
     expectations = {t.expect for t in tests}
     missing = [e for e in ("pass", "fail") if e not in expectations]
     if missing:

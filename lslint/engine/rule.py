@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from lslint.engine.conditions import Condition, ParamUse
 from lslint.engine.operators import OperandError
-from lslint.engine.templates import Template
+from lslint.engine.templates import Command, Template
 from lslint.findings import RuleInfo, Severity
 
 ParamType = Literal[
@@ -98,6 +98,7 @@ class RuleTest:
     resource: Any  # an Instance model
     params: Mapping[str, Any]
     doc_line: str  # file:line:col of the case, for reports
+    commands: tuple[str, ...] | None = None  # the remediation commands it expects, if given
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ class Rule:
     resource: str
     description: str
     remediation_text: str
-    remediation_cli: Template | None
+    remediation_cli: Command | None
     references: tuple[str, ...]
     compliance: Mapping[str, tuple[str, ...]]
     tags: tuple[str, ...]
@@ -156,7 +157,9 @@ class Rule:
             severity=self.severity,
             description=self.description,
             remediation=self.remediation_text,
-            remediation_command=self.remediation_cli.source if self.remediation_cli else "",
+            remediation_command=(
+                self.remediation_cli.describe(self.param_values) if self.remediation_cli else ""
+            ),
             references=self.references,
             tags=self.tags,
             source=self.source,

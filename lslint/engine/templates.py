@@ -1,24 +1,46 @@
 """``{{ placeholder }}`` templates for messages and remediation commands.
 
 Placeholders are checked when the rule loads: ``{{ path }}`` or ``{{ resource.path }}`` must
-name a model field, ``{{ params.NAME }}`` a declared parameter, ``{{ NAME }}`` a capture.
+name a model field, ``{{ params.NAME }}`` a declared parameter, ``{{ NAME }}`` a capture, and in
+a command repeated with ``for_each``, ``{{ ITEM.path }}`` a field of the captured items.
+
+A command is split into shell words when the rule loads and every filled-in word is quoted for
+the shell, so values from resource data (names, protocols, tag keys) are always one argument
+and can never run anything. A placeholder that holds a list repeats its word once per item.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+import shlex
+import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from lslint.engine.conditions import Assumed, ConditionError, Env, PathRef, lookup, parse_path_text
-from lslint.engine.schema import ObjectType
+from lslint.engine.conditions import (
+    RESERVED_NAMES,
+    Assumed,
+    ConditionError,
+    Env,
+    PathRef,
+    lookup,
+    parse_path_text,
+)
+from lslint.engine.schema import FieldType, ListType, ObjectType
 from lslint.models import LightsailModel
 from lslint.suggest import suggest
 from lslint.yamldoc import DocPath
 
 _PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Stand-ins for placeholders while a command is split into words; never valid in a rule.
+_OPEN, _CLOSE = "\ue000", "\ue001"
+_SENTINEL = re.compile(f"{_OPEN}(\\d+){_CLOSE}")
+_SHELL_OPERATORS = ";&|"
+
+Bindings = Mapping[str, Any]  # a for_each name -> the item it stands for
 
 
 @dataclass(frozen=True)
@@ -26,6 +48,28 @@ class Placeholder:
     kind: str  # "path", "param" or "capture"
     name: str
     path: PathRef | None = None
+    many: bool = False  # holds a list: a command repeats the placeholder's word per item
+    label: str = ""  # readable stand-in where no value is known, such as "<instance-name>"
+
+
+def _value(
+    part: Placeholder,
+    resource: LightsailModel | None,
+    params: Mapping[str, Any],
+    captures: Mapping[str, Any],
+    bindings: Bindings,
+) -> Any:
+    """The placeholder's value; ``None`` when absent or unknown (no resource, no binding)."""
+    if part.kind == "param":
+        return params.get(part.name)
+    if part.kind == "capture":
+        return captures.get(part.name)
+    assert part.path is not None
+    if resource is None or (part.path.var is not None and part.path.var not in bindings):
+        return None
+    env = Env(resource, (), {name: (item, name) for name, item in bindings.items()})
+    value, _ = lookup(part.path, env)
+    return value
 
 
 @dataclass(frozen=True)
@@ -40,60 +84,318 @@ class Template:
         for part in self.parts:
             if isinstance(part, str):
                 out.append(part)
-            elif part.kind == "param":
-                out.append(render_value(params.get(part.name)))
-            elif part.kind == "capture":
-                out.append(render_value(captures[part.name]) if part.name in captures else "none")
+            elif part.kind == "capture" and part.name not in captures:
+                out.append("none")
             else:
-                assert part.path is not None
-                value, _ = lookup(part.path, Env(resource, ()))
-                out.append(render_value(value))
+                out.append(render_value(_value(part, resource, params, captures, {})))
         return "".join(out)
+
+
+@dataclass(frozen=True)
+class ForEach:
+    """Repeat a command once per item collected by ``capture``, the item bound to ``name``."""
+
+    capture: str
+    name: str
+
+
+Word = tuple[str | Placeholder, ...]
+
+
+@dataclass(frozen=True)
+class Command:
+    """A remediation command: shell words with placeholders, quoted when filled in."""
+
+    source: str
+    words: tuple[Word, ...]
+    for_each: ForEach | None = None
+
+    def render(
+        self, resource: LightsailModel, params: Mapping[str, Any], captures: Mapping[str, Any]
+    ) -> list[str]:
+        """The command lines for one finding, filled from the resource and its evidence."""
+        if self.for_each is None:
+            return [self._line(resource, params, captures, {})]
+        items = [_unwrap(item) for item in captures.get(self.for_each.capture) or []]
+        if not items:
+            return [self.describe(params)]
+        lines = (self._line(resource, params, captures, {self.for_each.name: i}) for i in items)
+        return list(dict.fromkeys(lines))
+
+    def describe(self, params: Mapping[str, Any]) -> str:
+        """The command with readable stand-ins (``<instance-name>``) for the resource's values."""
+        return self._line(None, params, {}, {})
+
+    def _line(
+        self,
+        resource: LightsailModel | None,
+        params: Mapping[str, Any],
+        captures: Mapping[str, Any],
+        bindings: Bindings,
+    ) -> str:
+        shown: list[str] = []
+        for word in self.words:
+            texts = [_texts(part, resource, params, captures, bindings) for part in word]
+            for variant in _variants(texts):
+                joined = "".join(
+                    _label(part) if text is None else text
+                    for part, text in zip(word, variant, strict=True)
+                )
+                shown.append(joined if _bare(word, variant, resource) else shlex.quote(joined))
+        return " ".join(shown)
+
+
+def _bare(word: Word, variant: list[str | None], resource: LightsailModel | None) -> bool:
+    # A rule's help shows stand-ins bare, as command references do (--instance-name
+    # <instance-name>), when the rest of the word is the rule's own text. A finding's command
+    # is always quoted: resource data is never trusted.
+    if resource is not None or all(text is not None for text in variant):
+        return False
+    return all(
+        isinstance(part, str) or text is None for part, text in zip(word, variant, strict=True)
+    )
+
+
+def _label(part: str | Placeholder) -> str:
+    return part.label if isinstance(part, Placeholder) else part
+
+
+def _texts(
+    part: str | Placeholder,
+    resource: LightsailModel | None,
+    params: Mapping[str, Any],
+    captures: Mapping[str, Any],
+    bindings: Bindings,
+) -> list[str | None]:
+    """The texts one word part can take; ``None`` where the value is not known."""
+    if isinstance(part, str):
+        return [part]
+    value = _unwrap(_value(part, resource, params, captures, bindings))
+    if part.many:
+        items = [_unwrap(item) for item in value or []]
+        return [_command_text(item) for item in items] or [None]
+    return [_command_text(value)]
+
+
+def _variants(texts: list[list[str | None]]) -> list[list[str | None]]:
+    """One variant of a word per item of its list placeholder (a word has at most one)."""
+    width = max((len(options) for options in texts), default=1)
+    return [[o[index] if len(o) > 1 else o[0] for o in texts] for index in range(width)]
+
+
+def _unwrap(value: Any) -> Any:
+    # A command uses the value itself; "(assumed ...)" notes belong in messages.
+    return value.value if isinstance(value, Assumed) else value
+
+
+def _command_text(value: Any) -> str | None:
+    """The argument text of a value; ``None`` (a stand-in) when absent or not printable."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    text = str(value)
+    # A line break would split the command, and bidi or other format characters can make a
+    # command read differently from what it runs; no real Lightsail value has them.
+    if any(unicodedata.category(char) in ("Cc", "Cf") for char in text):
+        return None
+    return text
+
+
+# ---------------------------------------------------------------- parsing
 
 
 def parse_template(
     text: str,
     doc_path: DocPath,
     root: ObjectType,
-    params: Sequence[str],
-    captures: Sequence[str],
+    params: Mapping[str, Any],
+    captures: Mapping[str, FieldType | None],
 ) -> Template:
+    """A message template; ``params`` maps parameter names to their defaults."""
     parts: list[str | Placeholder] = []
+    for piece in _pieces(text, doc_path):
+        if isinstance(piece, str):
+            parts.append(piece)
+        else:
+            parts.append(_placeholder(piece, doc_path, root, params, captures, {}, "")[0])
+    return Template(text, tuple(p for p in parts if p != ""))
+
+
+def parse_command(
+    text: str,
+    doc_path: DocPath,
+    root: ObjectType,
+    params: Mapping[str, Any],
+    captures: Mapping[str, FieldType | None],
+    *,
+    kind: str,
+    for_each: ForEach | None = None,
+    for_each_path: DocPath = (),
+) -> Command:
+    """A remediation command for resources of ``kind``, maybe repeated per captured item."""
+    scope: dict[str, FieldType] = {}
+    if for_each is not None:
+        scope[for_each.name] = _for_each_type(for_each, for_each_path, root, captures)
+    if _OPEN in text or _CLOSE in text:
+        raise ConditionError(doc_path, "the command contains a private-use character")
+    pieces = _pieces(text, doc_path)
+    marked = "".join(
+        piece if isinstance(piece, str) else f"{_OPEN}{index}{_CLOSE}"
+        for index, piece in enumerate(pieces)
+    )
+    words: list[Word] = []
+    for token in _shell_words(marked, doc_path):
+        word: list[str | Placeholder] = []
+        position = 0
+        for found in _SENTINEL.finditer(token):
+            word.append(token[position : found.start()])
+            expr = pieces[int(found.group(1))]
+            assert isinstance(expr, _Expr)
+            part, item = _placeholder(expr, doc_path, root, params, captures, scope, kind)
+            word.append(_command_part(part, item, doc_path))
+            position = found.end()
+        word.append(token[position:])
+        parts = tuple(p for p in word if p != "")
+        if sum(1 for p in parts if isinstance(p, Placeholder) and p.many) > 1:
+            raise ConditionError(
+                doc_path, f"a word of the command repeats over at most one list: '{token}'"
+            )
+        words.append(parts)
+    if not words:
+        raise ConditionError(doc_path, "the command is empty")
+    return Command(text, tuple(words), for_each)
+
+
+def parse_for_each(raw: Any, doc_path: DocPath, root: ObjectType) -> ForEach:
+    if not isinstance(raw, dict) or set(raw) != {"capture", "as"}:
+        raise ConditionError(doc_path, "for_each takes {capture: NAME, as: NAME}")
+    capture, name = raw["capture"], raw["as"]
+    for key, value in (("capture", capture), ("as", name)):
+        if not isinstance(value, str) or not _NAME.match(value):
+            raise ConditionError((*doc_path, key), f"{key} must be an identifier, got {value!r}")
+    if name in RESERVED_NAMES or name in root.fields:
+        raise ConditionError(
+            (*doc_path, "as"), f"'{name}' would hide the resource field or reserved name '{name}'"
+        )
+    return ForEach(capture, name)
+
+
+def _for_each_type(
+    for_each: ForEach, doc_path: DocPath, root: ObjectType, captures: Mapping[str, FieldType | None]
+) -> FieldType:
+    if for_each.capture not in captures:
+        raise ConditionError(
+            (*doc_path, "capture"),
+            f"unknown capture '{for_each.capture}'" + suggest(for_each.capture, list(captures)),
+        )
+    if for_each.name in captures:
+        raise ConditionError((*doc_path, "as"), f"'{for_each.name}' is already a capture name")
+    item = captures[for_each.capture]
+    if item is None:
+        raise ConditionError(
+            (*doc_path, "capture"),
+            f"capture '{for_each.capture}' collects values of different types; "
+            "capture one kind of value to repeat a command over it",
+        )
+    return item
+
+
+@dataclass(frozen=True)
+class _Expr:
+    text: str
+
+
+def _pieces(text: str, doc_path: DocPath) -> list[str | _Expr]:
+    pieces: list[str | _Expr] = []
     position = 0
     for found in _PLACEHOLDER.finditer(text):
-        parts.append(text[position : found.start()])
-        parts.append(_placeholder(found.group(1).strip(), doc_path, root, params, captures))
+        pieces.append(text[position : found.start()])
+        expr = found.group(1).strip()
+        if not expr:
+            raise ConditionError(doc_path, "empty placeholder '{{ }}'")
+        pieces.append(_Expr(expr))
         position = found.end()
     tail = text[position:]
     if "{{" in tail or "}}" in tail:
         raise ConditionError(doc_path, "unbalanced '{{' or '}}' in template")
-    parts.append(tail)
-    return Template(text, tuple(p for p in parts if p != ""))
+    pieces.append(tail)
+    return pieces
+
+
+def _shell_words(text: str, doc_path: DocPath) -> list[str]:
+    lexer = shlex.shlex(text, posix=True, punctuation_chars=_SHELL_OPERATORS)
+    lexer.whitespace_split = True
+    lexer.commenters = ""
+    try:
+        tokens = list(lexer)
+    except ValueError as exc:
+        raise ConditionError(doc_path, f"the command cannot be split into words: {exc}") from None
+    for token in tokens:
+        if token and set(token) <= set(_SHELL_OPERATORS):
+            raise ConditionError(
+                doc_path,
+                f"a remediation command is one command; '{token}' is a shell operator "
+                "(give a single command, or quote the character to pass it as an argument)",
+            )
+    return tokens
 
 
 def _placeholder(
-    expr: str, doc_path: DocPath, root: ObjectType, params: Sequence[str], captures: Sequence[str]
-) -> Placeholder:
-    if not expr:
-        raise ConditionError(doc_path, "empty placeholder '{{ }}'")
-    if expr.startswith("params."):
-        name = expr.removeprefix("params.")
+    expr: _Expr,
+    doc_path: DocPath,
+    root: ObjectType,
+    params: Mapping[str, Any],
+    captures: Mapping[str, FieldType | None],
+    scope: Mapping[str, FieldType],
+    kind: str,
+) -> tuple[Placeholder, FieldType | None]:
+    """The placeholder for ``expr``, and the type of its value (of each item, for a list)."""
+    text = expr.text
+    if text.startswith("params."):
+        name = text.removeprefix("params.")
         if name not in params:
             raise ConditionError(
-                doc_path, f"unknown parameter in '{{{{ {expr} }}}}'" + suggest(name, params)
+                doc_path, f"unknown parameter in '{{{{ {text} }}}}'" + suggest(name, params)
             )
-        return Placeholder("param", name)
-    if expr in captures:
-        return Placeholder("capture", expr)
+        many = isinstance(params[name], list)
+        return Placeholder("param", name, many=many, label=_kebab(name)), None
+    if text in captures:
+        return Placeholder("capture", text, many=True, label=_kebab(text)), captures[text]
     try:
-        path, _ = parse_path_text(expr, doc_path, root, {})
+        path, field_type = parse_path_text(text, doc_path, root, scope)
     except ConditionError as exc:
-        choices = [*captures, *(f"params.{p}" for p in params), *root.fields]
-        hint = suggest(expr, choices) if "." not in expr else ""
+        choices = [*scope, *captures, *(f"params.{p}" for p in params), *root.fields]
+        hint = suggest(text, choices) if "." not in text else ""
         raise ConditionError(
-            doc_path, f"unknown placeholder '{{{{ {expr} }}}}': {exc.message}{hint}"
+            doc_path, f"unknown placeholder '{{{{ {text} }}}}': {exc.message}{hint}"
         ) from None
-    return Placeholder("path", expr, path)
+    if path.var is not None:
+        label = _kebab(*path.segments) if path.segments else _kebab(path.var)
+    else:
+        label = _kebab(kind, *path.segments)
+    many = isinstance(field_type, ListType)
+    item = field_type.item if isinstance(field_type, ListType) else field_type
+    return Placeholder("path", text, path, many=many, label=label), item
+
+
+def _command_part(part: Placeholder, item: FieldType | None, doc_path: DocPath) -> Placeholder:
+    """``part`` if a command can show it: an object has no one text to pass as an argument."""
+    if part.kind != "param" and (item is None or isinstance(item, ObjectType)):
+        shown = item.describe() if item is not None else "values of different types"
+        raise ConditionError(
+            doc_path,
+            f"'{{{{ {part.name} }}}}' holds {shown}, which is not one command argument; "
+            "name one of its fields, or repeat the command over it with for_each",
+        )
+    return part
+
+
+def _kebab(*names: str) -> str:
+    words = [re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", n).replace("_", "-").lower() for n in names]
+    return "<" + "-".join(w for w in words if w) + ">"
 
 
 def render_value(value: Any) -> str:
