@@ -13,12 +13,14 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, ValidationError
+from pydantic import AfterValidator, Field, ValidationError, model_validator
 
+from lslint.engine.evaluate import RuleVariant
 from lslint.engine.operators import OperandError
 from lslint.engine.rule import Rule
 from lslint.errors import ConfigError
-from lslint.findings import Severity
+from lslint.findings import AppliedOverride, Severity
+from lslint.overrides import OverrideTable, ResourceOverride
 from lslint.suggest import suggest
 from lslint.suppressions import Suppression, Suppressor
 from lslint.yamldoc import DocPath, StrictDoc, YamlDoc, load_yaml_file, validation_error
@@ -39,17 +41,53 @@ def _not_blank(value: str) -> str:
     return value
 
 
+def _fingerprint(value: str) -> str:
+    text = value.strip().lower()
+    if len(text) != 32 or any(c not in "0123456789abcdef" for c in text):
+        raise ValueError(
+            "must be a finding fingerprint: 32 hex digits, as in the JSON report's "
+            "'fingerprint' or SARIF's partialFingerprints"
+        )
+    return text
+
+
+def _some_params(value: dict[str, Any]) -> dict[str, Any]:
+    if not value:
+        raise ValueError("must set at least one parameter of the rule")
+    return value
+
+
 class _SuppressionDoc(StrictDoc):
     rule: str = Field(min_length=1)
     resource: str = Field(min_length=1)
     reason: Annotated[str, AfterValidator(_not_blank)]
     expires: date | None = Field(default=None, strict=False)  # YAML date or "YYYY-MM-DD"
+    fingerprint: Annotated[str, AfterValidator(_fingerprint)] | None = None
+
+
+class _ResourceOverrideDoc(StrictDoc):
+    """``overrides`` entry: a rule's parameters for the resources it selects."""
+
+    rule: str = Field(min_length=1)
+    resources: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
+    tags: dict[str, str] = Field(default_factory=dict)
+    params: Annotated[dict[str, Any], AfterValidator(_some_params)]
+    reason: Annotated[str, AfterValidator(_not_blank)]
+    expires: date | None = Field(default=None, strict=False)
+
+    @model_validator(mode="after")
+    def _selects_resources(self) -> _ResourceOverrideDoc:
+        if not self.resources and not self.tags:
+            raise ValueError("say which resources it applies to: 'resources' (name or ARN "
+                             "globs) or 'tags' (key: value)")  # fmt: skip
+        return self
 
 
 class _ConfigDoc(StrictDoc):
     fail_on: FailOn | None = None
     rules: dict[str, Any] = Field(default_factory=dict)
     suppressions: list[_SuppressionDoc] = Field(default_factory=list)
+    overrides: list[_ResourceOverrideDoc] = Field(default_factory=list)
     allow_tag_suppressions: bool = False
 
 
@@ -71,6 +109,7 @@ class Config:
     overrides: dict[str, _OverrideDoc] = field(default_factory=dict)
     suppressions: list[_SuppressionDoc] = field(default_factory=list)
     allow_tag_suppressions: bool = False
+    resource_overrides: list[_ResourceOverrideDoc] = field(default_factory=list)
     doc: YamlDoc | None = None
 
     def where(self, path: DocPath) -> str:
@@ -128,6 +167,7 @@ def load_config(path: Path) -> Config:
         overrides=overrides,
         suppressions=parsed.suppressions,
         allow_tag_suppressions=parsed.allow_tag_suppressions,
+        resource_overrides=parsed.overrides,
         doc=doc,
     )
 
@@ -207,8 +247,60 @@ def build_suppressor(config: Config, rules: Sequence[Rule], today: date) -> Supp
             )
         suppressions.append(
             Suppression(rule_keys[entry.rule], entry.resource, entry.reason.strip(),
-                        entry.expires, where)
+                        entry.expires, where, entry.fingerprint)
         )  # fmt: skip
     return Suppressor(
         suppressions, allow_tags=config.allow_tag_suppressions, rule_keys=rule_keys, today=today
     )
+
+
+def build_overrides(
+    config: Config, loaded: Sequence[Rule], rules: Sequence[Rule], today: date
+) -> OverrideTable:
+    """The config's per-resource overrides, each bound to its rule.
+
+    ``loaded`` are all the rules (an override may name any of them); ``rules`` are the
+    configured rules that run, whose parameters (``rules.<ID>.params``) an override starts from.
+    """
+    by_key = {key: rule for rule in loaded for key in (rule.id, rule.name)}
+    running = {rule.id: rule for rule in rules}
+    entries = []
+    for index, entry in enumerate(config.resource_overrides):
+        rule = by_key.get(entry.rule)
+        if rule is None:
+            raise ConfigError(
+                f"unknown rule '{entry.rule}' in overrides" + suggest(entry.rule, by_key),
+                where=config.where(("overrides", index, "rule")),
+            )
+        base = running.get(rule.id, rule)
+        bound = _bind_override(base, entry.params, config, ("overrides", index, "params"))
+        applied = AppliedOverride(
+            params={name: bound.param_values[name] for name in sorted(entry.params)},
+            reason=entry.reason.strip(),
+            expires=entry.expires,
+            where=config.where(("overrides", index)),
+        )
+        entries.append(
+            ResourceOverride(RuleVariant(bound, applied), tuple(entry.resources), entry.tags)
+        )
+    return OverrideTable(entries, today=today)
+
+
+def _bind_override(rule: Rule, params: dict[str, Any], config: Config, path: DocPath) -> Rule:
+    """``rule`` with ``params`` on top of its configured values, each checked like
+    ``rules.<ID>.params``."""
+    for name, value in params.items():
+        where = config.where((*path, name))
+        if name not in rule.params:
+            message = f"unknown parameter '{name}' for {rule.id}" + suggest(name, rule.params)
+            if not rule.params:
+                message += f" ({rule.id} has no parameters)"
+            raise ConfigError(message, where=where)
+        try:
+            rule.params[name].check(value)
+        except OperandError as exc:
+            raise ConfigError(f"parameter '{name}': {exc}", where=where) from None
+    try:
+        return rule.bind({**rule.param_values, **params})
+    except OperandError as exc:
+        raise ConfigError(str(exc), where=config.where(path)) from None

@@ -87,7 +87,7 @@ def _add_check(suite: _Suite, check: Check, rule_name: str, finding: Finding | N
     classname = f"lightsail.{check.region}.{resource}"
     case = _case(suite, classname, f"{check.rule_id} {rule_name}".strip(), check.resource_arn)
     if finding is not None and finding.suppressed is not None:
-        reason = str(finding.suppressed.get("reason", "suppressed"))
+        reason = finding.suppressed.reason
         ET.SubElement(case, "skipped", message=_one_line(f"suppressed: {reason}"))
         suite.skipped += 1
     elif finding is not None and finding.baselined:
