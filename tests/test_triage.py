@@ -291,3 +291,20 @@ def test_the_engine_imports_nothing_above_it() -> None:
                 continue
             found.update({(path.name, m): m for m in modules if m.startswith(ABOVE_THE_ENGINE)})
     assert found == {}
+
+
+def test_example_config_accepts_exactly_what_it_says(cli: Cli) -> None:
+    config = ROOT / "examples" / "lslint-with-suppressions.yaml"
+    fleet = ROOT / "examples" / "fleet.json"
+    result = cli(["scan", "--config", str(config), "--input", str(fleet), "-f", "json"])
+    report = json.loads(result.stdout)
+    assert result.exit_code == 1 and report["warnings"] == []
+    accepted = {
+        (f["rule_id"], f["resource_name"]): f["suppressed"]
+        for f in report["findings"]
+        if f["suppressed"]
+    }
+    assert set(accepted) == {("LS001", "legacy-wordpress"), ("LS002", "legacy-wordpress")}
+    assert accepted[("LS001", "legacy-wordpress")]["fingerprint"] is not None
+    names = {(f["rule_id"], f["resource_name"]) for f in report["findings"]}
+    assert ("LS001", "bastion-1") not in names and ("LS004", "ci-runner") not in names
