@@ -131,8 +131,8 @@ class Suppressor:
             elif index in self._drifted:
                 now = ", ".join(f"{name} has {fp}" for name, fp in sorted(self._drifted[index]))
                 messages.append(
-                    f"{suppression.describe()} is stale: the evidence changed and the finding "
-                    f"counts again ({now})"
+                    f"{suppression.describe()} is stale: the finding's evidence changed, so its "
+                    f"fingerprint did ({now})"
                 )
             elif suppression.fingerprint is not None:
                 messages.append(

@@ -101,7 +101,7 @@ def test_pinned_suppression_stops_matching_when_the_evidence_changes(
     (warning,) = report["warnings"]
     assert warning == (
         f"suppression of LS001 for 'bastion-*' pinned to fingerprint {fingerprint} "
-        f"({config}:2:5) is stale: the evidence changed and the finding counts again "
+        f"({config}:2:5) is stale: the finding's evidence changed, so its fingerprint did "
         f"(bastion-1 has {finding['fingerprint']})"
     )
     assert f"lslint: warning: {warning}" in stderr
