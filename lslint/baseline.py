@@ -68,9 +68,14 @@ def parse_baseline(text: str, label: str) -> set[str]:
     return fingerprints
 
 
-def apply_baseline(result: ScanResult, fingerprints: set[str]) -> None:
-    """Mark violations whose fingerprint is in the baseline; they stop counting."""
+def apply_baseline(result: ScanResult, fingerprints: set[str]) -> int:
+    """Mark violations whose fingerprint is in the baseline; they stop counting.
+
+    Returns how many baseline entries matched no violation (fixed, or changed since).
+    """
     result.findings = [
         replace(f, baselined=True) if f.status == "fail" and f.fingerprint in fingerprints else f
         for f in result.findings
     ]
+    matched = {f.fingerprint for f in result.findings if f.baselined}
+    return len(fingerprints - matched)

@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 import click
 
 from lslint import __version__
-from lslint.api import Setup, builtin_rules_dir, prepare
-from lslint.baseline import apply_baseline, parse_baseline, render_baseline
+from lslint.api import Setup, builtin_rules_dir, evaluate, prepare
+from lslint.baseline import parse_baseline, render_baseline
 from lslint.config import Config, find_config, load_config
-from lslint.engine.evaluate import case_failure, run
+from lslint.engine.evaluate import case_failure
 from lslint.engine.loader import discover_rule_files, load_rule_file
 from lslint.engine.rule import Rule
 from lslint.errors import ConfigError, ConfigErrors, InputError, LslintError
@@ -312,9 +312,7 @@ def scan(
             write_output(Path(snapshot), text)
             # Scan what was saved, so findings point into the snapshot file (SARIF, GitHub).
             inventory = parse_snapshot(text, snapshot)
-    result = run(setup.rules, inventory, setup.suppressor)
-    if known is not None:
-        apply_baseline(result, known)
+    result = evaluate(setup, inventory, baseline=known, baseline_source=baseline or "")
 
     threshold = parse_threshold(fail_on or config.fail_on or DEFAULT_FAIL_ON)
     context = ReportContext(

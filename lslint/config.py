@@ -19,12 +19,21 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
+from lslint.engine.evaluate import RuleVariant
 from lslint.engine.operators import OperandError
 from lslint.engine.rule import Rule
 from lslint.errors import ConfigError, ConfigErrors
-from lslint.findings import Severity
+from lslint.findings import AppliedOverride, Severity
+from lslint.overrides import OverrideTable, ResourceOverride
 from lslint.suggest import suggest, suggest_any_case
 from lslint.suppressions import Suppression, Suppressor
 from lslint.yamldoc import DocPath, StrictDoc, YamlDoc, parse_yaml, read_text, validation_problems
@@ -71,17 +80,53 @@ def _not_blank(value: str) -> str:
     return value
 
 
+def _fingerprint(value: str) -> str:
+    text = value.strip().lower()
+    if len(text) != 32 or any(c not in "0123456789abcdef" for c in text):
+        raise ValueError(
+            "must be a finding fingerprint: 32 hex digits, as in the JSON report's "
+            "'fingerprint' or SARIF's partialFingerprints"
+        )
+    return text
+
+
+def _some_params(value: dict[str, Any]) -> dict[str, Any]:
+    if not value:
+        raise ValueError("must set at least one parameter of the rule")
+    return value
+
+
 class _SuppressionDoc(StrictDoc):
     rule: str = Field(min_length=1)
     resource: str = Field(min_length=1)
     reason: Annotated[str, AfterValidator(_not_blank)]
     expires: date | None = Field(default=None, strict=False)  # YAML date or "YYYY-MM-DD"
+    fingerprint: Annotated[str, AfterValidator(_fingerprint)] | None = None
+
+
+class _ResourceOverrideDoc(StrictDoc):
+    """``overrides`` entry: a rule's parameters for the resources it selects."""
+
+    rule: str = Field(min_length=1)
+    resources: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
+    tags: dict[str, str] = Field(default_factory=dict)
+    params: Annotated[dict[str, Any], AfterValidator(_some_params)]
+    reason: Annotated[str, AfterValidator(_not_blank)]
+    expires: date | None = Field(default=None, strict=False)
+
+    @model_validator(mode="after")
+    def _selects_resources(self) -> _ResourceOverrideDoc:
+        if not self.resources and not self.tags:
+            raise ValueError("say which resources it applies to: 'resources' (name or ARN "
+                             "globs) or 'tags' (key: value)")  # fmt: skip
+        return self
 
 
 class _ConfigDoc(StrictDoc):
     fail_on: FailOnName | None = None
     rules: dict[str, Any] = Field(default_factory=dict)
     suppressions: list[_SuppressionDoc] = Field(default_factory=list)
+    overrides: list[_ResourceOverrideDoc] = Field(default_factory=list)
     allow_tag_suppressions: bool = False
 
 
@@ -103,6 +148,7 @@ class Config:
     overrides: dict[str, _OverrideDoc] = field(default_factory=dict)
     suppressions: list[_SuppressionDoc] = field(default_factory=list)
     allow_tag_suppressions: bool = False
+    resource_overrides: list[_ResourceOverrideDoc] = field(default_factory=list)
     doc: YamlDoc | None = None
     # What was wrong in the file; the sections involved are left at their defaults.
     problems: list[ConfigError] = field(default_factory=list)
@@ -185,6 +231,7 @@ def load_config(path: Path) -> Config:
         overrides=overrides,
         suppressions=parsed.suppressions,
         allow_tag_suppressions=parsed.allow_tag_suppressions,
+        resource_overrides=parsed.overrides,
         doc=doc,
         problems=reader.problems,
         rule_paths_known=not reader.dropped & {("rules",), ("rules", "paths")},
@@ -353,7 +400,7 @@ def build_suppressor(config: Config, rules: Sequence[Rule], today: date) -> Supp
             continue
         suppressions.append(
             Suppression(rule.id, entry.resource, entry.reason.strip(), entry.expires,
-                        config.where(path))
+                        config.where(path), entry.fingerprint)
         )  # fmt: skip
     if problems:
         raise ConfigErrors(problems)
@@ -361,3 +408,46 @@ def build_suppressor(config: Config, rules: Sequence[Rule], today: date) -> Supp
     return Suppressor(
         suppressions, allow_tags=config.allow_tag_suppressions, rule_keys=rule_keys, today=today
     )
+
+
+def build_overrides(
+    config: Config, loaded: Sequence[Rule], rules: Sequence[Rule], today: date
+) -> OverrideTable:
+    """The config's per-resource overrides, each bound to its rule.
+
+    ``loaded`` are all the rules (an override may name any of them, in any case); ``rules``
+    are the configured rules that run, whose parameters (``rules.<ID>.params``) an override
+    starts from. Raises :class:`ConfigErrors` with every problem at once.
+    """
+    index = _RuleIndex(loaded)
+    running = {rule.id: rule for rule in rules}
+    problems: list[ConfigError] = []
+    entries = []
+    for position, entry in enumerate(config.resource_overrides):
+        path = config.item_path(("overrides",), position)
+        rule = index.find(entry.rule)
+        if rule is None:
+            if config.rule_paths_known:
+                where = config.where((*path, "rule"))
+                problems.append(ConfigError(index.unknown(entry.rule, "overrides"), where=where))
+            continue
+        base = running.get(rule.id, rule)
+        if _bind(base, entry.params, (*path, "params"), config, problems) is None:
+            continue
+        try:  # on top of the values the rule runs with elsewhere
+            bound = base.bind({**base.param_values, **entry.params})
+        except OperandError as exc:
+            problems.append(ConfigError(str(exc), where=config.where((*path, "params"))))
+            continue
+        applied = AppliedOverride(
+            params={name: bound.param_values[name] for name in sorted(entry.params)},
+            reason=entry.reason.strip(),
+            expires=entry.expires,
+            where=config.where(path),
+        )
+        entries.append(
+            ResourceOverride(RuleVariant(bound, applied), tuple(entry.resources), entry.tags)
+        )
+    if problems:
+        raise ConfigErrors(problems)
+    return OverrideTable(entries, today=today)

@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -26,6 +27,48 @@ Status = Literal["pass", "fail", "error", "skip"]
 
 
 @dataclass(frozen=True)
+class Acceptance:
+    """Why a violation was accepted: the suppression that matched it.
+
+    ``source`` is ``config`` (an entry in the config file) or ``tag`` (an ``lslint:ignore``
+    tag on the resource); ``fingerprint`` is set when the entry is pinned to one finding.
+    """
+
+    source: Literal["config", "tag"]
+    reason: str
+    expires: date | None = None
+    where: str = ""  # file:line:col of the config entry
+    fingerprint: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "reason": self.reason,
+            "expires": self.expires.isoformat() if self.expires else None,
+            "where": self.where,
+            "fingerprint": self.fingerprint,
+        }
+
+
+@dataclass(frozen=True)
+class AppliedOverride:
+    """Rule parameters the config changed for one resource, shown with its findings."""
+
+    params: Mapping[str, Any]
+    reason: str
+    expires: date | None
+    where: str  # file:line:col of the config entry
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "params": dict(self.params),
+            "reason": self.reason,
+            "expires": self.expires.isoformat() if self.expires else None,
+            "where": self.where,
+        }
+
+
+@dataclass(frozen=True)
 class Finding:
     """A rule's verdict on one resource that needs attention: a violation or an error."""
 
@@ -42,8 +85,9 @@ class Finding:
     fingerprint: str
     source_path: str = ""
     source_line: int = 0
-    suppressed: Mapping[str, Any] | None = None  # how it was suppressed (config or tag)
+    suppressed: Acceptance | None = None  # set by triage when a suppression matched
     baselined: bool = False  # in the baseline given with --baseline
+    override: AppliedOverride | None = None  # evaluated with per-resource parameters
 
     @property
     def counts(self) -> bool:

@@ -2,23 +2,32 @@
 
 A suppression takes a violation out of the exit code but never out of sight: suppressed
 findings are still reported as suppressed. An expired suppression stops working and says so;
-one that matched nothing is reported as unused, so stale entries get cleaned up. Indeterminate
-results are never suppressed: they mean the scan could not be trusted.
+one that matched nothing is reported as unused, so stale entries get cleaned up. A suppression
+pinned to a fingerprint accepts exactly one finding: when its evidence changes (another port
+opened, another tag missing), the fingerprint changes, the finding counts again and the pin is
+reported as stale. Indeterminate results are never suppressed: they mean the scan could not be
+trusted.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from fnmatch import fnmatchcase
-from typing import Any
 
-from lslint.engine.rule import Rule
+from lslint.findings import Acceptance, Finding
 from lslint.inventory import Resource
 
 IGNORE_TAG = "lslint:ignore"
+
+
+def resource_matches(pattern: str, arn: str, name: str) -> bool:
+    """An ARN pattern (``arn:...``, globs allowed) matches the ARN, anything else the name."""
+    if pattern.startswith("arn:"):
+        return fnmatchcase(arn, pattern)
+    return fnmatchcase(name, pattern)
 
 
 @dataclass(frozen=True)
@@ -28,14 +37,22 @@ class Suppression:
     reason: str
     expires: date | None
     where: str  # file:line:col of the entry, for messages
+    fingerprint: str | None = None  # pinned to the one finding with this fingerprint
 
-    def matches(self, resource: Resource) -> bool:
-        if self.resource.startswith("arn:"):
-            return fnmatchcase(resource.arn, self.resource)
-        return fnmatchcase(resource.name, self.resource)
+    def covers(self, finding: Finding) -> bool:
+        """Whether the rule and resource match, whatever the evidence."""
+        return self.rule_id == finding.rule_id and resource_matches(
+            self.resource, finding.resource_arn, finding.resource_name
+        )
+
+    def matches(self, finding: Finding) -> bool:
+        if self.fingerprint is not None and self.fingerprint != finding.fingerprint:
+            return False
+        return self.covers(finding)
 
     def describe(self) -> str:
-        return f"suppression of {self.rule_id} for '{self.resource}' ({self.where})"
+        pin = f" pinned to fingerprint {self.fingerprint}" if self.fingerprint else ""
+        return f"suppression of {self.rule_id} for '{self.resource}'{pin} ({self.where})"
 
 
 @dataclass
@@ -48,25 +65,37 @@ class Suppressor:
     today: date = field(default_factory=date.today)
     _used: set[int] = field(default_factory=set)
     _expired: dict[int, int] = field(default_factory=dict)  # suppression -> findings it missed
+    _drifted: dict[int, set[tuple[str, str]]] = field(default_factory=dict)  # pin -> (name, fp)
     _tag_warnings: set[str] = field(default_factory=set)
 
-    def check(self, rule: Rule, resource: Resource) -> dict[str, Any] | None:
-        """The suppression record for this violation, or ``None`` if it counts."""
+    def check(self, finding: Finding, resource: Resource | None) -> Acceptance | None:
+        """Why this violation is accepted, or ``None`` if it counts.
+
+        ``resource`` is the resource the finding is about (its tags may suppress it).
+        """
+        if finding.status != "fail":
+            return None
         for index, suppression in enumerate(self.suppressions):
-            if suppression.rule_id != rule.id or not suppression.matches(resource):
+            if not suppression.matches(finding):
+                if suppression.fingerprint is not None and suppression.covers(finding):
+                    shown = finding.resource_name or finding.resource_arn
+                    self._drifted.setdefault(index, set()).add((shown, finding.fingerprint))
                 continue
             self._used.add(index)
             if suppression.expires is not None and suppression.expires < self.today:
                 self._expired[index] = self._expired.get(index, 0) + 1
                 continue
-            return {
-                "source": "config",
-                "reason": suppression.reason,
-                "expires": suppression.expires.isoformat() if suppression.expires else None,
-                "where": suppression.where,
-            }
-        if self.allow_tags and rule.id in self._tagged_rules(resource):
-            return {"source": "tag", "reason": f"tag {IGNORE_TAG}", "expires": None, "where": ""}
+            return Acceptance(
+                "config", suppression.reason, suppression.expires, suppression.where,
+                suppression.fingerprint,
+            )  # fmt: skip
+        if self.allow_tags and resource is not None:
+            return self._tag_acceptance(finding, resource)
+        return None
+
+    def _tag_acceptance(self, finding: Finding, resource: Resource) -> Acceptance | None:
+        if finding.rule_id in self._tagged_rules(resource):
+            return Acceptance("tag", f"tag {IGNORE_TAG}")
         return None
 
     def _tagged_rules(self, resource: Resource) -> set[str]:
@@ -86,7 +115,9 @@ class Suppressor:
                     )
         return found
 
-    def warnings(self) -> list[str]:
+    def warnings(self, ran: Collection[str] | None = None) -> list[str]:
+        """Expired, unused and stale entries. An entry for a rule that did not run (not
+        selected, or ignored) had no chance to match and is not reported as unused."""
         messages = []
         for index, suppression in enumerate(self.suppressions):
             if index in self._expired:
@@ -95,6 +126,19 @@ class Suppressor:
                     f"{suppression.describe()} expired on {suppression.expires}: "
                     + ("1 finding counts again" if count == 1 else f"{count} findings count again")
                 )
-            elif index not in self._used:
+            elif index in self._used or (ran is not None and suppression.rule_id not in ran):
+                continue
+            elif index in self._drifted:
+                now = ", ".join(f"{name} has {fp}" for name, fp in sorted(self._drifted[index]))
+                messages.append(
+                    f"{suppression.describe()} is stale: the finding's evidence changed, so its "
+                    f"fingerprint did ({now})"
+                )
+            elif suppression.fingerprint is not None:
+                messages.append(
+                    f"{suppression.describe()} is unused: no finding has this fingerprint "
+                    "(fixed, or its evidence changed)"
+                )
+            else:
                 messages.append(f"{suppression.describe()} is unused: it matched no finding")
         return messages + sorted(self._tag_warnings)

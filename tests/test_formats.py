@@ -18,7 +18,7 @@ import xmlschema
 
 from lslint.engine.evaluate import run
 from lslint.engine.loader import load_rules
-from lslint.findings import ScanError, ScanResult, Severity
+from lslint.findings import Acceptance, ScanError, ScanResult, Severity
 from lslint.inventory import Inventory, Origin, Resource
 from lslint.models import Instance
 from lslint.reporters.github import render_github
@@ -183,7 +183,9 @@ def test_sarif_locations_outside_the_repository_use_synthetic_paths(
 
 def test_sarif_leaves_out_suppressed_findings(sarif_validator: jsonschema.Draft4Validator) -> None:
     result = scan_instances([passing_instance("a", tags=[]), passing_instance("b", tags=[])])
-    result.findings[0] = replace(result.findings[0], suppressed={"reason": "accepted risk"})
+    result.findings[0] = replace(
+        result.findings[0], suppressed=Acceptance("config", "accepted risk")
+    )
     run_ = check_sarif(render_sarif(result), sarif_validator)
     assert [r["locations"][0]["logicalLocations"][0]["name"] for r in run_["results"]] == ["b"]
 
@@ -237,7 +239,7 @@ def test_junit_maps_statuses_to_elements(junit_schema: xmlschema.XMLSchema) -> N
             passing_instance("unknown", addOns=[{"name": "AutoSnapshot"}]),
         ]
     )
-    result.findings[0] = replace(result.findings[0], suppressed={"reason": "ticket 42"})
+    result.findings[0] = replace(result.findings[0], suppressed=Acceptance("config", "ticket 42"))
     result.errors.append(ScanError("aws", "GetInstances", "Throttling", "slow down", "us-east-1"))
     text = render_junit(result)
     xml = check_junit(text, junit_schema)
@@ -318,7 +320,7 @@ def test_github_puts_errors_first_and_skips_suppressed() -> None:
         [passing_instance("a", tags=[]), passing_instance("b", addOns=[{"name": "AutoSnapshot"}])]
     )
     result.findings = [
-        replace(f, suppressed={"reason": "ok"}) if f.resource_name == "a" else f
+        replace(f, suppressed=Acceptance("config", "ok")) if f.resource_name == "a" else f
         for f in result.findings
     ]
     result.errors.append(ScanError("aws", "GetInstances", "Throttling", "slow", "eu-west-1"))

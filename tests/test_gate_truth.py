@@ -132,6 +132,8 @@ def test_every_json_golden_and_report_shape_fits_the_schema(
     assert documents, "no JSON golden files found"
     (tmp_path / ".lslint.yaml").write_text(
         "suppressions:\n  - {rule: LS004, resource: web-1, reason: accepted}\n"
+        "overrides:\n  - {rule: LS004, resources: [db-*], reason: team-owned,\n"
+        "     params: {required_tags: [Owner, Team]}}\n"
     )
     broken = lslint_snapshot(tmp_path / "partial.json", [WEB, DB, UNKNOWN], [DENIED])
     partial = cli(["scan", "-i", broken, "-f", "json"])
@@ -141,7 +143,10 @@ def test_every_json_golden_and_report_shape_fits_the_schema(
     for label, document in documents.items():
         errors = sorted(report_validator.iter_errors(document), key=str)
         assert not errors, f"{label}: {errors[0].message} at {list(errors[0].absolute_path)}"
+    partial_findings = documents["partial scan"]["findings"]
     assert documents["partial scan"]["summary"]["gate"] == "incomplete"
+    assert any(f["suppressed"] for f in partial_findings)
+    assert any(f["override"] for f in partial_findings)
 
 
 def test_schema_rejects_a_report_without_the_gate(

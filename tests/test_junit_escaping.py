@@ -13,7 +13,7 @@ import xmlschema
 
 from lslint.engine.evaluate import run
 from lslint.engine.loader import load_rules
-from lslint.findings import Check, Finding, RuleInfo, ScanError, ScanResult, Severity
+from lslint.findings import Acceptance, Check, Finding, RuleInfo, ScanError, ScanResult, Severity
 from lslint.inventory import Inventory, Origin, Resource
 from lslint.models import Instance
 from lslint.reporters.escape import printable
@@ -65,7 +65,10 @@ def hostile_result() -> ScanResult:
     result = run(load_rules([BUILTIN_RULES]), Inventory(resources))
     assert len(result.findings) == len(HOSTILE)
     reasons = list(HOSTILE)
-    accepted = {reasons[3]: {"baselined": True}, reasons[2]: {"suppressed": {"reason": reasons[1]}}}
+    accepted = {
+        reasons[3]: {"baselined": True},
+        reasons[2]: {"suppressed": Acceptance("config", reasons[1])},
+    }
     result.findings = [replace(f, **accepted.get(f.resource_name, {})) for f in result.findings]
     result.errors = [
         ScanError("aws", "GetInstances", code, message, "us-east-1")

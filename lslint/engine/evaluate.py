@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lslint.engine.conditions import Assumed, Env, Outcome, evaluate
 from lslint.engine.rule import Rule, RuleTest
-from lslint.findings import Check, Finding, ScanResult, Status, fingerprint
+from lslint.findings import AppliedOverride, Check, Finding, ScanResult, Status, fingerprint
 from lslint.inventory import Inventory, Resource
 from lslint.models import LightsailModel
 
-if TYPE_CHECKING:
-    from lslint.suppressions import Suppressor
+
+@dataclass(frozen=True)
+class RuleVariant:
+    """A rule bound with other parameters for some resources, and the override that says so."""
+
+    rule: Rule
+    override: AppliedOverride
+
+
+# The variant of a rule to evaluate on one resource, or None for the rule as configured.
+RuleVariants = Callable[[Rule, Resource], RuleVariant | None]
 
 
 @dataclass(frozen=True)
@@ -116,11 +125,13 @@ def to_json(value: Any) -> Any:
 
 
 def run(
-    rules: Sequence[Rule], inventory: Inventory, suppressor: Suppressor | None = None
+    rules: Sequence[Rule], inventory: Inventory, variants: RuleVariants | None = None
 ) -> ScanResult:
     """Evaluate every rule on every resource; source errors carry over to the result.
 
-    ``suppressor`` marks accepted violations as suppressed (they stay in the result).
+    ``variants`` gives a rule other parameters for some resources (per-resource overrides);
+    findings evaluated with a variant carry its override. Accepting findings (suppressions,
+    baselines) is not the engine's job: it happens after ``run``.
     """
     result = ScanResult(
         rules=[rule.info() for rule in rules],
@@ -130,22 +141,22 @@ def run(
     )
     for resource in inventory.resources:
         for rule in rules:
-            verdict = judge(rule, resource.model)
+            variant = variants(rule, resource) if variants is not None else None
+            applied = variant.rule if variant is not None else rule
+            verdict = judge(applied, resource.model)
             result.checks.append(
                 Check(rule.id, resource.arn, resource.name, resource.region, verdict.status)
             )
             if verdict.status in ("fail", "error"):
-                finding = _finding(rule, resource, verdict)
-                if suppressor is not None and finding.status == "fail":
-                    finding = replace(finding, suppressed=suppressor.check(rule, resource))
-                result.findings.append(finding)
-    if suppressor is not None:
-        result.warnings.extend(suppressor.warnings())
+                override = variant.override if variant is not None else None
+                result.findings.append(_finding(applied, resource, verdict, override))
     result.sort()
     return result
 
 
-def _finding(rule: Rule, resource: Resource, verdict: Verdict) -> Finding:
+def _finding(
+    rule: Rule, resource: Resource, verdict: Verdict, override: AppliedOverride | None = None
+) -> Finding:
     evidence = verdict.evidence or {}
     commands = remediation_commands(rule, resource.model, verdict)
     remediation = "\n".join([rule.remediation_text, *commands])
@@ -163,4 +174,5 @@ def _finding(rule: Rule, resource: Resource, verdict: Verdict) -> Finding:
         fingerprint=fingerprint(rule.id, resource.arn or resource.name, evidence),
         source_path=resource.origin.path if resource.origin else "",
         source_line=resource.origin.line if resource.origin else 0,
+        override=override,
     )

@@ -41,8 +41,9 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
         "evidence": finding.evidence,
         "remediation": finding.remediation,
         "fingerprint": finding.fingerprint,
-        "suppressed": finding.suppressed,
+        "suppressed": finding.suppressed.to_dict() if finding.suppressed else None,
         "baselined": finding.baselined,
+        "override": finding.override.to_dict() if finding.override else None,
         "location": {"path": finding.source_path, "line": finding.source_line}
         if finding.source_path
         else None,

@@ -88,7 +88,7 @@ def _add_check(suite: _Suite, check: Check, rule: RuleInfo | None, finding: Find
         suite, classname, f"{check.rule_id} {rule.name if rule else ''}".strip(), check.resource_arn
     )
     if finding is not None and finding.suppressed is not None:
-        reason = str(finding.suppressed.get("reason", "suppressed"))
+        reason = finding.suppressed.reason
         ET.SubElement(case, "skipped", message=xml_text(f"suppressed: {reason}"))
         suite.skipped += 1
     elif finding is not None and finding.baselined:

@@ -141,6 +141,7 @@ def _result(finding: Finding, rule_index: dict[str, int], root: PurePath | None)
             "region": finding.region,
             "severity": finding.severity.value,
             "evidence": finding.evidence,
+            **({"override": finding.override.to_dict()} if finding.override else {}),
         },
     }
 

@@ -67,9 +67,12 @@ def render_text(
 
 
 def _accepted(finding: Finding) -> str:
+    shown = ""
+    if finding.override is not None:
+        shown = f"  [override: {printable(finding.override.reason)}]"
     if finding.suppressed is not None:
-        return f"  [suppressed: {printable(str(finding.suppressed.get('reason', '')))}]"
-    return "  [baselined]" if finding.baselined else ""
+        return f"{shown}  [suppressed: {printable(finding.suppressed.reason)}]"
+    return f"{shown}  [baselined]" if finding.baselined else shown
 
 
 def _summary_line(result: ScanResult) -> str:

@@ -1,0 +1,310 @@
+"""Triage after the engine: suppressions pinned to one finding's fingerprint, warnings that
+name only rules that ran, stale baseline entries, and the engine's independence from it."""
+
+from __future__ import annotations
+
+import ast
+import json
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lslint.api import scan as api_scan
+from lslint.engine.evaluate import run
+from lslint.engine.loader import load_rules
+from lslint.findings import Acceptance
+from lslint.inventory import Inventory, Resource
+from lslint.models import Instance
+from lslint.suppressions import Suppression, Suppressor
+from lslint.triage import triage
+
+from conftest import ROOT, CliResult, assert_one_error, passing_instance
+
+Cli = Callable[..., CliResult]
+
+
+def world(port: int) -> dict[str, Any]:
+    return {"protocol": "tcp", "fromPort": port, "toPort": port, "accessFrom": "Custom",
+            "cidrs": ["0.0.0.0/0"]}  # fmt: skip
+
+
+def bastion(*ports: int) -> dict[str, Any]:
+    return passing_instance("bastion-1", networking={"ports": [world(p) for p in ports]})
+
+
+def write_fleet(tmp_path: Path, *instances: dict[str, Any], name: str = "fleet.json") -> Path:
+    path = tmp_path / name
+    path.write_text(json.dumps({"instances": list(instances)}))
+    return path
+
+
+def write_config(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / ".lslint.yaml"
+    path.write_text(text)
+    return path
+
+
+def scan(cli: Cli, fleet: Path, *args: str) -> tuple[int, dict[str, Any], str]:
+    result = cli(["scan", "--input", str(fleet), "--format", "json", *args])
+    assert "Traceback" not in result.stderr
+    assert result.exit_code in (0, 1), result.stderr
+    return result.exit_code, json.loads(result.stdout), result.stderr
+
+
+def fingerprint_of(cli: Cli, fleet: Path, rule_id: str = "LS001") -> str:
+    _, report, _ = scan(cli, fleet, "--select", rule_id)
+    (finding,) = report["findings"]
+    fingerprint: str = finding["fingerprint"]
+    return fingerprint
+
+
+def pin(rule: str, resource: str, fingerprint: str, reason: str = "SSH, reviewed") -> str:
+    return (
+        f"  - rule: {rule}\n    resource: {resource}\n    fingerprint: {fingerprint}\n"
+        f"    reason: {reason}\n"
+    )
+
+
+# ---------------------------------------------------------------- pinned suppressions
+
+
+def test_pinned_suppression_accepts_exactly_that_finding(cli: Cli, tmp_path: Path) -> None:
+    fleet = write_fleet(tmp_path, bastion(22))
+    fingerprint = fingerprint_of(cli, fleet)
+    config = write_config(tmp_path, "suppressions:\n" + pin("LS001", "bastion-*", fingerprint))
+    code, report, stderr = scan(cli, fleet)
+    assert code == 0, report
+    (finding,) = report["findings"]
+    assert finding["suppressed"] == {
+        "source": "config",
+        "reason": "SSH, reviewed",
+        "expires": None,
+        "where": f"{config}:2:5",
+        "fingerprint": fingerprint,
+    }
+    assert report["warnings"] == [] and stderr == ""
+
+
+def test_pinned_suppression_stops_matching_when_the_evidence_changes(
+    cli: Cli, tmp_path: Path
+) -> None:
+    fingerprint = fingerprint_of(cli, write_fleet(tmp_path, bastion(22)))
+    config = write_config(tmp_path, "suppressions:\n" + pin("LS001", "bastion-*", fingerprint))
+    fleet = write_fleet(tmp_path, bastion(22, 5432), name="later.json")
+    code, report, stderr = scan(cli, fleet)
+    assert code == 1
+    (finding,) = report["findings"]
+    assert finding["suppressed"] is None and finding["fingerprint"] != fingerprint
+    (warning,) = report["warnings"]
+    assert warning == (
+        f"suppression of LS001 for 'bastion-*' pinned to fingerprint {fingerprint} "
+        f"({config}:2:5) is stale: the finding's evidence changed, so its fingerprint did "
+        f"(bastion-1 has {finding['fingerprint']})"
+    )
+    assert f"lslint: warning: {warning}" in stderr
+
+
+def test_unpinned_suppression_hides_the_changed_finding_pinned_one_does_not(
+    cli: Cli, tmp_path: Path
+) -> None:
+    fingerprint = fingerprint_of(cli, write_fleet(tmp_path, bastion(22)))
+    fleet = write_fleet(tmp_path, bastion(22, 5432), name="later.json")
+    write_config(tmp_path, "suppressions:\n  - {rule: LS001, resource: bastion-*, reason: SSH}\n")
+    assert scan(cli, fleet)[0] == 0
+    write_config(tmp_path, "suppressions:\n" + pin("LS001", "bastion-*", fingerprint))
+    assert scan(cli, fleet)[0] == 1
+
+
+def test_pinned_suppression_whose_finding_is_gone_is_unused(cli: Cli, tmp_path: Path) -> None:
+    fingerprint = fingerprint_of(cli, write_fleet(tmp_path, bastion(22)))
+    config = write_config(tmp_path, "suppressions:\n" + pin("LS001", "bastion-*", fingerprint))
+    code, report, _ = scan(cli, write_fleet(tmp_path, bastion(), name="fixed.json"))
+    assert code == 0
+    assert report["warnings"] == [
+        f"suppression of LS001 for 'bastion-*' pinned to fingerprint {fingerprint} "
+        f"({config}:2:5) is unused: no finding has this fingerprint (fixed, or its evidence "
+        "changed)"
+    ]
+
+
+def test_pinned_suppression_needs_its_rule_and_resource_too(cli: Cli, tmp_path: Path) -> None:
+    fleet = write_fleet(tmp_path, bastion(22))
+    fingerprint = fingerprint_of(cli, fleet)
+    write_config(tmp_path, "suppressions:\n" + pin("LS001", "web-*", fingerprint))
+    assert scan(cli, fleet)[0] == 1
+    write_config(tmp_path, "suppressions:\n" + pin("LS002", "bastion-*", fingerprint))
+    assert scan(cli, fleet)[0] == 1
+
+
+def test_fingerprint_is_read_case_insensitively(cli: Cli, tmp_path: Path) -> None:
+    fleet = write_fleet(tmp_path, bastion(22))
+    fingerprint = fingerprint_of(cli, fleet)
+    write_config(tmp_path, "suppressions:\n" + pin("LS001", "bastion-1", fingerprint.upper()))
+    assert scan(cli, fleet)[0] == 0
+
+
+@pytest.mark.parametrize("value", ["abc123", "'" + "g" * 32 + "'", "'" + "a" * 33 + "'"])
+def test_malformed_fingerprint_is_one_error(cli: Cli, tmp_path: Path, value: str) -> None:
+    config = write_config(tmp_path, "suppressions:\n" + pin("LS001", "bastion-1", value))
+    result = cli(["scan", "--input", str(write_fleet(tmp_path, bastion(22)))])
+    assert_one_error(
+        result, "'suppressions.0.fingerprint': must be a finding fingerprint", where=f"{config}:4:5"
+    )
+
+
+def test_sarif_partial_fingerprint_pins_too(cli: Cli, tmp_path: Path) -> None:
+    fleet = write_fleet(tmp_path, bastion(22))
+    sarif = json.loads(cli(["scan", "--input", str(fleet), "-f", "sarif"]).stdout)
+    (result,) = sarif["runs"][0]["results"]
+    (fingerprint,) = result["partialFingerprints"].values()
+    write_config(tmp_path, "suppressions:\n" + pin("LS001", "bastion-1", fingerprint))
+    assert scan(cli, fleet)[0] == 0
+
+
+# ---------------------------------------------------------------- unused warnings
+
+
+@pytest.mark.parametrize(
+    "options", [("--ignore", "LS001"), ("--select", "LS004"), ("--ignore", "port-open-to-world")]
+)
+def test_unused_warnings_only_name_rules_that_ran(
+    cli: Cli, tmp_path: Path, options: tuple[str, ...]
+) -> None:
+    config = write_config(
+        tmp_path,
+        "suppressions:\n  - {rule: LS001, resource: web-*, reason: r}\n"
+        "  - {rule: LS004, resource: web-*, reason: r}\n",
+    )
+    code, report, _ = scan(cli, write_fleet(tmp_path, bastion()), *options)
+    assert code == 0
+    assert report["warnings"] == [
+        f"suppression of LS004 for 'web-*' ({config}:3:5) is unused: it matched no finding"
+    ]
+
+
+def test_rules_ignored_in_the_config_do_not_make_unused_warnings(cli: Cli, tmp_path: Path) -> None:
+    write_config(
+        tmp_path,
+        "rules:\n  ignore: [LS001]\nsuppressions:\n  - {rule: LS001, resource: x, reason: r}\n",
+    )
+    code, report, stderr = scan(cli, write_fleet(tmp_path, bastion(22)))
+    assert code == 0
+    assert report["warnings"] == [] and stderr == ""
+
+
+# ---------------------------------------------------------------- baselines
+
+
+def test_scan_reports_baseline_entries_that_no_longer_match(cli: Cli, tmp_path: Path) -> None:
+    baseline = tmp_path / "baseline.json"
+    db = passing_instance("db-1", metadataOptions={"httpTokens": "optional"})  # LS002
+    old = write_fleet(tmp_path, bastion(22), db, name="old.json")
+    scan(cli, old, "--write-baseline", str(baseline))
+    assert len(json.loads(baseline.read_text())["findings"]) == 2
+
+    code, report, stderr = scan(cli, old, "--baseline", str(baseline))
+    assert code == 0 and report["warnings"] == [] and stderr == ""
+
+    fixed_db = passing_instance("db-1")
+    code, report, stderr = scan(
+        cli, write_fleet(tmp_path, bastion(22), fixed_db), "--baseline", str(baseline)
+    )
+    assert code == 0
+    warning = (
+        f"{baseline}: 1 of 2 entries no longer matches any finding (fixed, or the evidence "
+        "changed); rewrite it with --write-baseline to drop them"
+    )
+    assert report["warnings"] == [warning]
+    assert f"lslint: warning: {warning}" in stderr
+
+    changed = write_fleet(tmp_path, bastion(22, 5432), fixed_db, name="changed.json")
+    code, report, _ = scan(cli, changed, "--baseline", str(baseline))
+    assert code == 1
+    assert report["warnings"] == [warning.replace("1 of 2 entries no longer matches", "2 of 2 "
+                                                  "entries no longer match")]  # fmt: skip
+
+
+def test_library_scan_takes_a_baseline(tmp_path: Path) -> None:
+    fleet = write_fleet(tmp_path, bastion(22))
+    (finding,) = api_scan([fleet]).findings
+    result = api_scan([fleet], baseline={finding.fingerprint, "0" * 32})
+    assert [f.baselined for f in result.findings] == [True]
+    assert result.exit_code(None) == 0
+    assert result.warnings == [
+        "baseline: 1 of 2 entries no longer matches any finding (fixed, or the evidence "
+        "changed); rewrite it with --write-baseline to drop them"
+    ]
+
+
+# ---------------------------------------------------------------- triage as one pass
+
+
+def test_triage_marks_findings_after_the_engine_with_a_typed_record() -> None:
+    rules = [r for r in load_rules([ROOT / "rules"]) if r.id == "LS001"]
+    models = [Instance.model_validate(bastion(22))]
+    inventory = Inventory([Resource(m) for m in models])
+    result = run(rules, inventory)
+    (finding,) = result.findings
+    assert finding.suppressed is None and finding.counts
+
+    expires = date(2999, 1, 1)
+    suppressor = Suppressor(
+        [Suppression("LS001", "bastion-*", "SSH", expires, "cfg:3:5", finding.fingerprint)],
+        today=date(2026, 1, 1),
+    )
+    triage(result, inventory, suppressor=suppressor)
+    (accepted,) = result.findings
+    assert accepted.suppressed == Acceptance(
+        "config", "SSH", expires, "cfg:3:5", finding.fingerprint
+    )
+    assert not accepted.counts and result.warnings == []
+
+
+def test_tag_suppressions_are_found_through_the_inventory() -> None:
+    tagged = passing_instance("t", metadataOptions={"httpTokens": "optional"})
+    tagged["tags"].append({"key": "lslint:ignore", "value": "LS002"})
+    inventory = Inventory([Resource(Instance.model_validate(tagged))])
+    result = run([r for r in load_rules([ROOT / "rules"]) if r.id == "LS002"], inventory)
+    triage(result, inventory, suppressor=Suppressor(allow_tags=True, rule_keys={"LS002": "LS002"}))
+    assert [f.suppressed for f in result.findings] == [Acceptance("tag", "tag lslint:ignore")]
+
+
+ABOVE_THE_ENGINE = (
+    "lslint.api", "lslint.baseline", "lslint.cli", "lslint.config", "lslint.overrides",
+    "lslint.reporters", "lslint.sources", "lslint.suppressions", "lslint.triage",
+)  # fmt: skip
+
+
+def test_the_engine_imports_nothing_above_it() -> None:
+    """Triage runs after the engine; the engine never reaches up to it (nor to the config)."""
+    found = {}
+    for path in sorted((ROOT / "lslint" / "engine").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                modules = [node.module]
+            elif isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            else:
+                continue
+            found.update({(path.name, m): m for m in modules if m.startswith(ABOVE_THE_ENGINE)})
+    assert found == {}
+
+
+def test_example_config_accepts_exactly_what_it_says(cli: Cli) -> None:
+    config = ROOT / "examples" / "lslint-with-suppressions.yaml"
+    fleet = ROOT / "examples" / "fleet.json"
+    result = cli(["scan", "--config", str(config), "--input", str(fleet), "-f", "json"])
+    report = json.loads(result.stdout)
+    assert result.exit_code == 1 and report["warnings"] == []
+    accepted = {
+        (f["rule_id"], f["resource_name"]): f["suppressed"]
+        for f in report["findings"]
+        if f["suppressed"]
+    }
+    assert set(accepted) == {("LS001", "legacy-wordpress"), ("LS002", "legacy-wordpress")}
+    assert accepted[("LS001", "legacy-wordpress")]["fingerprint"] is not None
+    names = {(f["rule_id"], f["resource_name"]) for f in report["findings"]}
+    assert ("LS001", "bastion-1") not in names and ("LS004", "ci-runner") not in names
