@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, ValidationError
+from pydantic import AfterValidator, Field, ValidationError, ValidationInfo, field_validator
 
 from lslint.engine.operators import OperandError
 from lslint.engine.rule import Rule
@@ -46,11 +46,38 @@ class _SuppressionDoc(StrictDoc):
     expires: date | None = Field(default=None, strict=False)  # YAML date or "YYYY-MM-DD"
 
 
+RegionName = Annotated[str, Field(min_length=1)]
+
+
+class AwsSettings(StrictDoc):
+    """Live-scan settings (the ``aws:`` section); command-line options win over each."""
+
+    regions: list[RegionName] = Field(default_factory=list)
+    all_regions: bool = False
+    exclude_regions: list[RegionName] = Field(default_factory=list)
+    profile: str | None = Field(default=None, min_length=1)
+
+    @field_validator("all_regions")
+    @classmethod
+    def _not_with_regions(cls, value: bool, info: ValidationInfo) -> bool:
+        if value and info.data.get("regions"):
+            raise ValueError("cannot be true when 'aws.regions' names the regions to list")
+        return value
+
+    @field_validator("exclude_regions")
+    @classmethod
+    def _only_with_all_regions(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        if value and not info.data.get("all_regions"):
+            raise ValueError("applies only with 'all_regions: true'")
+        return value
+
+
 class _ConfigDoc(StrictDoc):
     fail_on: FailOn | None = None
     rules: dict[str, Any] = Field(default_factory=dict)
     suppressions: list[_SuppressionDoc] = Field(default_factory=list)
     allow_tag_suppressions: bool = False
+    aws: AwsSettings = Field(default_factory=AwsSettings)
 
 
 class _RulesDoc(StrictDoc):
@@ -71,6 +98,7 @@ class Config:
     overrides: dict[str, _OverrideDoc] = field(default_factory=dict)
     suppressions: list[_SuppressionDoc] = field(default_factory=list)
     allow_tag_suppressions: bool = False
+    aws: AwsSettings = field(default_factory=AwsSettings)
     doc: YamlDoc | None = None
 
     def where(self, path: DocPath) -> str:
@@ -128,6 +156,7 @@ def load_config(path: Path) -> Config:
         overrides=overrides,
         suppressions=parsed.suppressions,
         allow_tag_suppressions=parsed.allow_tag_suppressions,
+        aws=parsed.aws,
         doc=doc,
     )
 
