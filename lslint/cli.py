@@ -170,11 +170,13 @@ _rules_option = click.option(
 
 _region_options = [
     click.option("--region", "-r", "regions", multiple=True, metavar="REGION",
-                 help="Region to list (repeat or comma-separate; default: the profile's)."),
+                 help="Region to list (repeat or comma-separate; default: the config's, "
+                 "else the profile's)."),
     click.option("--all-regions", is_flag=True, help="List every region Lightsail offers."),
     click.option("--exclude-region", "exclude_regions", multiple=True, metavar="REGION",
                  help="With --all-regions: a region not to list (repeat or comma-separate)."),
-    click.option("--profile", metavar="NAME", help="AWS profile (default: the standard chain)."),
+    click.option("--profile", metavar="NAME",
+                 help="AWS profile (default: the config's, else the standard chain)."),
     click.option("--concurrency", type=click.IntRange(1, 64), default=None, metavar="N",
                  help="Regions listed at once (default: all of them, up to 32)."),
     click.option("--quiet", "-q", is_flag=True,

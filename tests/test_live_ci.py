@@ -13,6 +13,7 @@ from standin import LightsailStandIn, RegionPlan, closed_port, make_instances
 
 from lslint import cli as cli_module
 from lslint.progress import Progress, ProgressLine, retry_notes
+from lslint.sources import aws
 
 from conftest import CliResult, assert_one_error
 
@@ -177,6 +178,16 @@ def test_retried_connections_are_noted(cli: Cli, monkeypatch: pytest.MonkeyPatch
     code, _, stderr = scan_json(cli)
     assert code == 2
     assert notes(stderr) == ["lslint: note: us-east-1: connection failed, retried 2 times"]
+
+
+def test_timeouts_are_noted(cli: Cli, standin: StandIn, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(aws, "READ_TIMEOUT", 0.3)  # 30 s in real use
+    plan = RegionPlan(make_instances("us-east-1", 1), latency=1)
+    server = standin({"us-east-1": plan})
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")
+    code, _, stderr = scan_json(cli)
+    assert code == 2 and len(server.calls("us-east-1")) == 2
+    assert notes(stderr) == ["lslint: note: us-east-1: timed out, retried once"]
 
 
 def test_get_regions_retries_count_for_the_home_region(cli: Cli, standin: StandIn) -> None:
