@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -38,6 +37,7 @@ from lslint.gate import (
 from lslint.gctune import tune_for_batch_run
 from lslint.inventory import Inventory
 from lslint.output import STDOUT, ReadFile, check_outputs, write_output, write_stdout
+from lslint.progress import ProgressLine, retry_notes
 from lslint.reporters import FORMATS, render
 from lslint.reporters.context import ReportContext, ScanContext
 from lslint.reporters.escape import printable
@@ -48,7 +48,7 @@ from lslint.suggest import suggest
 from lslint.yamldoc import read_text
 
 if TYPE_CHECKING:
-    from lslint.sources.aws import AwsSource, Progress
+    from lslint.sources.aws import AwsSource
 
 DEBUG = "lslint.debug"  # context meta keys, shared by the group and its commands
 GITHUB_ERRORS = "lslint.github-errors"
@@ -194,12 +194,17 @@ _rules_option = click.option(
 
 _region_options = [
     click.option("--region", "-r", "regions", multiple=True, metavar="REGION",
-                 help="Region to list (repeat or comma-separate; default: the profile's)."),
+                 help="Region to list (repeat or comma-separate; default: the config's, "
+                 "else the profile's)."),
     click.option("--all-regions", is_flag=True, help="List every region Lightsail offers."),
-    click.option("--profile", metavar="NAME", help="AWS profile (default: the standard chain)."),
+    click.option("--exclude-region", "exclude_regions", multiple=True, metavar="REGION",
+                 help="With --all-regions: a region not to list (repeat or comma-separate)."),
+    click.option("--profile", metavar="NAME",
+                 help="AWS profile (default: the config's, else the standard chain)."),
     click.option("--concurrency", type=click.IntRange(1, 64), default=None, metavar="N",
                  help="Regions listed at once (default: all of them, up to 32)."),
-    click.option("--quiet", "-q", is_flag=True, help="No progress display on stderr."),
+    click.option("--quiet", "-q", is_flag=True,
+                 help="No progress display or retry notes on stderr."),
 ]  # fmt: skip
 
 
@@ -251,6 +256,7 @@ def scan(
     inputs: tuple[str, ...],
     regions: tuple[str, ...],
     all_regions: bool,
+    exclude_regions: tuple[str, ...],
     profile: str | None,
     concurrency: int | None,
     quiet: bool,
@@ -275,7 +281,8 @@ def scan(
     if fmt == "github":
         click.get_current_context().meta[GITHUB_ERRORS] = True
     if inputs:
-        live_only = {"--region": regions, "--all-regions": all_regions, "--profile": profile,
+        live_only = {"--region": regions, "--all-regions": all_regions,
+                     "--exclude-region": exclude_regions, "--profile": profile,
                      "--snapshot": snapshot}  # fmt: skip
         for option, given in live_only.items():
             if given:
@@ -304,8 +311,10 @@ def scan(
         inventory = collect_all([SnapshotSource(path) for path in inputs])
         listed_regions: list[str] = []
     else:
-        source = _aws_source(regions, all_regions, profile, concurrency, quiet)
-        inventory = source.collect()
+        source = _aws_source(
+            config, regions, all_regions, exclude_regions, profile, concurrency, quiet
+        )
+        inventory = _collect_live(source, quiet)
         listed_regions = source.regions
         if snapshot:
             text = _snapshot_text(source, inventory.errors)
@@ -439,24 +448,31 @@ def _files_read(
 @main.command()
 @_debug_option
 @_with_options(_region_options)
+@_config_option
 @click.option(
     "--output", "-o", required=True, metavar="PATH", help="Snapshot file to write ('-': stdout)."
 )
 def fetch(
     regions: tuple[str, ...],
     all_regions: bool,
+    exclude_regions: tuple[str, ...],
     profile: str | None,
     concurrency: int | None,
     quiet: bool,
+    config_path: str | None,
     output: str,
 ) -> None:
     """Save a snapshot of Lightsail instances from AWS, to scan later with --input.
 
-    Regions that could not be listed are recorded in the snapshot (a scan of it exits 2)
-    and make this command exit 2.
+    Regions, excluded regions and the profile come from the options, else from the config's
+    'aws' section. Regions that could not be listed are recorded in the snapshot (a scan of
+    it exits 2) and make this command exit 2.
     """
-    source = _aws_source(regions, all_regions, profile, concurrency, quiet)
-    inventory = source.collect()
+    config = _load_config(config_path)
+    if config.problems:
+        raise ConfigErrors(config.problems)
+    source = _aws_source(config, regions, all_regions, exclude_regions, profile, concurrency, quiet)
+    inventory = _collect_live(source, quiet)
     _emit(output, _snapshot_text(source, inventory.errors))
     for error in inventory.errors:
         click.echo(f"lslint: error: {printable(error.describe())}", err=True)
@@ -472,22 +488,58 @@ def fetch(
 
 
 def _aws_source(
-    regions: Sequence[str], all_regions: bool, profile: str | None, concurrency: int | None,
-    quiet: bool,
+    config: Config, regions: Sequence[str], all_regions: bool, exclude_regions: Sequence[str],
+    profile: str | None, concurrency: int | None, quiet: bool,
 ) -> AwsSource:  # fmt: skip
+    """The live source: regions, exclusions and profile from the options, else the config."""
     if regions and all_regions:
         raise ConfigError("--region and --all-regions cannot be used together")
+    settings = config.aws
+    origins: dict[str, str] = {}
+    if regions or all_regions:  # the command line chooses the regions; the config's are unused
+        chosen, every = _split(regions), all_regions
+    else:
+        chosen, every = settings.regions, settings.all_regions
+        origins.update(_origins(config, "regions", chosen))
+    excluded = _split(exclude_regions)
+    if excluded and not every:
+        raise ConfigError(
+            "--exclude-region applies only with --all-regions",
+            hint="name the regions to list with --region instead",
+        )
+    if every and not excluded:
+        excluded = settings.exclude_regions
+        origins.update(_origins(config, "exclude_regions", excluded))
     # Imported here so that offline scans and --version never load boto3.
     from lslint.sources.aws import MAX_CONCURRENCY, AwsSource  # noqa: PLC0415
 
-    show_progress = not quiet and sys.stderr.isatty()
     return AwsSource(
-        _split(regions),
-        all_regions=all_regions,
-        profile=profile,
+        chosen,
+        all_regions=every,
+        exclude=excluded,
+        profile=profile or settings.profile,
         concurrency=concurrency or MAX_CONCURRENCY,
-        progress=ProgressLine(sys.stderr) if show_progress else None,
+        progress=ProgressLine(sys.stderr) if not quiet and _on_terminal() else None,
+        origins=origins,
     )
+
+
+def _origins(config: Config, key: str, names: Sequence[str]) -> dict[str, str]:
+    """Where each region name of ``aws.KEY`` is in the config file, for error messages."""
+    return {name: config.where(("aws", key, index)) for index, name in enumerate(names)}
+
+
+def _on_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
+def _collect_live(source: AwsSource, quiet: bool) -> Inventory:
+    """Fetch, then (off a terminal, where no progress was drawn) note each region's retries."""
+    inventory = source.collect()
+    if not quiet and not _on_terminal():
+        for note in retry_notes(source.retries):
+            click.echo(f"lslint: note: {note}", err=True)
+    return inventory
 
 
 def _snapshot_text(source: AwsSource, errors: Sequence[ScanError]) -> str:
@@ -500,35 +552,6 @@ def _snapshot_text(source: AwsSource, errors: Sequence[ScanError]) -> str:
         lslint_version=__version__,
         created_at=datetime.now(UTC).replace(microsecond=0),
     )
-
-
-class ProgressLine:
-    """A one-line progress display for multi-region fetches, redrawn on a terminal."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.lock = threading.Lock()
-        self.regions: dict[str, Progress] = {}
-
-    def __call__(self, step: Progress) -> None:
-        if step.regions < 2:
-            return
-        with self.lock:
-            self.regions[step.region] = step
-            done = sum(1 for s in self.regions.values() if s.done)
-            failed = sum(1 for s in self.regions.values() if s.failed)
-            pages = sum(s.pages for s in self.regions.values())
-            instances = sum(s.instances for s in self.regions.values())
-            line = (
-                f"listing regions: {done}/{step.regions} done, {pages} pages, "
-                f"{instances} instances" + (f", {failed} failed" if failed else "")
-            )
-            if done < step.regions:
-                line += f" ({step.region}: {step.pages} pages, {step.instances} instances)"
-            self.stream.write(f"\r\x1b[K{line}")
-            if done == step.regions:
-                self.stream.write("\n")
-            self.stream.flush()
 
 
 def _use_color(flag: bool | None) -> bool:

@@ -25,6 +25,8 @@ from pydantic import (
     BeforeValidator,
     Field,
     ValidationError,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 
@@ -122,12 +124,39 @@ class _ResourceOverrideDoc(StrictDoc):
         return self
 
 
+RegionName = Annotated[str, Field(min_length=1)]
+
+
+class AwsSettings(StrictDoc):
+    """Live-scan settings (the ``aws:`` section); command-line options win over each."""
+
+    regions: list[RegionName] = Field(default_factory=list)
+    all_regions: bool = False
+    exclude_regions: list[RegionName] = Field(default_factory=list)
+    profile: str | None = Field(default=None, min_length=1)
+
+    @field_validator("all_regions")
+    @classmethod
+    def _not_with_regions(cls, value: bool, info: ValidationInfo) -> bool:
+        if value and info.data.get("regions"):
+            raise ValueError("cannot be true when 'aws.regions' names the regions to list")
+        return value
+
+    @field_validator("exclude_regions")
+    @classmethod
+    def _only_with_all_regions(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        if value and not info.data.get("all_regions"):
+            raise ValueError("applies only with 'all_regions: true'")
+        return value
+
+
 class _ConfigDoc(StrictDoc):
     fail_on: FailOnName | None = None
     rules: dict[str, Any] = Field(default_factory=dict)
     suppressions: list[_SuppressionDoc] = Field(default_factory=list)
     overrides: list[_ResourceOverrideDoc] = Field(default_factory=list)
     allow_tag_suppressions: bool = False
+    aws: AwsSettings = Field(default_factory=AwsSettings)
 
 
 class _RulesDoc(StrictDoc):
@@ -149,6 +178,7 @@ class Config:
     suppressions: list[_SuppressionDoc] = field(default_factory=list)
     allow_tag_suppressions: bool = False
     resource_overrides: list[_ResourceOverrideDoc] = field(default_factory=list)
+    aws: AwsSettings = field(default_factory=AwsSettings)
     doc: YamlDoc | None = None
     # What was wrong in the file; the sections involved are left at their defaults.
     problems: list[ConfigError] = field(default_factory=list)
@@ -232,6 +262,7 @@ def load_config(path: Path) -> Config:
         suppressions=parsed.suppressions,
         allow_tag_suppressions=parsed.allow_tag_suppressions,
         resource_overrides=parsed.overrides,
+        aws=parsed.aws,
         doc=doc,
         problems=reader.problems,
         rule_paths_known=not reader.dropped & {("rules",), ("rules", "paths")},

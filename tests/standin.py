@@ -28,6 +28,7 @@ ERRORS: dict[str, tuple[int, str, str]] = {
     "unavailable": (503, "ServiceUnavailableException", "Service unavailable"),
     "access_denied": (400, "AccessDeniedException", "User is not authorized to GetInstances"),
     "unauthenticated": (400, "UnauthenticatedException", "The security token is invalid"),
+    "unauthorized_operation": (403, "UnauthorizedOperation", "You are not authorized"),
 }
 
 
@@ -58,10 +59,12 @@ class LightsailStandIn:
         regions: list[str] | None = None,
         *,
         regions_fault: str | None = None,  # a fault for every GetRegions request
+        regions_faults: list[str] | None = None,  # faults for the first GetRegions requests
     ) -> None:
         self.plans = plans
         self.regions = regions if regions is not None else sorted(plans)
         self.regions_fault = regions_fault
+        self.regions_faults = list(regions_faults or [])
         self.requests: list[Request] = []
         self.in_flight = 0
         self.max_in_flight = 0  # the most requests served at the same moment
@@ -107,8 +110,10 @@ class LightsailStandIn:
             with self._lock:
                 self.in_flight -= 1
         if target == "GetRegions":
-            if self.regions_fault:
-                return _error(*ERRORS[self.regions_fault])
+            with self._lock:
+                planned = self.regions_faults.pop(0) if self.regions_faults else None
+            if planned or self.regions_fault:
+                return _error(*ERRORS[planned or str(self.regions_fault)])
             return 200, {"regions": [{"name": name} for name in self.regions]}
         if target != "GetInstances":
             return _error(400, "UnknownOperationException", target)

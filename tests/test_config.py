@@ -601,3 +601,66 @@ def test_load_config_keeps_problems_and_prepare_raises_them_all(tmp_path: Path) 
         f"{path}:4:1",
     ]
     assert "and 3 more problems" in str(raised.value)
+
+
+# ---------------------------------------------------------------- live-scan settings
+
+AWS_ERRORS: list[Any] = [
+    pytest.param("aws:\n  region: [us-east-1]\n", "2:3", ("'aws.region'", "'regions'"), id="key"),
+    pytest.param("aws:\n  regions: us-east-1\n", "2:3", ("'aws.regions'", "list"), id="not-list"),
+    pytest.param("aws:\n  regions: ['']\n", "2:13", ("'aws.regions.0'",), id="empty-name"),
+    pytest.param("aws:\n  all_regions: yes\n", "2:3", ("'aws.all_regions'", "bool"), id="bool"),
+    pytest.param("aws:\n  profile: ''\n", "2:3", ("'aws.profile'",), id="empty-profile"),
+    pytest.param("aws:\n  profile: [a]\n", "2:3", ("'aws.profile'",), id="profile-list"),
+    pytest.param("aws: [us-east-1]\n", "1:1", ("'aws'",), id="not-a-mapping"),
+    pytest.param(
+        "aws:\n  exclude_regions: [eu-west-1]\n",
+        "2:3",
+        ("'aws.exclude_regions': applies only with 'all_regions: true'",),
+        id="exclude-without-all",
+    ),
+    pytest.param(
+        "aws:\n  all_regions: false\n  exclude_regions: [eu-west-1]\n",
+        "3:3",
+        ("'aws.exclude_regions': applies only with 'all_regions: true'",),
+        id="exclude-with-all-false",
+    ),
+    pytest.param(
+        "aws:\n  regions: [us-east-1]\n  all_regions: true\n",
+        "3:3",
+        ("'aws.all_regions': cannot be true when 'aws.regions' names the regions",),
+        id="regions-and-all",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "position", "fragments"), AWS_ERRORS)
+def test_invalid_aws_settings_are_one_error_at_file_line_col(
+    cli: Cli, tmp_path: Path, text: str, position: str, fragments: tuple[str, ...]
+) -> None:
+    path = write_config(tmp_path, text)
+    for command in (["scan", "--input", FLEET], ["fetch", "-o", str(tmp_path / "out.json")]):
+        assert_config_error(cli(command), f"{path}:{position}: ", *fragments)
+    assert not (tmp_path / "out.json").exists()
+
+
+def test_aws_settings_are_read(tmp_path: Path) -> None:
+    path = write_config(
+        tmp_path,
+        "aws:\n  all_regions: true\n  exclude_regions: [eu-west-1, ap-south-1]\n  profile: audit\n",
+    )
+    settings = load_config(path).aws
+    assert settings.all_regions is True
+    assert settings.exclude_regions == ["eu-west-1", "ap-south-1"]
+    assert settings.profile == "audit" and settings.regions == []
+    assert load_config(write_config(tmp_path, "aws:\n  regions: [us-east-1]\n")).aws.regions == [
+        "us-east-1"
+    ]
+
+
+def test_aws_settings_do_not_change_an_input_scan(cli: Cli, tmp_path: Path) -> None:
+    _, without = scan_json(cli)
+    write_config(tmp_path, "aws:\n  all_regions: true\n  exclude_regions: [eu-west-2]\n")
+    code, findings = scan_json(cli)
+    assert code == 1 and findings == without
+    assert "eu-west-2" in {f["region"] for f in findings}

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,7 @@ import boto3
 import botocore.config
 import botocore.exceptions
 import botocore.parsers
+import botocore.retries.standard
 import botocore.session
 from pydantic import ValidationError
 
@@ -28,6 +30,7 @@ from lslint.errors import ConfigError
 from lslint.findings import ScanError
 from lslint.inventory import Inventory, Resource
 from lslint.models import Instance
+from lslint.progress import Progress
 from lslint.sources.tasks import Task, run_all
 from lslint.suggest import suggest
 
@@ -51,16 +54,8 @@ READ_TIMEOUT = 30
 MAX_CONCURRENCY = 32
 
 
-@dataclass(frozen=True)
-class Progress:
-    """One step of a region's fetch, for a progress display."""
-
-    region: str
-    regions: int  # how many regions this fetch lists
-    pages: int
-    instances: int
-    done: bool = False
-    failed: bool = False
+# Error codes with which AWS refuses an action the credentials' policies do not allow.
+ACCESS_DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
 
 
 @dataclass
@@ -96,16 +91,23 @@ class AwsSource:
         regions: Sequence[str] = (),
         *,
         all_regions: bool = False,
+        exclude: Sequence[str] = (),
         profile: str | None = None,
         concurrency: int = MAX_CONCURRENCY,
         progress: Callable[[Progress], None] | None = None,
+        origins: Mapping[str, str] | None = None,
     ) -> None:
+        """``origins`` says where a region name was given (e.g. a config file's line), so an
+        unknown name is reported there."""
         self.requested = list(dict.fromkeys(regions))
         self.all_regions = all_regions
+        self.excluded = list(dict.fromkeys(exclude))
         self.profile = profile
         self.concurrency = max(1, concurrency)
         self.progress = progress
+        self.origins = dict(origins or {})
         self.fetched: list[RegionFetch] = []
+        self.retries: dict[str, dict[str, int]] = {}
         self._region_count = 0
 
     @property
@@ -122,6 +124,9 @@ class AwsSource:
         regions, errors = self._regions(clients)
         self._region_count = len(regions)
         self.fetched = self._fetch_all(clients, regions)
+        self.retries = {
+            region: dict(log.reasons) for region, log in clients.logs.items() if log.reasons
+        }
         inventory = Inventory(errors=errors)
         for fetch in self.fetched:
             if fetch.error is not None:
@@ -133,7 +138,10 @@ class AwsSource:
     def _fetch_all(self, clients: _Clients, regions: list[str]) -> list[RegionFetch]:
         # Clients not made yet are made here, before any region starts: client creation is CPU
         # work that would otherwise compete with the region threads for the interpreter lock.
-        ready = [partial(self._fetch, region, clients.get(region)) for region in regions]
+        ready = [
+            partial(self._fetch, region, clients.get(region), clients.logs[region])
+            for region in regions
+        ]
         return run_all(ready, self.concurrency)
 
     def _session(self) -> boto3.session.Session:
@@ -162,15 +170,14 @@ class AwsSource:
 
     def _regions(self, clients: _Clients) -> tuple[list[str], list[ScanError]]:
         session = clients.session
+        newer = "for a region newer than this installation, upgrade boto3"
+        self._check_known(
+            session, self.requested, f"'--all-regions' lists every region Lightsail offers; {newer}"
+        )
+        self._check_known(
+            session, self.excluded, f"'aws lightsail get-regions' lists the region names; {newer}"
+        )
         if self.requested:
-            known = set(session.get_available_regions("lightsail"))
-            for region in self.requested:
-                if known and region not in known:
-                    raise ConfigError(
-                        f"'{region}' is not a Lightsail region" + suggest(region, known),
-                        hint="'--all-regions' lists every region Lightsail offers; for a region "
-                        "newer than this installation, upgrade boto3",
-                    )
             return self.requested, []
         # botocore reads AWS_DEFAULT_REGION; the AWS CLI v2 and other SDKs also AWS_REGION.
         home = session.region_name or os.environ.get("AWS_REGION") or None
@@ -201,10 +208,30 @@ class AwsSource:
         if not names:
             error = ScanError("aws", "GetRegions", "EmptyResponse", "no regions returned", home)
             return [], [error]
-        return names, []
+        listed = [name for name in names if name not in self.excluded]
+        if not listed:  # listing nothing would pass the gate without looking at anything
+            raise ConfigError(
+                f"every region Lightsail offers is excluded ({', '.join(names)})",
+                hint="exclude fewer regions, or name the regions to list with --region",
+            )
+        return listed, []
 
-    def _fetch(self, region: str, client: LightsailClient) -> RegionFetch:
+    def _check_known(
+        self, session: boto3.session.Session, regions: Sequence[str], hint: str
+    ) -> None:
+        known = set(session.get_available_regions("lightsail")) if regions else set()
+        for region in regions:
+            if known and region not in known:
+                raise ConfigError(
+                    f"'{region}' is not a Lightsail region" + suggest(region, known),
+                    where=self.origins.get(region, ""),
+                    hint=hint,
+                )
+
+    def _fetch(self, region: str, client: LightsailClient, retries: _RetryLog) -> RegionFetch:
         fetch = RegionFetch(region)
+        # Redraw the progress as each retry is sent, not only when the next page arrives.
+        retries.on_retry = partial(self._report, fetch, retries)
         seen: set[str] = set()
         token: str | None = None
         try:
@@ -218,7 +245,7 @@ class AwsSource:
                     # Validated as pages arrive, overlapping with the wait for the next page.
                     fetch.resources.append(_to_resource(raw, len(fetch.instances)))
                     fetch.instances.append(dict(raw))
-                self._report(fetch)
+                self._report(fetch, retries)
                 token = answer.get("nextPageToken") or None
                 if token is None:
                     break
@@ -234,10 +261,11 @@ class AwsSource:
             fetch.error = ScanError(
                 "aws", OPERATION, exc.code, _partial(exc.message, fetch), region
             )
-        self._report(fetch, done=True)
+        retries.on_retry = None
+        self._report(fetch, retries, done=True)
         return fetch
 
-    def _report(self, fetch: RegionFetch, *, done: bool = False) -> None:
+    def _report(self, fetch: RegionFetch, retries: _RetryLog, *, done: bool = False) -> None:
         if self.progress is not None:
             self.progress(
                 Progress(
@@ -247,8 +275,64 @@ class AwsSource:
                     len(fetch.instances),
                     done,
                     fetch.error is not None,
+                    retries.total,
                 )
             )
+
+
+class _RetryLog:
+    """Counts one region's retried requests by reason, from botocore's retry events.
+
+    botocore emits ``needs-retry`` after every attempt (its retry handler answers it) and
+    ``request-created`` before every attempt, with the attempt number in the request context:
+    the first says why an attempt failed, the second that it is being sent again. Each region
+    has its own client, used by one thread at a time, so no lock is needed.
+    """
+
+    _throttling = botocore.retries.standard.ThrottlingErrorDetector(
+        botocore.retries.standard.RetryEventAdapter()
+    )
+
+    def __init__(self) -> None:
+        self.reasons: Counter[str] = Counter()
+        self.on_retry: Callable[[], None] | None = None
+        self._last_failure = "failed"
+
+    @property
+    def total(self) -> int:
+        return sum(self.reasons.values())
+
+    def attempt_ended(self, **kwargs: Any) -> None:
+        reason = self._reason(kwargs)
+        if reason:
+            self._last_failure = reason
+
+    def request_created(self, request: Any, **kwargs: Any) -> None:
+        context = getattr(request, "context", None) or {}
+        if context.get("retries", {}).get("attempt", 1) > 1:
+            self.reasons[self._last_failure] += 1
+            if self.on_retry is not None:
+                self.on_retry()
+
+    @classmethod
+    def _reason(cls, kwargs: dict[str, Any]) -> str | None:
+        """Why an attempt failed, in a few words; ``None`` for an attempt that succeeded."""
+        exc = kwargs.get("caught_exception")
+        if isinstance(exc, (botocore.exceptions.ReadTimeoutError,
+                            botocore.exceptions.ConnectTimeoutError)):  # fmt: skip
+            return "timed out"
+        if exc is not None:
+            return "connection failed"
+        response = kwargs.get("response")
+        if response is None or response[0].status_code < 300:
+            return None
+        if cls._throttling.is_throttling_error(**kwargs):
+            return "throttled"
+        if response[0].status_code >= 500:
+            return "server error"
+        error = response[1].get("Error") if isinstance(response[1], dict) else None
+        code = error.get("Code") if isinstance(error, dict) else None
+        return str(code or f"HTTP {response[0].status_code}")
 
 
 class _Clients:
@@ -261,12 +345,16 @@ class _Clients:
     def __init__(self, session: boto3.session.Session, config: botocore.config.Config) -> None:
         self.session = session
         self.config = config
+        self.logs: dict[str, _RetryLog] = {}
         self._made: dict[str, LightsailClient] = {}
 
     def get(self, region: str) -> LightsailClient:
         client = self._made.get(region)
         if client is None:
             client = self.session.client("lightsail", region_name=region, config=self.config)
+            log = self.logs[region] = _RetryLog()
+            client.meta.events.register("needs-retry.lightsail", log.attempt_ended)
+            client.meta.events.register("request-created.lightsail", log.request_created)
             self._made[region] = client
         return client
 
@@ -314,6 +402,11 @@ def _scan_error(
         retries = exc.response.get("ResponseMetadata", {}).get("RetryAttempts") or 0
         if retries:  # say that lslint did not give up at the first answer
             message += f" (after {retries + 1} attempts)"
+        if code in ACCESS_DENIED_CODES:
+            message += f" (needs the IAM permission lightsail:{operation}"
+            if operation == "GetRegions":
+                message += "; or name the regions to list with --region"
+            message += ")"
     else:
         code = type(exc).__name__
         message = str(exc)

@@ -1,0 +1,101 @@
+"""What a live fetch shows while it runs (a redrawn line on a terminal) and after it ends
+(one note per region that had to retry, for CI logs where a redrawn line is noise).
+
+Nothing here imports boto3: the records are plain data that ``lslint.sources.aws`` fills.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TextIO
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One step of a region's fetch, for a progress display."""
+
+    region: str
+    regions: int  # how many regions this fetch lists
+    pages: int
+    instances: int
+    done: bool = False
+    failed: bool = False
+    retries: int = 0  # requests of this region sent again so far
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+class ProgressLine:
+    """A one-line progress display, redrawn on a terminal, ended with a newline when done."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.lock = threading.Lock()
+        self.regions: dict[str, Progress] = {}
+
+    def __call__(self, step: Progress) -> None:
+        with self.lock:
+            self.regions[step.region] = step
+            finished = step.regions == 1 and step.done
+            if step.regions == 1:
+                line = self._single(step)
+            else:
+                line = self._several(step)
+                finished = sum(1 for s in self.regions.values() if s.done) == step.regions
+            self.stream.write(f"\r\x1b[K{line}")
+            if finished:
+                self.stream.write("\n")
+            self.stream.flush()
+
+    @staticmethod
+    def _single(step: Progress) -> str:
+        state = ("failed, " if step.failed else "done, ") if step.done else ""
+        return f"listing {step.region}: {state}{_counts(step.pages, step.instances, step.retries)}"
+
+    def _several(self, step: Progress) -> str:
+        seen = self.regions.values()
+        done = sum(1 for s in seen if s.done)
+        failed = sum(1 for s in seen if s.failed)
+        totals = _counts(
+            sum(s.pages for s in seen), sum(s.instances for s in seen), sum(s.retries for s in seen)
+        )
+        line = f"listing regions: {done}/{step.regions} done, {totals}"
+        if failed:
+            line += f", {failed} failed"
+        if done < step.regions and not step.done:
+            line += f" ({step.region}: {_counts(step.pages, step.instances, step.retries)})"
+        return line
+
+
+def _counts(pages: int, instances: int, retries: int) -> str:
+    text = f"{plural(pages, 'page')}, {plural(instances, 'instance')}"
+    if retries:
+        text += f", {retries} {'retry' if retries == 1 else 'retries'}"
+    return text
+
+
+def retry_notes(retries: Mapping[str, Mapping[str, int]]) -> list[str]:
+    """One line per region that retried, by region: ``eu-west-1: throttled, retried 3 times``.
+
+    ``retries`` maps each region to why its requests were sent again (``throttled``, ``server
+    error``, ...) and how often.
+    """
+    notes = []
+    for region in sorted(retries):
+        reasons = {reason: count for reason, count in retries[region].items() if count > 0}
+        if not reasons:
+            continue
+        total = sum(reasons.values())
+        times = "once" if total == 1 else f"{total} times"
+        if len(reasons) == 1:
+            [reason] = reasons
+            notes.append(f"{region}: {reason}, retried {times}")
+            continue
+        ranked = sorted(reasons.items(), key=lambda item: (-item[1], item[0]))
+        detail = ", ".join(f"{reason} {count}" for reason, count in ranked)
+        notes.append(f"{region}: retried {times} ({detail})")
+    return notes
