@@ -94,7 +94,9 @@ def test_inputs_are_lowercase_kebab_case_and_outputs_have_values() -> None:
         "junit-file", "summary", "args",
     }  # fmt: skip
     assert all(re.fullmatch(r"[a-z]+(-[a-z]+)*", name) for name in ACTION["inputs"])
-    assert set(ACTION["outputs"]) == {"exit-code", "findings", "sarif-file", "junit-file"}
+    assert set(ACTION["outputs"]) == {
+        "exit-code", "findings", "fail-on", "sarif-file", "junit-file",
+    }  # fmt: skip
     assert all("value" in output for output in ACTION["outputs"].values())
 
 
@@ -140,8 +142,92 @@ def test_scan_step_passes_below_the_threshold(tmp_path: Path) -> None:
         tmp_path, input=str(EXAMPLES / "fleet.json"), **{"fail-on": "critical", "summary": "false"}
     )
     assert run.exit_code == 0
-    assert run.outputs["exit-code"] == "0" and run.outputs["findings"] == "9"
+    assert run.outputs["exit-code"] == "0" and run.outputs["findings"] == "0"
+    assert run.outputs["fail-on"] == "critical"
     assert run.summary == ""
+
+
+def test_fail_on_input_defaults_to_the_config(tmp_path: Path) -> None:
+    assert ACTION["inputs"]["fail-on"]["default"] == ""
+    (tmp_path / "workspace").mkdir()
+    (tmp_path / "workspace" / ".lslint.yaml").write_text("fail_on: critical\n")
+    run = run_scan_step(tmp_path, input=str(EXAMPLES / "fleet.json"))
+    # The example fleet has high, medium and low findings but no critical one.
+    assert run.exit_code == 0
+    assert run.outputs["exit-code"] == "0"
+    assert run.outputs["findings"] == "0"
+    assert run.outputs["fail-on"] == "critical"
+    assert run.summary.startswith("## lslint: gate passed")
+
+
+def test_fail_on_input_overrides_the_config(tmp_path: Path) -> None:
+    (tmp_path / "workspace").mkdir()
+    (tmp_path / "workspace" / ".lslint.yaml").write_text("fail_on: critical\n")
+    run = run_scan_step(tmp_path, input=str(EXAMPLES / "fleet.json"), **{"fail-on": "low"})
+    assert run.exit_code == 1
+    assert run.outputs["findings"] == "9"
+    assert run.outputs["fail-on"] == "low"
+
+
+def test_fail_on_defaults_to_low_without_input_or_config(tmp_path: Path) -> None:
+    run = run_scan_step(tmp_path, input=str(EXAMPLES / "fleet.json"))
+    assert run.exit_code == 1
+    assert run.outputs["fail-on"] == "low"
+
+
+@pytest.mark.parametrize(
+    ("given", "threshold", "failing", "exit_code"),
+    [
+        ("info", "info", 9, 1),
+        ("medium", "medium", 7, 1),  # five high and two medium
+        ("High", "high", 5, 1),  # any case, as on the command line
+        (" CRITICAL ", "critical", 0, 0),
+        ("never", "never", 0, 0),
+    ],
+)
+def test_findings_output_is_the_gate_count(
+    tmp_path: Path, given: str, threshold: str, failing: int, exit_code: int
+) -> None:
+    run = run_scan_step(tmp_path, input=str(EXAMPLES / "fleet.json"), **{"fail-on": given})
+    summary = json.loads((tmp_path / "lslint-report.json").read_text())["summary"]
+    assert run.exit_code == exit_code
+    assert run.outputs["fail-on"] == summary["fail_on"] == threshold
+    assert run.outputs["findings"] == str(summary["failing"]) == str(failing)
+
+
+def test_findings_output_leaves_out_suppressed_findings(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "suppressions:\n"
+        "  - {rule: LS003, resource: '*', reason: snapshots are taken by the backup job}\n"
+    )
+    run = run_scan_step(tmp_path, input=str(EXAMPLES / "fleet.json"), config=str(config))
+    summary = json.loads((tmp_path / "lslint-report.json").read_text())["summary"]
+    assert summary["suppressed"] > 0
+    assert run.outputs["findings"] == str(summary["failing"]) == str(9 - summary["suppressed"])
+
+
+@pytest.mark.parametrize("given", ["hgh", "none", "low,high", "0"])
+def test_scan_step_refuses_a_bad_fail_on(tmp_path: Path, given: str) -> None:
+    run = run_scan_step(tmp_path, input=str(EXAMPLES / "fleet.json"), **{"fail-on": given})
+    assert run.exit_code == 2
+    assert run.outputs == {"exit-code": "2"}
+    assert (
+        "::error title=lslint action::input fail-on must be one of info, low, medium, high, "
+        f"critical, never, not '{given}'"
+    ) in run.stdout
+    assert not (tmp_path / "lslint-report.json").exists()  # lslint did not run
+
+
+def test_error_messages_cannot_forge_workflow_commands(tmp_path: Path) -> None:
+    run = run_scan_step(
+        tmp_path, input=str(EXAMPLES / "fleet.json"), **{"fail-on": "x\n::warning::forged"}
+    )
+    assert run.exit_code == 2
+    assert [line for line in run.stdout.splitlines() if line.startswith("::")] == [
+        "::error title=lslint action::input fail-on must be one of info, low, medium, high, "
+        "critical, never, not 'x%0A::warning::forged'"
+    ]
 
 
 def test_scan_step_passes_config_rules_and_args(tmp_path: Path) -> None:
