@@ -4,7 +4,13 @@
 set -euo pipefail
 : "${LSLINT:?}" "${RUNNER_TEMP:?}" "${GITHUB_OUTPUT:?}"
 
-fail() { echo "::error title=lslint action::$1"; echo "exit-code=2" >> "$GITHUB_OUTPUT"; exit 2; }
+fail() {  # one error annotation; the message is escaped so an input cannot start a new command
+  local message="${1//%/%25}"
+  message="${message//$'\r'/%0D}"
+  echo "::error title=lslint action::${message//$'\n'/%0A}"
+  echo "exit-code=2" >> "$GITHUB_OUTPUT"
+  exit 2
+}
 
 boolean() {  # sets the variable named $1 from a "true"/"false" input, or fails naming it
   case "${3,,}" in
@@ -16,13 +22,26 @@ boolean() {  # sets the variable named $1 from a "true"/"false" input, or fails 
 
 words() { tr ',\n' '  ' <<< "$1"; }  # commas and newlines separate like spaces
 
+threshold() {  # sets fail_on from the fail-on input; empty leaves the choice to the config
+  local level="${1#"${1%%[![:space:]]*}"}"  # surrounding blanks and case do not matter
+  level="${level%"${level##*[![:space:]]}"}"
+  level="${level,,}"
+  case "$level" in
+    "" | info | low | medium | high | critical | never) fail_on="$level" ;;
+    *) fail "input fail-on must be one of info, low, medium, high, critical, never, not '$1'" ;;
+  esac
+}
+
 boolean all_regions all-regions "${INPUT_ALL_REGIONS:-false}"
 boolean summary summary "${INPUT_SUMMARY:-true}"
+threshold "${INPUT_FAIL_ON:-}"
 report_json="$RUNNER_TEMP/lslint-report.json"
 report_markdown="$RUNNER_TEMP/lslint-summary.md"
 rm -f "$report_json" "$report_markdown"
 
-args=(scan --format github --fail-on "${INPUT_FAIL_ON:-low}" --report "json=$report_json")
+args=(scan --format github --report "json=$report_json")
+# Only a given input overrides the config's fail_on; lslint's own default applies without either.
+if [ -n "$fail_on" ]; then args+=(--fail-on "$fail_on"); fi
 if [ -n "${INPUT_INPUT:-}" ]; then
   read -r -a paths <<< "$(words "$INPUT_INPUT")"
   for path in "${paths[@]}"; do args+=(--input "$path"); done
@@ -46,15 +65,20 @@ status=0
 if [ "$summary" = true ] && [ -f "$report_markdown" ] && [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
   cat "$report_markdown" >> "$GITHUB_STEP_SUMMARY"
 fi
-findings=""
+findings="" effective_fail_on=""
 if [ -f "$report_json" ]; then
-  # The count the gate used: findings that are neither suppressed nor baselined.
-  findings=$("$(dirname "$LSLINT")/python" -c \
-    'import json, sys; print(json.load(open(sys.argv[1]))["summary"]["counted"])' "$report_json")
+  # The gate's own figures: the threshold it applied (input, config or default) and the
+  # findings at or above it that are neither suppressed nor baselined.
+  figures=$("$(dirname "$LSLINT")/python" -c '
+import json, sys
+summary = json.load(open(sys.argv[1], encoding="utf-8"))["summary"]
+print(summary["failing"], summary["fail_on"])' "$report_json") || figures=""
+  read -r findings effective_fail_on <<< "$figures"
 fi
 {
   echo "exit-code=$status"
   echo "findings=$findings"
+  echo "fail-on=$effective_fail_on"
   if [ -n "${INPUT_SARIF_FILE:-}" ] && [ -f "$INPUT_SARIF_FILE" ]; then echo "sarif-file=$INPUT_SARIF_FILE"; fi
   if [ -n "${INPUT_JUNIT_FILE:-}" ] && [ -f "$INPUT_JUNIT_FILE" ]; then echo "junit-file=$INPUT_JUNIT_FILE"; fi
 } >> "$GITHUB_OUTPUT"

@@ -8,11 +8,17 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import pytest
+from packaging.markers import Marker
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
 from ruamel.yaml import YAML
 
 from conftest import EXAMPLES, ROOT
@@ -94,7 +100,9 @@ def test_inputs_are_lowercase_kebab_case_and_outputs_have_values() -> None:
         "junit-file", "summary", "args",
     }  # fmt: skip
     assert all(re.fullmatch(r"[a-z]+(-[a-z]+)*", name) for name in ACTION["inputs"])
-    assert set(ACTION["outputs"]) == {"exit-code", "findings", "sarif-file", "junit-file"}
+    assert set(ACTION["outputs"]) == {
+        "exit-code", "findings", "fail-on", "sarif-file", "junit-file",
+    }  # fmt: skip
     assert all("value" in output for output in ACTION["outputs"].values())
 
 
@@ -111,10 +119,150 @@ def test_actions_are_pinned_to_commits() -> None:
             assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", each["uses"]), each["uses"]
 
 
-def test_install_script_installs_from_the_action_checkout() -> None:
-    script = (ROOT / "action" / "install.sh").read_text()
-    assert 'pip install --quiet --disable-pip-version-check "$ACTION_PATH"' in script
-    subprocess.run(["bash", "-n", str(ROOT / "action" / "install.sh")], check=True)
+# ---------------------------------------------------------------- the install step and its lock
+
+LOCK = ROOT / "action" / "requirements.lock"
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+# The Python the action sets up, on each kind of runner it supports.
+RUNNER_ENVIRONMENTS = [
+    {
+        "python_version": "3.12", "python_full_version": "3.12.0", "implementation_name": "cpython",
+        "platform_python_implementation": "CPython", "os_name": "posix", "extra": "",
+        "sys_platform": sys_platform, "platform_system": system, "platform_machine": machine,
+    }
+    for sys_platform, system, machine in [
+        ("linux", "Linux", "x86_64"), ("linux", "Linux", "aarch64"),
+        ("darwin", "Darwin", "arm64"), ("darwin", "Darwin", "x86_64"),
+    ]
+]  # fmt: skip
+PINNED = re.compile(
+    r"(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)==(?P<version>[^\s;\\]+)\s*(?:;(?P<marker>.+?))?"
+    r"(?P<hashes>(?:\s+--hash=sha256:[0-9a-f]{64})+)"
+)
+
+
+@dataclass(frozen=True)
+class LockEntry:
+    name: str
+    version: Version
+    marker: Marker | None
+    hashes: int
+
+    def applies_to(self, environment: dict[str, str]) -> bool:
+        return self.marker is None or self.marker.evaluate(environment)
+
+
+def lock_lines() -> list[str]:
+    """The lock's requirement lines, each with its continuation lines joined, comments dropped."""
+    text = LOCK.read_text(encoding="utf-8")
+    joined = re.sub(r"\\\n", " ", re.sub(r"(^|\s)#.*", "", text, flags=re.MULTILINE))
+    return [line.strip() for line in joined.splitlines() if line.strip()]
+
+
+def lock_entries() -> dict[str, LockEntry]:
+    entries = {}
+    for line in lock_lines():
+        found = PINNED.fullmatch(line)
+        assert found, f"not pinned with == and hashed: {line}"
+        marker = found["marker"] and Marker(found["marker"].strip())
+        name = canonicalize_name(found["name"])
+        hashes = found["hashes"].count("--hash=")
+        entries[name] = LockEntry(name, Version(found["version"]), marker or None, hashes)
+    return entries
+
+
+def test_every_lock_line_is_an_exact_version_with_hashes() -> None:
+    lines = lock_lines()
+    assert lines
+    for line in lines:
+        assert PINNED.fullmatch(line), f"not pinned with == and hashed: {line}"
+    names = [canonicalize_name(line.split("==")[0]) for line in lines]
+    assert len(names) == len(set(names))
+
+
+@pytest.mark.parametrize(
+    "requirement",
+    PYPROJECT["project"]["dependencies"] + PYPROJECT["build-system"]["requires"],
+)
+def test_lock_pins_what_pyproject_requires(requirement: str) -> None:
+    wanted = Requirement(requirement)
+    entry = lock_entries().get(canonicalize_name(wanted.name))
+    assert entry, f"{wanted.name} is not in {LOCK.name}; run make lock"
+    assert entry.version in wanted.specifier, f"{wanted.name}=={entry.version} breaks {wanted}"
+    assert entry.hashes >= 1
+    assert all(entry.applies_to(environment) for environment in RUNNER_ENVIRONMENTS)
+
+
+def test_lock_holds_every_dependency_of_what_it_pins() -> None:
+    """What each locked package requires is locked too (checked where this environment has the
+    same version installed, so that its metadata is the metadata the action installs)."""
+    entries = lock_entries()
+    checked = 0
+    for entry in entries.values():
+        try:
+            installed = metadata.distribution(entry.name)
+        except metadata.PackageNotFoundError:
+            continue
+        if Version(installed.version) != entry.version:
+            continue
+        checked += 1
+        for requirement in map(Requirement, installed.requires or []):
+            for environment in RUNNER_ENVIRONMENTS:
+                if requirement.marker and not requirement.marker.evaluate(environment):
+                    continue
+                locked = entries.get(canonicalize_name(requirement.name))
+                assert locked and locked.applies_to(environment), (
+                    f"{entry.name} requires {requirement}, which {LOCK.name} lacks"
+                    f" on {environment['sys_platform']} {environment['platform_machine']}"
+                )
+                assert locked.version in requirement.specifier, f"{entry.name}: {requirement}"
+    if not checked:
+        pytest.skip(f"no package of {LOCK.name} is installed here at its locked version")
+
+
+def test_lock_refresh_command_is_the_makefile_target() -> None:
+    assert "#    make lock\n" in LOCK.read_text(encoding="utf-8")
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    target = makefile.split("\nlock:\n", 1)[1].split("\n\n", 1)[0]
+    assert "--generate-hashes" in target and "$(ACTION_LOCK)" in target
+    assert "ACTION_LOCK := action/requirements.lock" in makefile
+    assert all("==" in tool for tool in PYPROJECT["project"]["optional-dependencies"]["lock"])
+
+
+FAKE_PYTHON = """#!/usr/bin/env bash
+# Records each call, one argument a line; "-m venv DIR" makes DIR/bin/python this script.
+{ printf '%s\\n' "$@"; echo ---; } >> "$CALLS"
+if [ "$1 $2" = "-m venv" ]; then mkdir -p "$3/bin"; cp "$0" "$3/bin/python"; fi
+"""
+
+
+def test_install_step_installs_the_lock_then_lslint_alone(tmp_path: Path) -> None:
+    python, calls, output = tmp_path / "python", tmp_path / "calls", tmp_path / "output"
+    python.write_text(FAKE_PYTHON)
+    python.chmod(0o755)
+    output.write_text("")
+    install = step("install")
+    env = {
+        "PATH": os.environ["PATH"], "CALLS": str(calls), "RUNNER_TEMP": str(tmp_path),
+        "GITHUB_OUTPUT": str(output), "ACTION_PATH": str(ROOT), "PYTHON": str(python),
+    }  # fmt: skip
+    subprocess.run(["bash", "-c", install["run"]], env=env, check=True, timeout=60)
+
+    venv = tmp_path / "lslint-venv"
+    made, *pip_calls = [call.split("\n") for call in calls.read_text().split("\n---\n") if call]
+    assert made == ["-m", "venv", str(venv)]
+    assert all(call[:3] == ["-m", "pip", "--disable-pip-version-check"] for call in pip_calls)
+    dependencies, lslint, check = (call[3:] for call in pip_calls)
+    # Every dependency from the lock, by hash, as wheels: nothing resolved or built on the runner.
+    assert dependencies[0] == "install"
+    assert {"--require-hashes", "--only-binary"} <= set(dependencies)
+    assert dependencies[dependencies.index("-r") + 1] == str(LOCK)
+    assert dependencies[dependencies.index("--only-binary") + 1] == ":all:"
+    # Then lslint from this checkout, with nothing else fetched.
+    assert lslint[0] == "install" and lslint[-1] == str(ROOT)
+    assert {"--no-deps", "--no-build-isolation", "--no-index"} <= set(lslint)
+    assert check == ["check"]
+    assert output.read_text() == f"lslint={venv}/bin/lslint\n"
 
 
 # ---------------------------------------------------------------- the scan step, run locally
@@ -140,8 +288,92 @@ def test_scan_step_passes_below_the_threshold(tmp_path: Path) -> None:
         tmp_path, input=str(EXAMPLES / "fleet.json"), **{"fail-on": "critical", "summary": "false"}
     )
     assert run.exit_code == 0
-    assert run.outputs["exit-code"] == "0" and run.outputs["findings"] == "9"
+    assert run.outputs["exit-code"] == "0" and run.outputs["findings"] == "0"
+    assert run.outputs["fail-on"] == "critical"
     assert run.summary == ""
+
+
+def test_fail_on_input_defaults_to_the_config(tmp_path: Path) -> None:
+    assert ACTION["inputs"]["fail-on"]["default"] == ""
+    (tmp_path / "workspace").mkdir()
+    (tmp_path / "workspace" / ".lslint.yaml").write_text("fail_on: critical\n")
+    run = run_scan_step(tmp_path, input=str(EXAMPLES / "fleet.json"))
+    # The example fleet has high, medium and low findings but no critical one.
+    assert run.exit_code == 0
+    assert run.outputs["exit-code"] == "0"
+    assert run.outputs["findings"] == "0"
+    assert run.outputs["fail-on"] == "critical"
+    assert run.summary.startswith("## lslint: gate passed")
+
+
+def test_fail_on_input_overrides_the_config(tmp_path: Path) -> None:
+    (tmp_path / "workspace").mkdir()
+    (tmp_path / "workspace" / ".lslint.yaml").write_text("fail_on: critical\n")
+    run = run_scan_step(tmp_path, input=str(EXAMPLES / "fleet.json"), **{"fail-on": "low"})
+    assert run.exit_code == 1
+    assert run.outputs["findings"] == "9"
+    assert run.outputs["fail-on"] == "low"
+
+
+def test_fail_on_defaults_to_low_without_input_or_config(tmp_path: Path) -> None:
+    run = run_scan_step(tmp_path, input=str(EXAMPLES / "fleet.json"))
+    assert run.exit_code == 1
+    assert run.outputs["fail-on"] == "low"
+
+
+@pytest.mark.parametrize(
+    ("given", "threshold", "failing", "exit_code"),
+    [
+        ("info", "info", 9, 1),
+        ("medium", "medium", 7, 1),  # five high and two medium
+        ("High", "high", 5, 1),  # any case, as on the command line
+        (" CRITICAL ", "critical", 0, 0),
+        ("never", "never", 0, 0),
+    ],
+)
+def test_findings_output_is_the_gate_count(
+    tmp_path: Path, given: str, threshold: str, failing: int, exit_code: int
+) -> None:
+    run = run_scan_step(tmp_path, input=str(EXAMPLES / "fleet.json"), **{"fail-on": given})
+    summary = json.loads((tmp_path / "lslint-report.json").read_text())["summary"]
+    assert run.exit_code == exit_code
+    assert run.outputs["fail-on"] == summary["fail_on"] == threshold
+    assert run.outputs["findings"] == str(summary["failing"]) == str(failing)
+
+
+def test_findings_output_leaves_out_suppressed_findings(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "suppressions:\n"
+        "  - {rule: LS003, resource: '*', reason: snapshots are taken by the backup job}\n"
+    )
+    run = run_scan_step(tmp_path, input=str(EXAMPLES / "fleet.json"), config=str(config))
+    summary = json.loads((tmp_path / "lslint-report.json").read_text())["summary"]
+    assert summary["suppressed"] > 0
+    assert run.outputs["findings"] == str(summary["failing"]) == str(9 - summary["suppressed"])
+
+
+@pytest.mark.parametrize("given", ["hgh", "none", "low,high", "0"])
+def test_scan_step_refuses_a_bad_fail_on(tmp_path: Path, given: str) -> None:
+    run = run_scan_step(tmp_path, input=str(EXAMPLES / "fleet.json"), **{"fail-on": given})
+    assert run.exit_code == 2
+    assert run.outputs == {"exit-code": "2"}
+    assert (
+        "::error title=lslint action::input fail-on must be one of info, low, medium, high, "
+        f"critical, never, not '{given}'"
+    ) in run.stdout
+    assert not (tmp_path / "lslint-report.json").exists()  # lslint did not run
+
+
+def test_error_messages_cannot_forge_workflow_commands(tmp_path: Path) -> None:
+    run = run_scan_step(
+        tmp_path, input=str(EXAMPLES / "fleet.json"), **{"fail-on": "x\n::warning::forged"}
+    )
+    assert run.exit_code == 2
+    assert [line for line in run.stdout.splitlines() if line.startswith("::")] == [
+        "::error title=lslint action::input fail-on must be one of info, low, medium, high, "
+        "critical, never, not 'x%0A::warning::forged'"
+    ]
 
 
 def test_scan_step_passes_config_rules_and_args(tmp_path: Path) -> None:
