@@ -6,6 +6,7 @@ not be trusted (bad input, rules or config, source errors, indeterminate evaluat
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import traceback
@@ -676,8 +677,10 @@ def _load_each(paths: Sequence[str]) -> tuple[list[Rule], list[str]]:
     loaded: list[Rule] = []
     problems: list[str] = []
     seen: dict[str, str] = {}
-    builtin_files = {p.resolve() for p in discover_rule_files([builtin_rules_dir()])}
-    checked: set[Path] = set()
+    # The built-in rules, by content: a copy of one (the checkout's rules/ folder while the
+    # installed package holds the same files) is that rule, not a clash with it.
+    builtin_files = {p.read_bytes(): p for p in discover_rule_files([builtin_rules_dir()])}
+    checked: set[bytes] = set()
     for raw in paths:
         try:
             files = discover_rule_files([Path(raw)])
@@ -687,7 +690,8 @@ def _load_each(paths: Sequence[str]) -> tuple[list[Rule], list[str]]:
         if not files:
             problems.append(f"{raw}: no rule files (*.yaml, *.yml) found")
         for path in files:
-            checked.add(path.resolve())
+            with contextlib.suppress(OSError):  # unreadable: load_rule_file reports it
+                checked.add(path.read_bytes())
             try:
                 rule = load_rule_file(path)
             except LslintError as exc:
@@ -700,7 +704,8 @@ def _load_each(paths: Sequence[str]) -> tuple[list[Rule], list[str]]:
                 continue
             seen[rule.id.lower()] = seen[rule.name.lower()] = rule.source
             loaded.append(rule)
-    for path in sorted(builtin_files - checked):  # clashes with built-in rules not checked above
+    unchecked = sorted(path for text, path in builtin_files.items() if text not in checked)
+    for path in unchecked:  # clashes with built-in rules not checked above
         builtin = load_rule_file(path)
         for key in (builtin.id.lower(), builtin.name.lower()):
             if key in seen:

@@ -375,3 +375,12 @@ def test_rules_commands_without_path_refuse_a_broken_config(cli: Cli, tmp_path: 
         assert result.exit_code == 2
         (error,) = error_lines(result)
         assert "pahts" in error and "paths" in error
+
+
+def test_a_copy_of_the_builtin_rules_is_no_clash(cli: Cli, tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for path in BUILTIN_RULES.glob("*.yaml"):
+        (copy / path.name).write_bytes(path.read_bytes())
+    result = cli(["rules", "validate", str(copy)])
+    assert result.exit_code == 0, result.stderr
