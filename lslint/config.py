@@ -435,7 +435,8 @@ def build_suppressor(config: Config, rules: Sequence[Rule], today: date) -> Supp
         )  # fmt: skip
     if problems:
         raise ConfigErrors(problems)
-    rule_keys = {key: rule.id for rule in rules for key in (rule.id, rule.name)}
+    # Lower-cased: an lslint:ignore tag may name a rule in any case, like the config.
+    rule_keys = {key.lower(): rule.id for rule in rules for key in (rule.id, rule.name)}
     return Suppressor(
         suppressions, allow_tags=config.allow_tag_suppressions, rule_keys=rule_keys, today=today
     )

@@ -61,7 +61,7 @@ class Suppressor:
 
     suppressions: Sequence[Suppression] = ()
     allow_tags: bool = False
-    rule_keys: Mapping[str, str] = field(default_factory=dict)  # id or name -> id
+    rule_keys: Mapping[str, str] = field(default_factory=dict)  # id or name, lowered -> id
     today: date = field(default_factory=date.today)
     _used: set[int] = field(default_factory=set)
     _expired: dict[int, int] = field(default_factory=dict)  # suppression -> findings it missed
@@ -106,8 +106,8 @@ class Suppressor:
             for key in re.split(r"[\s,]+", tag.value or ""):
                 if not key:
                     continue
-                if key in self.rule_keys:
-                    found.add(self.rule_keys[key])
+                if key.lower() in self.rule_keys:
+                    found.add(self.rule_keys[key.lower()])
                 else:
                     self._tag_warnings.add(
                         f"tag {IGNORE_TAG} on {resource.name or resource.arn} names unknown rule "

@@ -165,7 +165,8 @@ def test_tag_suppressions_are_off_by_default(cli: Cli, tmp_path: Path) -> None:
 
 def test_tag_suppressions_when_allowed(cli: Cli, tmp_path: Path) -> None:
     write_config(tmp_path, "allow_tag_suppressions: true\n")
-    code, report, _ = scan(cli, tagged_fleet(tmp_path, "LS002, required-tags-missing LS999"))
+    tags = "ls002, Required-Tags-Missing LS999"  # rule ids and names in any case
+    code, report, _ = scan(cli, tagged_fleet(tmp_path, tags))
     assert code == 0
     findings = by_rule(report)
     assert findings["LS002/tagged"]["suppressed"]["reason"] == "tag lslint:ignore"

@@ -268,7 +268,7 @@ def test_tag_suppressions_are_found_through_the_inventory() -> None:
     tagged["tags"].append({"key": "lslint:ignore", "value": "LS002"})
     inventory = Inventory([Resource(Instance.model_validate(tagged))])
     result = run([r for r in load_rules([ROOT / "rules"]) if r.id == "LS002"], inventory)
-    triage(result, inventory, suppressor=Suppressor(allow_tags=True, rule_keys={"LS002": "LS002"}))
+    triage(result, inventory, suppressor=Suppressor(allow_tags=True, rule_keys={"ls002": "LS002"}))
     assert [f.suppressed for f in result.findings] == [Acceptance("tag", "tag lslint:ignore")]
 
 
