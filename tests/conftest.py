@@ -10,8 +10,10 @@ from typing import Any
 import pytest
 from botocore.retries.standard import ExponentialBackoff
 from click.testing import CliRunner
+from hypothesis import HealthCheck, settings
 from standin import LightsailStandIn, RegionPlan
 
+from lslint import cli as cli_module
 from lslint.cli import main
 from lslint.engine import loader
 from lslint.engine.loader import build_rule
@@ -24,6 +26,17 @@ DATA = Path(__file__).resolve().parent / "data"
 EXAMPLES = ROOT / "examples"
 BUILTIN_RULES = ROOT / "rules"
 DOCS_SAMPLE = DATA / "get-instances-docs-sample.json"
+# Property-based tests (tests/test_fuzz.py): short and the same every run by default; a long,
+# randomised campaign with `pytest -m fuzz --hypothesis-profile=fuzz`.
+_FUZZ_CHECKS = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+settings.register_profile(
+    "lslint", max_examples=30, deadline=None, derandomize=True, suppress_health_check=_FUZZ_CHECKS
+)
+settings.register_profile(
+    "fuzz", max_examples=3000, deadline=None, suppress_health_check=_FUZZ_CHECKS
+)
+settings.load_profile("lslint")  # --hypothesis-profile, when given, is applied after this
+
 SCAN_EPOCH = 1795000000  # 2026-11-18T11:06:40Z: the scan time of every test's reports
 
 
@@ -195,3 +208,6 @@ def _parse_each_rule_file_once(monkeypatch: pytest.MonkeyPatch) -> None:
     The same path and bytes always give the same frozen ``Rule``; errors are never cached.
     """
     monkeypatch.setattr(loader, "load_rule_file", _load_rule_file_once)
+    monkeypatch.setattr(
+        cli_module, "load_rule_file", _load_rule_file_once
+    )  # rules validate and test
