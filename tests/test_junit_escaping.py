@@ -13,7 +13,7 @@ import xmlschema
 
 from lslint.engine.evaluate import run
 from lslint.engine.loader import load_rules
-from lslint.findings import Acceptance, Check, Finding, RuleInfo, ScanError, ScanResult, Severity
+from lslint.findings import Acceptance, Check, Finding, ScanError, ScanResult, Severity
 from lslint.inventory import Inventory, Origin, Resource
 from lslint.models import Instance
 from lslint.reporters.escape import printable
@@ -130,34 +130,24 @@ def test_suppression_reasons_and_source_errors_are_escaped(hostile_result: ScanR
     assert throttled.text is not None and "\n" not in throttled.text
 
 
-TWO_COMMANDS = "aws lightsail a --name {{ resource.name }}\naws lightsail b {{ resource.name }}"
-
-
-@pytest.mark.parametrize(
-    ("template", "commands"),
-    [
-        (TWO_COMMANDS, ["  aws lightsail a --name x\\x0ay", "  aws lightsail b x\\x0ay"]),
-        ("{{ resource.name }} --fix", ["  x", "  y --fix"]),  # no fixed start: every line
-    ],
-)
-def test_remediation_commands_keep_their_lines_and_escape_data_line_breaks(
-    template: str, commands: list[str]
-) -> None:
-    name = "x\ny"
-    rendered = "\n".join(line.replace("{{ resource.name }}", name) for line in template.split("\n"))
-    rule = RuleInfo("T001", "t", "T", Severity.LOW, "d", "Fix it,\nplease.", template, (), (), "")
-    finding = Finding(
-        "T001", "t", Severity.LOW, "fail", "arn:t", name, "us-east-1", f"{name}: bad", {},
-        f"Fix it,\nplease.\n{rendered}", "f" * 32,
-    )  # fmt: skip
-    result = ScanResult(
-        rules=[rule], findings=[finding], checks=[Check("T001", "arn:t", name, "us-east-1", "fail")]
-    )
+def test_each_remediation_command_is_its_own_line() -> None:
+    ports = [
+        {"fromPort": port, "toPort": port, "protocol": "tcp", "cidrs": ["0.0.0.0/0"]}
+        for port in (22, 3306)
+    ]
+    model = Instance.model_validate(passing_instance("web\n1", networking={"ports": ports}))
+    rules = [r for r in load_rules([BUILTIN_RULES]) if r.id == "LS001"]
+    result = run(rules, Inventory([Resource(model)]))
     (failure,) = ET.fromstring(render_junit(result).encode("utf-8")).iter("failure")
     assert failure.text is not None
     lines = failure.text.split("\n")
-    assert lines[0] == "x\\x0ay: bad"
-    assert lines[4:] == ["Remediation: Fix it,\\x0aplease.", *commands]
+    advice = next(i for i, line in enumerate(lines) if line.startswith("Remediation: "))
+    commands = lines[advice + 1 :]
+    assert [c.split("--port-info ")[1] for c in commands] == [
+        "fromPort=22,toPort=22,protocol=tcp",
+        "fromPort=3306,toPort=3306,protocol=tcp",
+    ]
+    assert all(c.startswith("  aws lightsail close-instance-public-ports ") for c in commands)
 
 
 def test_messages_keep_their_spaces() -> None:

@@ -141,28 +141,11 @@ def _details(finding: Finding, rule: RuleInfo | None) -> str:
 def _remediation_parts(remediation: str, rule: RuleInfo | None) -> tuple[str, list[str]]:
     """``(advice, commands)``: the rule's advice, then one entry per command lslint rendered.
 
-    A line break inside a command comes from resource data (a name, a tag), so it stays in the
-    command, to be shown escaped; a command starts only where a line of the rule's command
-    template would, so data cannot start a line of its own.
+    A rendered command never holds a line break (a value with control characters is shown as
+    a stand-in), so after the advice every line is one command.
     """
-    advice, _, rendered = remediation.partition("\n")
-    if rule is not None and remediation.startswith(f"{rule.remediation}\n"):
-        advice, rendered = rule.remediation, remediation[len(rule.remediation) + 1 :]
-    starts = _command_starts(rule.remediation_command if rule is not None else "")
-    commands: list[str] = []
-    for line in rendered.split("\n") if rendered else []:
-        if commands and not line.startswith(starts):
-            commands[-1] += f"\n{line}"
-        else:
-            commands.append(line)
-    return advice, commands
-
-
-def _command_starts(template: str) -> tuple[str, ...]:
-    """The literal text each line of a command template begins with, before any placeholder.
-
-    A line that begins with a placeholder can begin with anything: then every line break
-    starts a command.
-    """
-    starts = tuple(line.split("{{", 1)[0] for line in template.split("\n"))
-    return ("",) if not template or "" in starts else starts
+    if rule is not None and remediation.startswith(rule.remediation):
+        advice, rendered = rule.remediation, remediation[len(rule.remediation) :].lstrip("\n")
+    else:
+        advice, _, rendered = remediation.partition("\n")
+    return advice, rendered.split("\n") if rendered else []
