@@ -20,7 +20,7 @@ from lslint.config import Config, build_overrides, build_suppressor, configure_r
 from lslint.engine.evaluate import run
 from lslint.engine.loader import load_rules
 from lslint.engine.rule import Rule
-from lslint.errors import ConfigErrors, LslintError
+from lslint.errors import ConfigError, ConfigErrors, LslintError
 from lslint.findings import ScanResult
 from lslint.inventory import Inventory
 from lslint.overrides import OverrideTable
@@ -92,6 +92,11 @@ def prepare(
         problems.append(exc)
     if problems:
         raise ConfigErrors(problems)
+    if not rules:  # an empty selection would pass every gate: never a silent pass
+        raise ConfigError(
+            "no rules to run: the selection leaves none",
+            hint="check --select/--ignore and rules.select/rules.ignore in the config",
+        )
     return Setup(rules, suppressor, tuple(Path(rule.source) for rule in loaded), overrides)
 
 

@@ -23,7 +23,7 @@ from lslint.api import Setup, builtin_rules_dir, evaluate, prepare
 from lslint.baseline import parse_baseline, render_baseline
 from lslint.config import Config, find_config, load_config
 from lslint.engine.evaluate import case_failure
-from lslint.engine.loader import discover_rule_files, load_rule_file
+from lslint.engine.loader import check_unique_keys, discover_rule_files, load_rule_file
 from lslint.engine.rule import Rule
 from lslint.errors import ConfigError, ConfigErrors, InputError, LslintError
 from lslint.findings import ScanError, ScanResult
@@ -37,7 +37,7 @@ from lslint.gate import (
 )
 from lslint.gctune import tune_for_batch_run
 from lslint.inventory import Inventory
-from lslint.output import STDOUT, ReadFile, check_outputs, write_output, write_stdout
+from lslint.output import STDOUT, ReadFile, check_outputs, same_file, write_output, write_stdout
 from lslint.progress import ProgressLine, retry_notes
 from lslint.reporters import FORMATS, render
 from lslint.reporters.context import ReportContext, ScanContext
@@ -55,10 +55,9 @@ DEBUG = "lslint.debug"  # context meta keys, shared by the group and its command
 GITHUB_ERRORS = "lslint.github-errors"
 
 
-def _parse_reports(values: Sequence[str], *, main_to_stdout: bool) -> list[tuple[str, str]]:
-    """``--report FORMAT=PATH`` values, checked; at most one report can go to stdout."""
+def _parse_reports(values: Sequence[str]) -> list[tuple[str, str]]:
+    """``--report FORMAT=PATH`` values, checked."""
     reports = []
-    to_stdout = main_to_stdout
     for value in values:
         fmt, separator, path = value.partition("=")
         fmt = fmt.strip().lower()
@@ -69,13 +68,6 @@ def _parse_reports(values: Sequence[str], *, main_to_stdout: bool) -> list[tuple
                 f"--report {value!r}: unknown format '{fmt}'" + suggest(fmt, FORMATS),
                 hint=f"formats: {', '.join(FORMATS)}",
             )
-        if path == STDOUT:
-            if to_stdout:
-                raise ConfigError(
-                    f"--report {value!r}: only one report can go to standard output",
-                    hint="give the main report a file with -o PATH, or the others files",
-                )
-            to_stdout = True
         reports.append((fmt, path))
     return reports
 
@@ -164,11 +156,15 @@ def _split(values: Sequence[str]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
-def _load_config(path: str | None) -> Config:
+def _load_config(path: str | None, *, checked: bool = False) -> Config:
     """The config (none found: no settings). Its problems are raised by ``_setup``, together
-    with those that need the rules, so that each run reports all of them."""
+    with those that need the rules, so that each run reports all of them; commands that load
+    no rules ask for a ``checked`` config instead."""
     found = find_config(path, Path.cwd())
-    return load_config(found) if found else Config()
+    config = load_config(found) if found else Config()
+    if checked and config.problems:
+        raise ConfigErrors(config.problems)
+    return config
 
 
 def _setup(
@@ -291,17 +287,17 @@ def scan(
         if inputs.count(STDIN) > 1:
             raise ConfigError("'--input -' (standard input) can be given only once")
     output = None if output == STDOUT else output
-    extra_reports = _parse_reports(reports, main_to_stdout=output is None)
-    outputs = [("--output", output), ("--snapshot", snapshot), ("--write-baseline", write_baseline)]
+    extra_reports = _parse_reports(reports)
+    outputs = [("--output", output or STDOUT), ("--snapshot", snapshot),
+               ("--write-baseline", write_baseline)]  # fmt: skip
     outputs += [(f"--report {f}", p) for f, p in extra_reports]
+    _one_on_stdout(outputs)
     config = _load_config(config_path)
     setup = _setup(config, rule_paths, select, ignore)
-    check_outputs(outputs, _files_read(inputs, baseline, config, setup))
-    if not setup.rules:
-        raise ConfigError(
-            "no rules to run: the selection leaves none",
-            hint="check --select/--ignore and rules.select/rules.ignore in the config",
-        )
+    read = _files_read(inputs, baseline, config, setup)
+    if baseline and write_baseline and same_file(baseline, write_baseline):
+        read = [r for r in read if r.path is None or not same_file(r.path, baseline)]  # refresh
+    check_outputs(outputs, read)
     known = (
         parse_baseline(read_text(Path(baseline), what="baseline", error=InputError), baseline)
         if baseline
@@ -318,10 +314,11 @@ def scan(
         inventory = _collect_live(source, quiet)
         listed_regions = source.regions
         if snapshot:
-            text = _snapshot_text(source, inventory.errors)
-            write_output(Path(snapshot), text)
-            # Scan what was saved, so findings point into the snapshot file (SARIF, GitHub).
-            inventory = parse_snapshot(text, snapshot)
+            text = _snapshot_text(source, inventory.errors, started_at)
+            _emit(snapshot, text)
+            if snapshot != STDOUT:
+                # Scan what was saved, so findings point into the snapshot file (SARIF, GitHub).
+                inventory = parse_snapshot(text, snapshot)
     result = evaluate(setup, inventory, baseline=known, baseline_source=baseline or "")
 
     threshold = parse_threshold(fail_on or config.fail_on or DEFAULT_FAIL_ON)
@@ -331,10 +328,7 @@ def scan(
         scan=scan_context(inventory, started_at, inputs=inputs, regions=listed_regions),
     )
     gate = context.gate(result)
-    text_on_terminal = (
-        fmt == "text" and output is None and not any(path == STDOUT for _, path in extra_reports)
-    )
-    if not text_on_terminal:  # the text report shows warnings itself
+    if fmt != "text" or output is not None:  # a text report on stdout shows warnings itself
         for warning in result.warnings:
             click.echo(f"lslint: warning: {printable(warning)}", err=True)
     _explain_untrusted(result)
@@ -342,13 +336,9 @@ def scan(
     for report_format, path in extra_reports:
         _emit(path, render(report_format, result, context))
     use_color = _use_color(color) and output is None
-    report = render(fmt, result, replace(context, color=use_color))
-    if output:
-        write_output(Path(output), report)
-    else:
-        write_stdout(report)
+    _emit(output or STDOUT, render(fmt, result, replace(context, color=use_color)))
     if write_baseline:
-        _write_baseline(Path(write_baseline), result)
+        _write_baseline(write_baseline, result, started_at)
         sys.exit(EXIT_OK)  # recording a baseline is not a gate
     sys.exit(gate.exit_code)
 
@@ -409,7 +399,17 @@ def _explain_untrusted(result: ScanResult) -> None:
             click.echo(f"  ... and {count - MAX_EXPLAINED} more (see the report)", err=True)
 
 
-def _write_baseline(path: Path, result: ScanResult) -> None:
+def _one_on_stdout(outputs: Sequence[tuple[str, str | None]]) -> None:
+    """Standard output can take one report, snapshot or baseline, not two mixed together."""
+    on_stdout = [option for option, target in outputs if target == STDOUT]
+    if len(on_stdout) > 1:
+        raise ConfigError(
+            f"{' and '.join(on_stdout)}: only one output can go to standard output",
+            hint="the report goes there unless -o names a file; give the others files",
+        )
+
+
+def _write_baseline(path: str, result: ScanResult, created_at: datetime) -> None:
     """Record today's violations; an incomplete scan cannot be a baseline."""
     if result.indeterminate:
         raise ConfigError(
@@ -417,11 +417,13 @@ def _write_baseline(path: Path, result: ScanResult) -> None:
             "(see the errors above)",
             hint="a baseline recorded from a partial scan would hide findings later",
         )
-    text = render_baseline(result, lslint_version=__version__, created_at=scan_time())
-    write_output(path, text)
+    text = render_baseline(result, lslint_version=__version__, created_at=created_at)
+    _emit(path, text)
     count = sum(1 for f in result.findings if f.status == "fail")
     click.echo(
-        f"lslint: wrote baseline {path}: {count} finding{'s' if count != 1 else ''}", err=True
+        f"lslint: wrote baseline {'standard output' if path == STDOUT else path}: "
+        f"{count} finding{'s' if count != 1 else ''}",
+        err=True,
     )
 
 
@@ -469,12 +471,14 @@ def fetch(
     'aws' section. Regions that could not be listed are recorded in the snapshot (a scan of
     it exits 2) and make this command exit 2.
     """
-    config = _load_config(config_path)
-    if config.problems:
-        raise ConfigErrors(config.problems)
+    started_at = scan_time()
+    config = _load_config(config_path, checked=True)
+    if config.source:  # the only file fetch reads
+        check_outputs([("--output", output)], [ReadFile(f"the config file {config.source}",
+                                                        Path(config.source))])  # fmt: skip
     source = _aws_source(config, regions, all_regions, exclude_regions, profile, concurrency, quiet)
     inventory = _collect_live(source, quiet)
-    _emit(output, _snapshot_text(source, inventory.errors))
+    _emit(output, _snapshot_text(source, inventory.errors, started_at))
     for error in inventory.errors:
         click.echo(f"lslint: error: {printable(error.describe())}", err=True)
     count = len(inventory.resources)
@@ -543,7 +547,7 @@ def _collect_live(source: AwsSource, quiet: bool) -> Inventory:
     return inventory
 
 
-def _snapshot_text(source: AwsSource, errors: Sequence[ScanError]) -> str:
+def _snapshot_text(source: AwsSource, errors: Sequence[ScanError], created_at: datetime) -> str:
     from lslint.sources.snapshot import render_snapshot  # noqa: PLC0415
 
     return render_snapshot(
@@ -551,7 +555,7 @@ def _snapshot_text(source: AwsSource, errors: Sequence[ScanError]) -> str:
         regions=source.regions,
         errors=list(errors),
         lslint_version=__version__,
-        created_at=datetime.now(UTC).replace(microsecond=0),
+        created_at=created_at,
     )
 
 
@@ -643,9 +647,7 @@ def _indent(text: str, prefix: str) -> str:
 
 def _scan_rule_paths(config_path: str | None) -> list[str]:
     """The rule paths a scan would load: the built-in rules, then the config's rules.paths."""
-    config = _load_config(config_path)
-    if config.problems:
-        raise ConfigErrors(config.problems)
+    config = _load_config(config_path, checked=True)
     return [str(builtin_rules_dir()), *(str(p) for p in config.rule_paths)]
 
 
@@ -676,7 +678,7 @@ def _load_each(paths: Sequence[str]) -> tuple[list[Rule], list[str]]:
     """
     loaded: list[Rule] = []
     problems: list[str] = []
-    seen: dict[str, str] = {}
+    seen: dict[str, Rule] = {}
     # The built-in rules, by content: a copy of one (the checkout's rules/ folder while the
     # installed package holds the same files) is that rule, not a clash with it.
     builtin_files = {p.read_bytes(): p for p in discover_rule_files([builtin_rules_dir()])}
@@ -697,22 +699,23 @@ def _load_each(paths: Sequence[str]) -> tuple[list[Rule], list[str]]:
             except LslintError as exc:
                 problems.append(str(exc) + (f" (hint: {exc.hint})" if exc.hint else ""))
                 continue
-            clash = seen.get(rule.id.lower()) or seen.get(rule.name.lower())
-            if clash:
-                problems.append(f"{rule.source}: duplicate rule id or name {rule.id} {rule.name} "
-                                f"(also in {clash})")  # fmt: skip
+            try:
+                check_unique_keys(rule, seen)  # the same check a scan makes
+            except LslintError as exc:
+                problems.append(str(exc))
                 continue
-            seen[rule.id.lower()] = seen[rule.name.lower()] = rule.source
             loaded.append(rule)
     unchecked = sorted(path for text, path in builtin_files.items() if text not in checked)
     for path in unchecked:  # clashes with built-in rules not checked above
         builtin = load_rule_file(path)
-        for key in (builtin.id.lower(), builtin.name.lower()):
-            if key in seen:
-                problems.append(
-                    f"{seen[key]}: rule id or name '{key}' clashes with the built-in rule "
-                    f"{builtin.id} {builtin.name}"
-                )
+        clashes = {seen[k.lower()].id: seen[k.lower()] for k in (builtin.id, builtin.name)
+                   if k.lower() in seen}  # fmt: skip
+        problems += [
+            f"{rule.location}: rule {rule.id} {rule.name} clashes with the built-in rule "
+            f"{builtin.id} {builtin.name} (ids and names must differ in more than case)"
+            for rule in sorted(clashes.values(), key=lambda r: r.location)
+        ]
+        loaded = [rule for rule in loaded if rule.id not in clashes]
     return loaded, problems
 
 

@@ -35,6 +35,21 @@ class ReadFile:
     path: Path | None  # None: standard input
 
 
+def _resolved(path: Path) -> Path:
+    """``path`` made absolute, through symbolic links where they lead somewhere."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a symbolic link loop (RuntimeError before Python 3.13)
+        return Path(os.path.abspath(path))  # noqa: PTH100 - resolve() is what failed
+
+
+def same_file(first: str | Path, second: str | Path) -> bool:
+    """Whether two spellings name one file (links, ``..`` and hard links included)."""
+    a, b = Path(first), Path(second)
+    identity = _identity(a)
+    return _resolved(a) == _resolved(b) or (identity is not None and identity == _identity(b))
+
+
 def _identity(path: Path) -> tuple[int, int] | None:
     try:
         info = path.stat()
@@ -59,19 +74,26 @@ def check_outputs(outputs: Sequence[tuple[str, str | None]], read: Iterable[Read
         if identity is not None:
             taken[identity] = item.what
         if item.path is not None:
-            taken[item.path.resolve()] = item.what
+            taken[_resolved(item.path)] = item.what
     for option, target in outputs:
         if not target or target == STDOUT:
             continue
         path = Path(target)
-        if path.exists() and not path.is_file():
+        if _exists(path) and not path.is_file():
             continue  # a device or FIFO: written directly, and nothing is replaced
-        for key in (_identity(path), path.resolve()):
+        for key in (_identity(path), _resolved(path)):
             if key is not None and key in taken:
                 raise OutputError(f"{option} {target} would overwrite {taken[key]}")
-        for key in (_identity(path), path.resolve()):
+        for key in (_identity(path), _resolved(path)):
             if key is not None:
                 taken[key] = f"the file of {option}"
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:  # a symbolic link loop, on some Python versions
+        return True
 
 
 def write_output(path: Path, text: str) -> None:
@@ -87,7 +109,7 @@ def write_output(path: Path, text: str) -> None:
     if info is not None and not stat.S_ISREG(info.st_mode):
         _write_in_place(path, text)
     else:
-        _write_atomic(path.resolve() if path.is_symlink() else path, text)
+        _write_atomic(_resolved(path) if path.is_symlink() else path, text)
 
 
 def _write_in_place(path: Path, text: str) -> None:

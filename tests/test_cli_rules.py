@@ -342,7 +342,7 @@ def test_rules_validate_catches_a_clash_with_a_builtin_rule(
     assert result.exit_code == 2
     (error,) = error_lines(result)
     assert "clashes with the built-in rule LS002 imdsv1-allowed" in error
-    assert str(custom) in error
+    assert error.startswith(f"lslint: error: {custom}:")
 
 
 def test_rules_validate_of_the_builtin_folder_is_no_clash(cli: Cli) -> None:

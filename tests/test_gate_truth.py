@@ -12,6 +12,9 @@ import jsonschema
 import pytest
 from standin import LightsailStandIn, RegionPlan, make_instances
 
+from lslint import api
+from lslint.errors import ConfigError
+
 from conftest import (
     EXAMPLES,
     ROOT,
@@ -276,7 +279,7 @@ def test_one_extra_report_may_go_to_stdout(cli: Cli, tmp_path: Path) -> None:
     ],
 )
 def test_two_reports_on_stdout_are_refused(cli: Cli, args: list[str]) -> None:
-    assert_one_error(cli(["scan", "-i", str(FLEET), *args]), "only one report")
+    assert_one_error(cli(["scan", "-i", str(FLEET), *args]), "only one output can go to")
 
 
 def test_debug_works_after_the_command_name(cli: Cli, tmp_path: Path) -> None:
@@ -355,3 +358,16 @@ def test_fetch_to_dash_writes_the_snapshot_to_stdout(
     assert document["format"] == "lslint-snapshot" and len(document["instances"]) == 3
     assert "wrote standard output: 3 instances from 1 region" in result.stderr
     assert not (tmp_path / "-").exists()
+
+
+@pytest.mark.usefixtures("aws_env")
+def test_fetch_never_overwrites_the_config_it_read(cli: Cli, tmp_path: Path) -> None:
+    config = tmp_path / ".lslint.yaml"
+    config.write_text("fail_on: high\n")
+    assert_one_error(cli(["fetch", "-o", ".lslint.yaml"]), "would overwrite the config file")
+    assert config.read_text() == "fail_on: high\n"
+
+
+def test_the_library_refuses_an_empty_rule_selection() -> None:
+    with pytest.raises(ConfigError, match="no rules to run"):
+        api.scan([FLEET], select=["LS001"], ignore=["LS001"])

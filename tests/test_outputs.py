@@ -132,6 +132,8 @@ def test_no_output_overwrites_a_file_the_run_reads(
     os.link(fleet, tmp_path / "hardlink-to-input.json")
     baseline = tmp_path / "base.json"
     baseline.write_text('{"format": "lslint-baseline", "version": 1, "findings": []}')
+    if option == "--write-baseline" and output == "base.json":
+        pytest.skip("refreshing the baseline in place is allowed (see below)")
     before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
     args = ["scan", "-i", str(fleet), "--config", "cfg.yaml", "--rules", str(folder),
             "--baseline", str(baseline)]  # fmt: skip
@@ -207,3 +209,41 @@ def test_a_reader_that_goes_away_keeps_the_gates_exit_code() -> None:
     )
     assert process.returncode == 1, process.stderr
     assert b"Traceback" not in process.stderr and b"internal error" not in process.stderr
+
+
+def test_a_baseline_can_be_refreshed_in_place(cli: Cli, tmp_path: Path) -> None:
+    baseline = tmp_path / "baseline.json"
+    assert cli(["scan", "-i", str(FLEET), "--write-baseline", str(baseline)]).exit_code == 0
+    recorded = json.loads(baseline.read_text())["findings"]
+    fixed = json.loads(FLEET.read_text())
+    # db-staging is gone: its findings are fixed
+    fixed["instances"] = [i for i in fixed["instances"] if i["name"] != "db-staging"]
+    fleet = tmp_path / "fleet.json"
+    fleet.write_text(json.dumps(fixed))
+    args = ["scan", "-i", str(fleet), "--baseline", str(baseline)]
+    result = cli([*args, "--write-baseline", str(baseline)])
+    assert result.exit_code == 0, result.stderr
+    refreshed = json.loads(baseline.read_text())["findings"]
+    assert 0 < len(refreshed) < len(recorded)
+    assert {e["fingerprint"] for e in refreshed} < {e["fingerprint"] for e in recorded}
+    assert cli(args).exit_code == 0
+
+
+def test_a_symbolic_link_loop_is_one_error_wherever_it_is_given(cli: Cli, tmp_path: Path) -> None:
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    for args in (["-i", str(loop)], ["-i", str(FLEET), "--baseline", str(loop)],
+                 ["-i", str(FLEET), "-o", str(loop)]):  # fmt: skip
+        result = cli(["scan", *args])
+        assert result.exit_code == 2, args
+        assert "internal error" not in result.stderr and "lslint: error:" in result.stderr, args
+
+
+def test_write_baseline_to_dash_goes_to_stdout(cli: Cli, tmp_path: Path) -> None:
+    report = tmp_path / "report.txt"
+    result = cli(["scan", "-i", str(FLEET), "-o", str(report), "--write-baseline", "-"])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["format"] == "lslint-baseline"
+    assert "wrote baseline standard output" in result.stderr
+    assert not (tmp_path / "-").exists()
+    assert_one_error(cli(["scan", "-i", str(FLEET), "--write-baseline", "-"]), "only one output")

@@ -579,7 +579,9 @@ def test_duplicate_rule_id_across_files(tmp_path: Path) -> None:
     write(tmp_path, "b.yaml", GOOD.replace("name: t-rule", "name: other"))
     with pytest.raises(RuleError) as info:
         load_rules([tmp_path])
-    assert info.value.message == f"duplicate rule id 'T001' (also in {first}:2:1)"
+    assert (
+        info.value.message == f"duplicate rule id 'T001' (also used by T001 t-rule in {first}:2:1)"
+    )
     assert info.value.where.startswith(str(tmp_path / "b.yaml"))
 
 
@@ -589,7 +591,9 @@ def test_duplicate_rule_name_across_files(tmp_path: Path) -> None:
     write(tmp_path / "sub", "b.yml", GOOD.replace("id: T001", "id: T002"))
     with pytest.raises(RuleError) as info:
         load_rules([tmp_path])
-    assert info.value.message == f"duplicate rule name 't-rule' (also in {first})"
+    assert (
+        info.value.message == f"duplicate rule name 't-rule' (also used by T001 t-rule in {first})"
+    )
 
 
 def test_duplicate_rule_id_points_at_the_id_line(tmp_path: Path) -> None:
@@ -638,3 +642,12 @@ def test_shipped_rules_are_all_found() -> None:
 def test_shipped_rule_case(rule: Rule, case: RuleTest) -> None:
     failure = case_failure(rule, case)
     assert failure is None, f"{case.doc_line}: {failure}"
+
+
+def test_rule_names_and_ids_are_unique_without_case(tmp_path: Path) -> None:
+    # A rule named like another's id would make `--select ls004` ambiguous.
+    write(tmp_path, "a.yaml", GOOD.replace("name: t-rule", "name: t002"))
+    write(tmp_path, "b.yaml", GOOD.replace("id: T001", "id: T002").replace("t-rule", "other"))
+    with pytest.raises(RuleError) as info:
+        load_rules([tmp_path])
+    assert info.value.message.startswith("duplicate rule id 'T002' (also used by T001 t002")

@@ -253,18 +253,27 @@ def discover_rule_files(paths: Iterable[Path]) -> list[Path]:
 def load_rules(paths: Iterable[Path]) -> list[Rule]:
     """Load every rule under ``paths``; ids and names must be unique across files."""
     rules: list[Rule] = []
-    by_id: dict[str, Rule] = {}
-    by_name: dict[str, Rule] = {}
+    keys: dict[str, Rule] = {}
     for path in discover_rule_files(paths):
         rule = load_rule_file(path)
-        for key, index, what in ((rule.id, by_id, "id"), (rule.name, by_name, "name")):
-            if key in index:
-                is_id = what == "id"
-                raise RuleError(
-                    f"duplicate rule {what} '{key}' "
-                    f"(also in {index[key].location if is_id else index[key].source})",
-                    where=rule.location if is_id else rule.source,
-                )
-            index[key] = rule
+        check_unique_keys(rule, keys)
         rules.append(rule)
     return sorted(rules, key=lambda r: r.id)
+
+
+def check_unique_keys(rule: Rule, keys: dict[str, Rule]) -> None:
+    """Record ``rule``'s id and name in ``keys``; one already taken is an error.
+
+    Ids and names are compared without case, and with each other: ``--select``, the config
+    and ``lslint:ignore`` tags accept both in any case, so each must name one rule.
+    """
+    for key, what in ((rule.id, "id"), (rule.name, "name")):
+        other = keys.get(key.lower())
+        if other is not None:
+            is_id = what == "id"
+            raise RuleError(
+                f"duplicate rule {what} '{key}' (also used by {other.id} {other.name} in "
+                f"{other.location if is_id else other.source})",
+                where=rule.location if is_id else rule.source,
+            )
+    keys[rule.id.lower()] = keys[rule.name.lower()] = rule
