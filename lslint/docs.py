@@ -40,6 +40,9 @@ def render_rules(rules: Sequence[Rule]) -> str:
                 lines.append(
                     f"| `{name}` | {spec.type} | `{spec.default!r}` | {spec.description} |"
                 )
+        if rule.safe_defaults:
+            lines += ["", "Absent values this rule assumes (it may pass with them):", ""]
+            lines += [f"- `{path}`: {why}" for path, why in rule.safe_defaults.items()]
         lines += ["", f"**Remediation:** {rule.remediation_text}"]
         if rule.remediation_cli is not None:
             lines += ["", "```sh", rule.remediation_cli.describe(rule.param_values), "```"]

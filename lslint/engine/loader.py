@@ -15,14 +15,15 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError
 
-from lslint.engine.conditions import ConditionError, ParseContext, parse_condition
+from lslint.engine.conditions import Condition, ConditionError, ParseContext, parse_condition
 from lslint.engine.operators import OperandError
-from lslint.engine.rule import ParamSpec, ParamType, Rule, RuleTest
+from lslint.engine.rule import ParamSpec, ParamType, Rule, RuleTest, read_paths
 from lslint.engine.schema import FieldType, ObjectType, unknown_values
 from lslint.engine.templates import Command, parse_command, parse_for_each, parse_template
 from lslint.errors import RuleError
 from lslint.findings import Severity
 from lslint.models import RESOURCE_MODELS
+from lslint.suggest import suggest
 from lslint.yamldoc import DocPath, StrictDoc, YamlDoc, load_yaml_file, validation_error
 
 SCHEMA_VERSION = 1
@@ -65,6 +66,7 @@ class _RuleDoc(StrictDoc):
     applies_if: Any = None
     fail_if: Any
     message: str = Field(min_length=1)
+    safe_defaults: dict[str, str] = Field(default_factory=dict)
     tests: list[_TestDoc]
 
 
@@ -122,6 +124,7 @@ def _build(parsed: _RuleDoc, doc: YamlDoc) -> Rule:
         else None
     )
     fail_if = parse_condition(parsed.fail_if, ("fail_if",), ctx, {})
+    _check_safe_defaults(parsed.safe_defaults, applies_if, fail_if)
     defaults = {name: spec.default for name, spec in params.items()}
     message = parse_template(parsed.message, ("message",), root, defaults, ctx.captures)
     cli = _remediation_command(parsed, root, defaults, ctx.captures)
@@ -146,8 +149,27 @@ def _build(parsed: _RuleDoc, doc: YamlDoc) -> Rule:
         source=doc.source,
         location=doc.where(("id",)),
         param_uses=tuple(ctx.param_uses),
+        safe_defaults={path: " ".join(why.split()) for path, why in parsed.safe_defaults.items()},
     ).bind()
     return replace(rule, tests=_build_tests(parsed, doc, rule))
+
+
+def _check_safe_defaults(
+    declared: dict[str, str], applies_if: Condition | None, fail_if: Condition
+) -> None:
+    """Each declared safe default names a path some condition gives ``default:``, and says why."""
+    defaulted = sorted({path for path, node in read_paths(applies_if, fail_if) if node.has_default})
+    for path, why in declared.items():
+        where: DocPath = ("safe_defaults", path)
+        if path not in defaulted:
+            known = f"; defaults here: {', '.join(defaulted)}" if defaulted else ""
+            raise ConditionError(
+                where,
+                f"safe_defaults: no condition gives '{path}' a default"
+                + (suggest(path, defaulted) or known),
+            )
+        if not why.strip():
+            raise ConditionError(where, f"safe_defaults: say why the default of '{path}' is safe")
 
 
 def _remediation_command(

@@ -1,24 +1,65 @@
-"""Where a finding points to, for formats that show a file and line (SARIF, GitHub)."""
+"""Where a finding points to, for formats that show a file and line (SARIF, GitHub, GitLab)."""
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import PurePath, PurePosixPath
+from urllib.parse import quote
 
 from lslint.findings import Finding
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+# Characters that may stand unencoded in an absolute URI (RFC 3986: reserved and unreserved).
+_URI_CHARACTERS = ":/?#[]@!$&'()*+,;=-._~"
+_BARE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def path_segment(text: str, *, empty: str) -> str:
+    """``text`` as one safe path segment: letters, digits, ``-``, ``_`` and ``.`` stay, every
+    other character becomes ``_``; a segment of dots only (``..``) becomes underscores too, so
+    resource data can neither add directories nor climb out of them."""
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in text)
+    if not safe.strip("."):
+        safe = "_" * len(safe)
+    return safe or empty
 
 
 def synthetic_path(region: str, name: str) -> str:
     """A stable repo-relative path for a resource that came from no file (live scans)."""
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name) or "unnamed"
-    return f"lightsail/{region or 'unknown'}/instances/{safe}"
+    region_part = path_segment(region, empty="unknown")
+    return f"lightsail/{region_part}/instances/{path_segment(name, empty='unnamed')}"
+
+
+def uri_reference(path: str) -> str:
+    """A relative ``/``-separated path as an RFC 3986 URI reference (SARIF ``uri``).
+
+    Every character but letters, digits, ``-._~`` and ``/`` is percent-encoded as UTF-8, so a
+    space, ``#``, ``?``, ``%``, ``:`` or non-ASCII letter stays part of the file name (a ``:``
+    in the first segment would otherwise read as a scheme); a file name that is not UTF-8
+    keeps its own bytes.
+    """
+    return quote(path, safe="/", encoding="utf-8", errors="surrogateescape")
+
+
+def absolute_uri(text: str) -> str | None:
+    """``text`` as an absolute URI (for links such as SARIF ``helpUri``), or ``None`` if it
+    has no scheme. Characters a URI cannot hold (spaces, non-ASCII, a ``%`` that starts no
+    escape) are percent-encoded."""
+    text = text.strip()
+    if not _SCHEME.match(text):
+        return None
+    encoded = quote(text, safe=_URI_CHARACTERS + "%", encoding="utf-8", errors="surrogateescape")
+    return _BARE_PERCENT.sub("%25", encoded)
 
 
 def finding_location(finding: Finding, root: PurePath | None) -> tuple[str, int]:
-    """``(uri, line)``: the snapshot file relative to ``root`` and the resource's line there.
+    """``(path, line)``: the snapshot file relative to ``root`` and the resource's line there.
 
-    A file outside ``root`` (or standard input, or a live scan) cannot be shown by a code
-    host, so those findings point to the synthetic ``lightsail/<region>/instances/<name>``.
+    The path is a plain relative path with ``/`` (GitHub annotations and GitLab take it as it
+    is; SARIF encodes it with :func:`uri_reference`). A file outside ``root`` (or standard
+    input, or a live scan) cannot be shown by a code host, so those findings point to the
+    synthetic ``lightsail/<region>/instances/<name>``.
     """
     if finding.source_path and finding.source_path != "<stdin>" and finding.source_line > 0:
         relative = _relative(PurePath(finding.source_path), root)

@@ -16,7 +16,7 @@ from typing import Any
 from lslint import __version__
 from lslint.findings import Finding, RuleInfo, ScanError, ScanResult, Severity
 from lslint.reporters.escape import printable, without_surrogates
-from lslint.reporters.locations import finding_location
+from lslint.reporters.locations import absolute_uri, finding_location, uri_reference
 
 SCHEMA_URI = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -104,17 +104,18 @@ def _rule(rule: RuleInfo) -> dict[str, Any]:
             "precision": "high",
         },
     }
-    if rule.references:
-        described["helpUri"] = rule.references[0]
+    help_uri = absolute_uri(rule.references[0]) if rule.references else None
+    if help_uri is not None:
+        described["helpUri"] = help_uri
     return described
 
 
 def _locations(finding: Finding, root: PurePath | None) -> list[dict[str, Any]]:
-    uri, line = finding_location(finding, root)
+    path, line = finding_location(finding, root)
     return [
         {
             "physicalLocation": {
-                "artifactLocation": {"uri": uri},
+                "artifactLocation": {"uri": uri_reference(path)},
                 "region": {"startLine": line},
             },
             "logicalLocations": [
