@@ -21,13 +21,16 @@ BASELINE_VERSION = 1
 
 
 def render_baseline(result: ScanResult, *, lslint_version: str, created_at: datetime) -> str:
-    """Every violation of ``result`` (suppressed ones included), sorted, as a baseline file."""
+    """Every violation of ``result`` that no suppression accepts, sorted, as a baseline file.
+
+    Suppressed findings are left out: a suppression that expires must make its finding count
+    again, not leave it hidden in a baseline."""
     entries = sorted(
         (
             {"fingerprint": f.fingerprint, "rule_id": f.rule_id, "resource_arn": f.resource_arn,
              "resource_name": f.resource_name}
             for f in result.findings
-            if f.status == "fail"
+            if f.status == "fail" and f.suppressed is None  # suppressions keep their expiry
         ),
         key=lambda e: (e["rule_id"], e["resource_arn"], e["resource_name"], e["fingerprint"]),
     )  # fmt: skip

@@ -37,7 +37,7 @@ from lslint.gate import (
 )
 from lslint.gctune import tune_for_batch_run
 from lslint.inventory import Inventory
-from lslint.output import STDOUT, ReadFile, check_outputs, same_file, write_output, write_stdout
+from lslint.output import STDOUT, ReadFile, check_outputs, same_file, write_all
 from lslint.progress import ProgressLine, retry_notes
 from lslint.reporters import FORMATS, render
 from lslint.reporters.context import ReportContext, ScanContext
@@ -304,6 +304,7 @@ def scan(
         else None
     )
 
+    snapshot_text = ""
     if inputs:
         inventory = collect_all([SnapshotSource(path) for path in inputs])
         listed_regions: list[str] = []
@@ -314,11 +315,10 @@ def scan(
         inventory = _collect_live(source, quiet)
         listed_regions = source.regions
         if snapshot:
-            text = _snapshot_text(source, inventory.errors, started_at)
-            _emit(snapshot, text)
+            snapshot_text = _snapshot_text(source, inventory.errors, started_at)
             if snapshot != STDOUT:
-                # Scan what was saved, so findings point into the snapshot file (SARIF, GitHub).
-                inventory = parse_snapshot(text, snapshot)
+                # Scan what is saved, so findings point into the snapshot file (SARIF, GitHub).
+                inventory = parse_snapshot(snapshot_text, snapshot)
     result = evaluate(setup, inventory, baseline=known, baseline_source=baseline or "")
 
     threshold = parse_threshold(fail_on or config.fail_on or DEFAULT_FAIL_ON)
@@ -326,6 +326,7 @@ def scan(
         fail_on=threshold,
         root=Path.cwd(),  # report paths are relative to where lslint runs (the repository)
         scan=scan_context(inventory, started_at, inputs=inputs, regions=listed_regions),
+        recording_baseline=bool(write_baseline),
     )
     gate = context.gate(result)
     if fmt != "text" or output is not None:  # a text report on stdout shows warnings itself
@@ -333,13 +334,22 @@ def scan(
             click.echo(f"lslint: warning: {printable(warning)}", err=True)
     _explain_untrusted(result)
 
-    for report_format, path in extra_reports:
-        _emit(path, render(report_format, result, context))
+    pending = [
+        (path, render(report_format, result, context)) for report_format, path in extra_reports
+    ]
     use_color = _use_color(color) and output is None
-    _emit(output or STDOUT, render(fmt, result, replace(context, color=use_color)))
+    pending.append((output or STDOUT, render(fmt, result, replace(context, color=use_color))))
+    if snapshot and not inputs:
+        pending.append((snapshot, snapshot_text))
     if write_baseline:
-        _write_baseline(write_baseline, result, started_at)
-        sys.exit(EXIT_OK)  # recording a baseline is not a gate
+        pending.append((write_baseline, _baseline_text(write_baseline, result, started_at)))
+    write_all(pending)  # all or none: no report may claim a verdict this run did not reach
+    if write_baseline:
+        count = sum(1 for f in result.findings if f.status == "fail" and f.suppressed is None)
+        where = "standard output" if write_baseline == STDOUT else write_baseline
+        click.echo(
+            f"lslint: wrote baseline {where}: {count} finding{'s' if count != 1 else ''}", err=True
+        )
     sys.exit(gate.exit_code)
 
 
@@ -409,30 +419,15 @@ def _one_on_stdout(outputs: Sequence[tuple[str, str | None]]) -> None:
         )
 
 
-def _write_baseline(path: str, result: ScanResult, created_at: datetime) -> None:
-    """Record today's violations; an incomplete scan cannot be a baseline."""
+def _baseline_text(path: str, result: ScanResult, created_at: datetime) -> str:
+    """Today's violations as a baseline; an incomplete scan cannot be one."""
     if result.indeterminate:
         raise ConfigError(
             f"--write-baseline {path}: not written, because the scan is incomplete "
             "(see the errors above)",
             hint="a baseline recorded from a partial scan would hide findings later",
         )
-    text = render_baseline(result, lslint_version=__version__, created_at=created_at)
-    _emit(path, text)
-    count = sum(1 for f in result.findings if f.status == "fail")
-    click.echo(
-        f"lslint: wrote baseline {'standard output' if path == STDOUT else path}: "
-        f"{count} finding{'s' if count != 1 else ''}",
-        err=True,
-    )
-
-
-def _emit(path: str, text: str) -> None:
-    """Write a report to a file, or to stdout for ``-``."""
-    if path == STDOUT:
-        write_stdout(text)
-    else:
-        write_output(Path(path), text)
+    return render_baseline(result, lslint_version=__version__, created_at=created_at)
 
 
 def _files_read(
@@ -478,7 +473,7 @@ def fetch(
                                                         Path(config.source))])  # fmt: skip
     source = _aws_source(config, regions, all_regions, exclude_regions, profile, concurrency, quiet)
     inventory = _collect_live(source, quiet)
-    _emit(output, _snapshot_text(source, inventory.errors, started_at))
+    write_all([(output, _snapshot_text(source, inventory.errors, started_at))])
     for error in inventory.errors:
         click.echo(f"lslint: error: {printable(error.describe())}", err=True)
     count = len(inventory.resources)

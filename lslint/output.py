@@ -98,18 +98,57 @@ def _exists(path: Path) -> bool:
 
 def write_output(path: Path, text: str) -> None:
     """Write ``text`` to ``path``: atomically for regular files, directly for anything else."""
+    write_all([(str(path), text)])
+
+
+def write_all(outputs: Sequence[tuple[str, str]]) -> None:
+    """Write every ``(target, text)``, or, as far as the system allows, none of them.
+
+    Regular files are first staged as temporary files beside their targets; only when every
+    one is staged are they renamed into place. So a report that cannot be written (a full
+    disk, a missing permission) leaves no other report claiming a verdict the run did not
+    reach. Devices and FIFOs are written next, standard output (``-``) last.
+    """
+    staged: list[tuple[Path, Path]] = []  # (temporary file, target)
+    in_place: list[tuple[Path, str]] = []
+    to_stdout: list[str] = []
+    try:
+        for target, text in outputs:
+            if target == STDOUT:
+                to_stdout.append(text)
+            elif _is_special(Path(target)):
+                in_place.append((Path(target), text))
+            else:
+                path = Path(target)
+                final = _resolved(path) if path.is_symlink() else path
+                staged.append((_stage(final, text), final))
+        for temp, final in staged:
+            try:
+                temp.replace(final)
+            except OSError as exc:
+                raise OutputError(
+                    f"cannot write output: {exc.strerror}", where=str(final)
+                ) from None
+    finally:  # whatever was not renamed into place is removed, even on Ctrl-C
+        for temp, _ in staged:
+            temp.unlink(missing_ok=True)
+    for path, text in in_place:
+        _write_in_place(path, text)
+    for text in to_stdout:
+        write_stdout(text)
+
+
+def _is_special(path: Path) -> bool:
+    """Whether ``path`` exists and is not a regular file (a directory is refused)."""
     try:
         info = path.stat()
     except FileNotFoundError:
-        info = None
+        return False
     except OSError as exc:
         raise OutputError(f"cannot write output: {exc.strerror}", where=str(path)) from None
-    if info is not None and stat.S_ISDIR(info.st_mode):
+    if stat.S_ISDIR(info.st_mode):
         raise OutputError("cannot write output: it is a directory", where=str(path))
-    if info is not None and not stat.S_ISREG(info.st_mode):
-        _write_in_place(path, text)
-    else:
-        _write_atomic(_resolved(path) if path.is_symlink() else path, text)
+    return not stat.S_ISREG(info.st_mode)
 
 
 def _write_in_place(path: Path, text: str) -> None:
@@ -120,25 +159,27 @@ def _write_in_place(path: Path, text: str) -> None:
         raise OutputError(f"cannot write output: {exc.strerror}", where=str(path)) from None
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def _stage(path: Path, text: str) -> Path:
+    """``text`` in a temporary file beside ``path``, with the mode ``path`` will have."""
     directory = path.parent if str(path.parent) else Path()
     try:
         directory.mkdir(parents=True, exist_ok=True)  # reports/junit.xml: make reports/
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     except OSError as exc:
         raise OutputError(f"cannot write output: {exc.strerror}", where=str(path)) from None
+    temp = Path(name)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
         # mkstemp creates the file 0600; give it the mode a plain write would have.
-        Path(temp).chmod(_file_mode(path))
-        Path(temp).replace(path)
+        temp.chmod(_file_mode(path))
     except OSError as exc:
-        Path(temp).unlink(missing_ok=True)
+        temp.unlink(missing_ok=True)
         raise OutputError(f"cannot write output: {exc.strerror}", where=str(path)) from None
     except BaseException:  # Ctrl-C mid-write: leave nothing behind
-        Path(temp).unlink(missing_ok=True)
+        temp.unlink(missing_ok=True)
         raise
+    return temp
 
 
 def _file_mode(path: Path) -> int:

@@ -283,7 +283,9 @@ def test_markdown_puts_errors_first_and_caps_the_table() -> None:
     result = scan_instances(fleet)
     result.errors.append(ScanError("aws", "GetInstances", "AccessDenied", "no", "eu-west-1"))
     text = render_markdown(result)
-    assert text.startswith("## lslint: results incomplete, gate not passed\n")
+    assert text.startswith(
+        "## lslint: results incomplete, gate not passed (600 findings at or above low so far)\n"
+    )
     assert text.index("AccessDenied") < text.index("| Severity | Findings |")
     rows = [line for line in text.splitlines() if " | LS00" in line]
     assert len(rows) == MAX_ROWS

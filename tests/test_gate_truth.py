@@ -371,3 +371,36 @@ def test_fetch_never_overwrites_the_config_it_read(cli: Cli, tmp_path: Path) -> 
 def test_the_library_refuses_an_empty_rule_selection() -> None:
     with pytest.raises(ConfigError, match="no rules to run"):
         api.scan([FLEET], select=["LS001"], ignore=["LS001"])
+
+
+def test_reports_of_a_baseline_run_state_its_real_exit_code(cli: Cli, tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    result = cli(["scan", "-i", str(FLEET), "--write-baseline", str(tmp_path / "b.json"),
+                  "--report", f"json={report}"])  # fmt: skip
+    assert result.exit_code == 0
+    summary = json.loads(report.read_text())["summary"]
+    assert (summary["gate"], summary["exit_code"]) == ("recorded", 0)
+    assert summary["failing"] > 0
+    assert "gate: not applied, findings recorded as a baseline" in result.stdout
+    assert result.stdout.rstrip().endswith("(exit code 0)")
+
+
+def test_a_report_that_cannot_be_written_leaves_no_other_report(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("")
+    good = tmp_path / "ok.json"
+    unwritable = tmp_path / "afile" / "x.sarif"  # below a file: cannot be created
+    result = cli(["scan", "-i", str(FLEET), "--report", f"json={good}",
+                  "--report", f"sarif={unwritable}", "-o", str(tmp_path / "o.txt")])  # fmt: skip
+    assert result.exit_code == 2
+    assert "cannot write output" in result.stderr
+    assert not good.exists() and not (tmp_path / "o.txt").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
+
+
+def test_suppressed_findings_stay_out_of_a_new_baseline(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / ".lslint.yaml").write_text(
+        "suppressions:\n  - {rule: LS002, resource: '*', reason: r, expires: 2099-01-01}\n"
+    )
+    baseline = tmp_path / "b.json"
+    assert cli(["scan", "-i", str(FLEET), "--write-baseline", str(baseline)]).exit_code == 0
+    assert "LS002" not in {e["rule_id"] for e in json.loads(baseline.read_text())["findings"]}

@@ -61,7 +61,10 @@ def test_text_report_lists_errors_first_and_says_results_are_incomplete() -> Non
     assert text.splitlines()[0].startswith("error: eu-west-1: eu-west-1 GetInstances AccessDenied")
     summary, gate = text.rstrip().splitlines()[-2:]
     assert summary.endswith("1 source error: results incomplete.")
-    assert gate == "gate: incomplete at fail-on low: the scan could not be trusted (exit code 2)"
+    assert gate == (
+        "gate: incomplete at fail-on low: the scan could not be trusted, "
+        "0 findings at or above low among what was read (exit code 2)"
+    )
 
 
 @pytest.mark.parametrize(

@@ -28,6 +28,7 @@ class ReportContext:
     root: PurePath | None = None  # repository root: report paths are relative to it
     color: bool = False
     scan: ScanContext = field(default_factory=ScanContext)
+    recording_baseline: bool = False  # --write-baseline: the run does not gate
 
     def gate(self, result: ScanResult) -> Gate:
-        return Gate.of(result, self.fail_on)
+        return Gate.of(result, self.fail_on, recording=self.recording_baseline)

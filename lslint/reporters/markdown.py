@@ -35,10 +35,11 @@ def render_markdown(result: ScanResult, context: ReportContext | None = None) ->
     counted = counts["counted"]
     lines: list[str] = []
     if gate.status == "incomplete":
-        headline = "results incomplete, gate not passed"
+        headline = f"results incomplete, gate not passed ({gate.failing_phrase()} so far)"
+    elif gate.status == "recorded":
+        headline = f"baseline recorded, {counted} finding{'s' if counted != 1 else ''}"
     elif gate.status == "failed":
-        headline = f"gate failed, {gate.failing} finding{'s' if gate.failing != 1 else ''}"
-        headline += f" at or above {gate.fail_on_name}"
+        headline = f"gate failed, {gate.failing_phrase()}"
     else:
         found = f"{counted} finding{'s' if counted != 1 else ''}" if counted else "no findings"
         headline = f"gate passed at fail-on {gate.fail_on_name}, {found}"

@@ -61,8 +61,8 @@ def render_text(
 
     lines.append(_summary_line(result))
     gate = context.gate(result)
-    colour = {"passed": _BOLD, "failed": _RED, "incomplete": _RED}[gate.status]
-    lines.append(paint(gate.describe(), colour) if gate.status != "passed" else gate.describe())
+    failed = gate.status in ("failed", "incomplete")
+    lines.append(paint(gate.describe(), _RED) if failed else gate.describe())
     return "\n".join(lines) + "\n"
 
 
