@@ -105,6 +105,15 @@ class _SuppressionDoc(StrictDoc):
     expires: date | None = Field(default=None, strict=False)  # YAML date or "YYYY-MM-DD"
     fingerprint: Annotated[str, AfterValidator(_fingerprint)] | None = None
 
+    @model_validator(mode="after")
+    def _pin_given(self) -> _SuppressionDoc:
+        # `fingerprint:` with no value would otherwise read as "not pinned": a suppression
+        # of every finding of the rule on the resource, the opposite of what was meant.
+        if "fingerprint" in self.model_fields_set and self.fingerprint is None:
+            raise ValueError("'fingerprint' has no value: give the finding's fingerprint, or "
+                             "leave the key out for a suppression that is not pinned")  # fmt: skip
+        return self
+
 
 class _ResourceOverrideDoc(StrictDoc):
     """``overrides`` entry: a rule's parameters for the resources it selects."""

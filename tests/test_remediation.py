@@ -137,7 +137,7 @@ def test_hostile_name_is_one_argument_in_every_command(
         assert all("$(" not in w or w.startswith(HOSTILE) for w in words)
 
 
-@pytest.mark.parametrize("value", ["it's", 'say "hi"', "`id`", "--help", "", "*", "~", "é x"])
+@pytest.mark.parametrize("value", ["it's", 'say "hi"', "`id`", "a--help", "", "*", "~", "é x"])
 def test_any_value_comes_back_as_exactly_one_argument(value: str) -> None:
     (line,) = commands(RULES["LS002"], instance(value, metadataOptions={"httpTokens": "optional"}))
     assert shlex.split(line) == [
@@ -146,8 +146,10 @@ def test_any_value_comes_back_as_exactly_one_argument(value: str) -> None:
     ]  # fmt: skip
 
 
-@pytest.mark.parametrize("value", ["x\ny", "x\rrm", "a\u202eb", "a\x1b[31mb"])
-def test_unprintable_value_gives_a_stand_in(value: str) -> None:
+@pytest.mark.parametrize(
+    "value", ["x\ny", "x\rrm", "a\u202eb", "a\x1b[31mb", "--endpoint-url=http://evil", "-h"]
+)
+def test_unprintable_or_option_like_value_gives_a_stand_in(value: str) -> None:
     (line,) = commands(RULES["LS002"], instance(value, metadataOptions={"httpTokens": "optional"}))
     assert shlex.split(line)[4] == "<instance-name>"
 

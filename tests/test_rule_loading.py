@@ -13,7 +13,7 @@ from lslint.engine.loader import load_rules
 from lslint.engine.rule import Rule, RuleTest
 from lslint.errors import LslintError, RuleError
 
-from conftest import BUILTIN_RULES, EXAMPLES, rule_from_text
+from conftest import BUILTIN_RULES, EXAMPLES, MINIMAL_RULE, rule_from_text
 
 GOOD = """\
 lslint: 1
@@ -651,3 +651,18 @@ def test_rule_names_and_ids_are_unique_without_case(tmp_path: Path) -> None:
     with pytest.raises(RuleError) as info:
         load_rules([tmp_path])
     assert info.value.message.startswith("duplicate rule id 'T002' (also used by T001 t002")
+
+
+@pytest.mark.parametrize(
+    ("key", "line"),
+    [
+        ("title: T", "title: T {{ resource.name }}"),
+        ("description: d", "description: 'd {{ params.p }}'"),
+        ("remediation: {text: r}", "remediation: {text: 'fix {{ resource.name }}'}"),
+    ],
+)
+def test_placeholders_outside_message_and_command_are_refused(key: str, line: str) -> None:
+    text = MINIMAL_RULE.replace(key, line) + "fail_if: {path: name, exists: true}\nmessage: m\n"
+    with pytest.raises(RuleError, match="placeholders") as info:
+        rule_from_text(text)
+    assert info.value.where.startswith("t.yaml:")

@@ -21,7 +21,7 @@ from lslint.models import Instance
 from lslint.suppressions import Suppression, Suppressor
 from lslint.triage import triage
 
-from conftest import ROOT, CliResult, assert_one_error, passing_instance
+from conftest import EXAMPLES, ROOT, CliResult, assert_one_error, passing_instance, run_lslint
 
 Cli = Callable[..., CliResult]
 
@@ -308,3 +308,15 @@ def test_example_config_accepts_exactly_what_it_says(cli: Cli) -> None:
     assert accepted[("LS001", "legacy-wordpress")]["fingerprint"] is not None
     names = {(f["rule_id"], f["resource_name"]) for f in report["findings"]}
     assert ("LS001", "bastion-1") not in names and ("LS004", "ci-runner") not in names
+
+
+@pytest.mark.parametrize("value", ["", "~", "null"])
+def test_a_pin_without_a_value_is_refused_not_read_as_unpinned(tmp_path: Path, value: str) -> None:
+    config = tmp_path / "cfg.yaml"
+    config.write_text(
+        "suppressions:\n  - rule: LS001\n    resource: '*'\n"
+        f"    fingerprint: {value}\n    reason: x\n"
+    )
+    result = run_lslint(["scan", "-i", str(EXAMPLES / "fleet.json"), "--config", str(config)])
+    assert result.exit_code == 2
+    assert "fingerprint" in result.stderr and f"{config}:" in result.stderr

@@ -129,6 +129,7 @@ def _build(parsed: _RuleDoc, doc: YamlDoc) -> Rule:
     message = parse_template(parsed.message, ("message",), root, defaults, ctx.captures)
     cli = _remediation_command(parsed, root, defaults, ctx.captures)
     _check_unique(parsed.tags, ("tags",), "tag")
+    _check_plain_text(parsed)
     rule = Rule(
         id=parsed.id,
         name=parsed.name,
@@ -241,6 +242,22 @@ def _build_tests(parsed: _RuleDoc, doc: YamlDoc, rule: Rule) -> tuple[RuleTest, 
         )
     _check_unique([t.name for t in tests], ("tests",), "test name")
     return tuple(tests)
+
+
+def _check_plain_text(parsed: _RuleDoc) -> None:
+    """Placeholders belong in ``message`` and ``remediation.cli``, which are filled per
+    resource; in rule-level text they would reach SARIF help and the docs unfilled."""
+    for path, text in (
+        (("title",), parsed.title),
+        (("description",), parsed.description),
+        (("remediation", "text"), parsed.remediation.text),
+    ):
+        if "{{" in text:
+            raise ConditionError(
+                path,
+                "placeholders ('{{ ... }}') are filled only in 'message' and "
+                "'remediation.cli'; this text is the same for every resource",
+            )
 
 
 def _check_unique(values: Sequence[str], where: DocPath, what: str) -> None:

@@ -201,6 +201,10 @@ def _command_text(value: Any) -> str | None:
     # command read differently from what it runs; no real Lightsail value has them.
     if any(unicodedata.category(char) in ("Cc", "Cf") for char in text):
         return None
+    # A value that starts with "-" would be read as an option ("--endpoint-url=..."); no
+    # Lightsail name, id or tag does, so it can only come from hostile data.
+    if text.startswith("-"):
+        return None
     return text
 
 
