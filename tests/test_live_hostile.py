@@ -319,7 +319,9 @@ def test_a_secret_in_the_proxy_url_is_never_printed(
     for name in ("NO_PROXY", "no_proxy"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
-    monkeypatch.setenv("HTTP_PROXY", f"http://audit:{SECRET}@127.0.0.1:{closed_port()}")
+    proxy = f"http://audit:{SECRET}@127.0.0.1:{closed_port()}"
+    for name in ("HTTP_PROXY", "http_proxy"):  # the lower-case one wins where both are set
+        monkeypatch.setenv(name, proxy)
     result, report = scan_json(cli)
     assert result.exit_code == 2
     [error] = report["errors"]
@@ -334,6 +336,9 @@ def test_an_endpoint_that_is_not_a_url_is_one_clear_error_without_its_text(
     monkeypatch.setenv("AWS_ENDPOINT_URL_LIGHTSAIL", f"not a url {SECRET}")
     line = assert_one_error(cli(["scan"]), "cannot make a Lightsail client: Invalid endpoint: ***")
     assert SECRET not in line
+    debug = cli(["scan", "--debug"])  # the traceback shows lslint's error, not botocore's
+    assert debug.exit_code == 2 and "Traceback" in debug.stderr
+    assert SECRET not in debug.stderr
 
 
 @pytest.mark.parametrize(
