@@ -4,7 +4,8 @@ boto3 is pointed at it with ``AWS_ENDPOINT_URL_LIGHTSAIL``, so live-fetch code r
 HTTP. The region of each request is read from the SigV4 credential scope in the Authorization
 header. Faults are planned per region: throttling, 5xx, access errors, a repeated page token,
 a malformed body, added latency, and hostile answers (bodies that are not objects, wrong-typed
-page tokens, endless page chains, invalid UTF-8, numbers beyond a float, deep nesting).
+page tokens, endless page chains, invalid UTF-8, numbers beyond a float, deep nesting, a body
+cut short).
 Only 127.0.0.1 is ever bound.
 """
 
@@ -69,6 +70,12 @@ RAW_ERRORS: dict[str, tuple[int, bytes]] = {
     "error_invalid_utf8": (400, b'{"__type": "Bad\xffCode", "message": "caf\xe9"}'),
     "error_huge_message": (400, b'{"__type": "BadRequest", "message": "' + b"x" * 100_000 + b'"}'),
 }
+
+TRUNCATED_BY = 1000  # bytes that a "truncated_body" answer promises but never sends
+
+
+class _Truncated(bytes):
+    """A body sent with a Content-Length larger than itself."""
 
 
 @dataclass
@@ -170,6 +177,8 @@ class LightsailStandIn:
             return 200, RAW_BODIES[fault]
         if fault in RAW_ERRORS:
             return RAW_ERRORS[fault]
+        if fault == "truncated_body":  # the connection closes before the promised length
+            return 200, _Truncated(b'{"instances": [')
         if fault == "endless_tokens":
             served = len(self.calls(region))
             endless: dict[str, Any] = {"instances": []}
@@ -202,12 +211,15 @@ class LightsailStandIn:
                 region = found.group(1) if found else ""
                 status, payload = standin._answer(region, target, json.loads(raw or b"{}"))
                 data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+                promised = len(data) + (TRUNCATED_BY if isinstance(payload, _Truncated) else 0)
                 self.send_response(status)
                 self.send_header("Content-Type", "application/x-amz-json-1.1")
-                self.send_header("Content-Length", str(len(data)))
+                self.send_header("Content-Length", str(promised))
                 self.send_header("x-amzn-RequestId", "00000000-0000-0000-0000-000000000000")
                 self.end_headers()
                 self.wfile.write(data)
+                if promised != len(data):
+                    self.close_connection = True  # the rest of the body never comes
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # keep test output clean

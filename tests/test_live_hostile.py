@@ -76,6 +76,7 @@ def two_regions(standin: StandIn, bad: RegionPlan) -> LightsailStandIn:
         ("infinity_literal", "Infinity is not a JSON number"),
         ("deep_nesting", "response is nested too deeply"),
         ("deep_nesting_200", "response is nested more than 100 levels deep"),
+        ("truncated_body", "response is not valid JSON: Expecting value (line 1, column 16)"),
     ],
 )
 def test_a_malformed_answer_fails_only_its_region(
