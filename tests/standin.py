@@ -3,7 +3,10 @@
 boto3 is pointed at it with ``AWS_ENDPOINT_URL_LIGHTSAIL``, so live-fetch code runs over real
 HTTP. The region of each request is read from the SigV4 credential scope in the Authorization
 header. Faults are planned per region: throttling, 5xx, access errors, a repeated page token,
-a malformed body, added latency. Only 127.0.0.1 is ever bound.
+a malformed body, added latency, and hostile answers (bodies that are not objects, wrong-typed
+page tokens, endless page chains, invalid UTF-8, numbers beyond a float, deep nesting, a body
+cut short).
+Only 127.0.0.1 is ever bound.
 """
 
 from __future__ import annotations
@@ -31,6 +34,49 @@ ERRORS: dict[str, tuple[int, str, str]] = {
     "unauthorized_operation": (403, "UnauthorizedOperation", "You are not authorized"),
 }
 
+_DEEP = b"[" * 5000 + b"]" * 5000
+
+# Faults whose GetInstances answer is a fixed body, sent as it is with HTTP 200.
+RAW_BODIES: dict[str, bytes] = {
+    "malformed": b'{"instances": [{"name": ',
+    "body_list": b"[]",
+    "body_null": b"null",
+    "body_number": b"42",
+    "body_string": b'"instances"',
+    "invalid_utf8": b'{"instances": [{"name": "vm-\xff\xfe"}]}',
+    "infinity": b'{"instances": [{"name": "vm-inf", "hardware": {"ramSizeInGb": 1e400}}]}',
+    "infinity_unknown": b'{"instances": [{"name": "vm-inf", "futureField": -1e400}]}',
+    "long_float": b'{"instances": [{"name": "vm-inf", "futureField": 1' + b"0" * 400 + b".5}]}",
+    "nan_literal": b'{"instances": [{"name": "vm-nan", "futureField": NaN}]}',
+    "infinity_literal": b'{"instances": [{"name": "vm-inf", "futureField": Infinity}]}',
+    "deep_nesting": b'{"instances": [{"name": "vm-deep", "futureField": ' + _DEEP + b"}]}",
+    "deep_nesting_200": b'{"instances": [{"name": "vm-deep", "futureField": '
+    + b"[" * 200
+    + b"]" * 200
+    + b"}]}",
+    "instance_not_object": b'{"instances": [42]}',
+    "instance_null": b'{"instances": [null]}',
+    "instances_object": b'{"instances": {"name": "vm-1"}}',
+    "list_token": b'{"instances": [], "nextPageToken": ["page-1"]}',
+    "number_token": b'{"instances": [], "nextPageToken": 42}',
+    "object_token": b'{"instances": [], "nextPageToken": {"page": 1}}',
+}
+
+# Faults whose answer is an error status with a body that breaks the error protocol.
+RAW_ERRORS: dict[str, tuple[int, bytes]] = {
+    "error_body_list": (400, b"[]"),
+    "error_body_null": (400, b"null"),
+    "error_wrong_types": (400, b'{"__type": 42, "message": ["not", "text"]}'),
+    "error_invalid_utf8": (400, b'{"__type": "Bad\xffCode", "message": "caf\xe9"}'),
+    "error_huge_message": (400, b'{"__type": "BadRequest", "message": "' + b"x" * 100_000 + b'"}'),
+}
+
+TRUNCATED_BY = 1000  # bytes that a "truncated_body" answer promises but never sends
+
+
+class _Truncated(bytes):
+    """A body sent with a Content-Length larger than itself."""
+
 
 @dataclass
 class RegionPlan:
@@ -41,6 +87,9 @@ class RegionPlan:
     faults: list[str] = field(default_factory=list)  # consumed one per request, in order
     always: str | None = None  # a fault for every GetInstances request
     latency: float = 0.0  # seconds added to every request
+    # "endless_tokens" answers a new page token every time, up to this many pages (so a
+    # client that never stops still ends in a test), then no token.
+    endless_until: int = 1_000
 
 
 @dataclass
@@ -60,11 +109,13 @@ class LightsailStandIn:
         *,
         regions_fault: str | None = None,  # a fault for every GetRegions request
         regions_faults: list[str] | None = None,  # faults for the first GetRegions requests
+        regions_answer: Any = None,  # GetRegions answers this (JSON, or bytes sent as they are)
     ) -> None:
         self.plans = plans
         self.regions = regions if regions is not None else sorted(plans)
         self.regions_fault = regions_fault
         self.regions_faults = list(regions_faults or [])
+        self.regions_answer = regions_answer
         self.requests: list[Request] = []
         self.in_flight = 0
         self.max_in_flight = 0  # the most requests served at the same moment
@@ -114,14 +165,26 @@ class LightsailStandIn:
                 planned = self.regions_faults.pop(0) if self.regions_faults else None
             if planned or self.regions_fault:
                 return _error(*ERRORS[planned or str(self.regions_fault)])
+            if self.regions_answer is not None:
+                return 200, self.regions_answer
             return 200, {"regions": [{"name": name} for name in self.regions]}
         if target != "GetInstances":
             return _error(400, "UnknownOperationException", target)
         fault = fault or plan.always
         if fault in ERRORS:
             return _error(*ERRORS[fault])
-        if fault == "malformed":
-            return 200, b'{"instances": [{"name": '
+        if fault in RAW_BODIES:
+            return 200, RAW_BODIES[fault]
+        if fault in RAW_ERRORS:
+            return RAW_ERRORS[fault]
+        if fault == "truncated_body":  # the connection closes before the promised length
+            return 200, _Truncated(b'{"instances": [')
+        if fault == "endless_tokens":
+            served = len(self.calls(region))
+            endless: dict[str, Any] = {"instances": []}
+            if served < plan.endless_until:
+                endless["nextPageToken"] = f"endless-{served}"
+            return 200, endless
         token = str(body.get("pageToken") or "page-0").removeprefix("page-")
         start = int(token) if token.isdigit() else 0
         page = plan.instances[start : start + plan.page_size]
@@ -148,12 +211,15 @@ class LightsailStandIn:
                 region = found.group(1) if found else ""
                 status, payload = standin._answer(region, target, json.loads(raw or b"{}"))
                 data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+                promised = len(data) + (TRUNCATED_BY if isinstance(payload, _Truncated) else 0)
                 self.send_response(status)
                 self.send_header("Content-Type", "application/x-amz-json-1.1")
-                self.send_header("Content-Length", str(len(data)))
+                self.send_header("Content-Length", str(promised))
                 self.send_header("x-amzn-RequestId", "00000000-0000-0000-0000-000000000000")
                 self.end_headers()
                 self.wfile.write(data)
+                if promised != len(data):
+                    self.close_connection = True  # the rest of the body never comes
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # keep test output clean

@@ -6,12 +6,20 @@ This is the only module that imports boto3, and it is imported only for live sca
 The fetch fails closed: a region that cannot be listed completely (after botocore's retries)
 becomes a ``ScanError`` and none of its partial pages are scanned; the other regions are still
 listed. "Zero instances" and "could not list" are never confused.
+
+Answers are not trusted: a body that is not a JSON object, invalid UTF-8, a number beyond a
+float, deep nesting, a page token that is not a string, or a page chain that
+never ends is an error of that region, never of the whole scan. Endpoint and proxy URLs in
+messages lose their user information and query values, so a password in
+``AWS_ENDPOINT_URL_LIGHTSAIL`` never reaches a report, a snapshot or the terminal.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
+import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +32,7 @@ import botocore.exceptions
 import botocore.parsers
 import botocore.retries.standard
 import botocore.session
+import botocore.utils
 from pydantic import ValidationError
 
 from lslint.errors import ConfigError
@@ -52,6 +61,14 @@ CONNECT_TIMEOUT = 5
 READ_TIMEOUT = 30
 # All of Lightsail's ~20 regions in flight at once: wall time is the slowest region's chain.
 MAX_CONCURRENCY = 32
+# Page chains: a region of 10,000 pages holds far more instances than an account may have, so a
+# longer chain is a server that keeps returning new page tokens, not a large fleet.
+MAX_PAGES = 10_000
+# Lightsail answers nest about 6 levels; far deeper is not an answer (and no snapshot reader
+# should have to take it).
+MAX_ANSWER_DEPTH = 100
+# Text from an error answer kept in a ScanError: enough for any real AWS message.
+MAX_MESSAGE = 500
 
 
 # Error codes with which AWS refuses an action the credentials' policies do not allow.
@@ -96,9 +113,11 @@ class AwsSource:
         concurrency: int = MAX_CONCURRENCY,
         progress: Callable[[Progress], None] | None = None,
         origins: Mapping[str, str] | None = None,
+        max_pages: int | None = None,
     ) -> None:
         """``origins`` says where a region name was given (e.g. a config file's line), so an
-        unknown name is reported there."""
+        unknown name is reported there. A region with more than ``max_pages`` pages (default
+        ``MAX_PAGES``) is an error."""
         self.requested = list(dict.fromkeys(regions))
         self.all_regions = all_regions
         self.excluded = list(dict.fromkeys(exclude))
@@ -106,6 +125,7 @@ class AwsSource:
         self.concurrency = max(1, concurrency)
         self.progress = progress
         self.origins = dict(origins or {})
+        self.max_pages = max(1, max_pages if max_pages is not None else MAX_PAGES)
         self.fetched: list[RegionFetch] = []
         self.retries: dict[str, dict[str, int]] = {}
         self._region_count = 0
@@ -155,11 +175,11 @@ class AwsSource:
                 hint="list profiles with 'aws configure list-profiles'",
             ) from None
         except botocore.exceptions.BotoCoreError as exc:
-            raise ConfigError(f"AWS configuration: {exc}") from None
+            raise ConfigError(f"AWS configuration: {redact(str(exc))}") from None
         try:
             credentials = session.get_credentials()
         except botocore.exceptions.BotoCoreError as exc:
-            raise ConfigError(f"cannot load AWS credentials: {exc}") from None
+            raise ConfigError(f"cannot load AWS credentials: {redact(str(exc))}") from None
         if credentials is None:
             raise ConfigError(
                 "no AWS credentials found",
@@ -199,22 +219,25 @@ class AwsSource:
                 break
             clients.get(region)
         try:
-            answer = asked.result()
+            answer = _call(asked.result)
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
             return [], [_scan_error(home, "GetRegions", exc)]
-        names: list[str] = sorted(
-            str(r["name"]) for r in answer.get("regions", []) if r.get("name")
-        )
-        if not names:
-            error = ScanError("aws", "GetRegions", "EmptyResponse", "no regions returned", home)
-            return [], [error]
+        except _Malformed as exc:
+            return [], [_error("GetRegions", exc.code, exc.message, home)]
+        names, problems = _region_names(answer)
+        errors = []
+        if problems:
+            errors.append(_error("GetRegions", "MalformedResponse", _listing(problems), home))
+        elif not names:
+            errors.append(_error("GetRegions", "EmptyResponse", "no regions returned", home))
         listed = [name for name in names if name not in self.excluded]
-        if not listed:  # listing nothing would pass the gate without looking at anything
+        if names and not listed and not errors:
+            # Listing nothing would pass the gate without looking at anything.
             raise ConfigError(
                 f"every region Lightsail offers is excluded ({', '.join(names)})",
                 hint="exclude fewer regions, or name the regions to list with --region",
             )
-        return listed, []
+        return listed, errors
 
     def _check_known(
         self, session: boto3.session.Session, regions: Sequence[str], hint: str
@@ -236,31 +259,35 @@ class AwsSource:
         token: str | None = None
         try:
             while True:
-                answer = client.get_instances(**({"pageToken": token} if token else {}))
+                params = {"pageToken": token} if token else {}
+                answer = _call(partial(client.get_instances, **params))
                 page = answer.get("instances")
                 if not isinstance(page, list):
-                    raise _Malformed("response has no 'instances' list")
+                    raise _Malformed(_not_a("'instances'", page, "list", answer, "instances"))
                 fetch.pages += 1
                 for raw in page:
                     # Validated as pages arrive, overlapping with the wait for the next page.
                     fetch.resources.append(_to_resource(raw, len(fetch.instances)))
                     fetch.instances.append(dict(raw))
                 self._report(fetch, retries)
-                token = answer.get("nextPageToken") or None
+                token = _next_token(answer)
                 if token is None:
                     break
                 if token in seen:
                     raise _Malformed(
-                        f"page token {token!r} returned twice after {fetch.pages} pages",
+                        f"page token {_shown(token)} returned twice after {fetch.pages} pages",
                         code="RepeatedPageToken",
+                    )
+                if fetch.pages >= self.max_pages:
+                    raise _Malformed(
+                        f"more than {self.max_pages} pages: the API kept returning new page tokens",
+                        code="TooManyPages",
                     )
                 seen.add(token)
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
             fetch.error = _scan_error(region, OPERATION, exc, fetch)
         except _Malformed as exc:
-            fetch.error = ScanError(
-                "aws", OPERATION, exc.code, _partial(exc.message, fetch), region
-            )
+            fetch.error = _error(OPERATION, exc.code, _partial(exc.message, fetch), region)
         retries.on_retry = None
         self._report(fetch, retries, done=True)
         return fetch
@@ -351,31 +378,52 @@ class _Clients:
     def get(self, region: str) -> LightsailClient:
         client = self._made.get(region)
         if client is None:
-            client = self.session.client("lightsail", region_name=region, config=self.config)
+            client = self._make(region)
             log = self.logs[region] = _RetryLog()
             client.meta.events.register("needs-retry.lightsail", log.attempt_ended)
             client.meta.events.register("request-created.lightsail", log.request_created)
             self._made[region] = client
         return client
 
+    def _make(self, region: str) -> LightsailClient:
+        try:
+            return self.session.client("lightsail", region_name=region, config=self.config)
+        except botocore.exceptions.InvalidRegionError:
+            raise ConfigError(
+                f"{_shown(region)} is not a valid region name",
+                hint="set the region with --region, AWS_REGION or your AWS profile",
+            ) from None
+        except (botocore.exceptions.BotoCoreError, ValueError) as exc:
+            # The same for every region: a broken endpoint URL or setting, not a region's fault.
+            raise ConfigError(
+                f"cannot make a Lightsail client: {redact(str(exc))}",
+                hint="check AWS_ENDPOINT_URL_LIGHTSAIL, AWS_ENDPOINT_URL and your AWS profile",
+            ) from None
+
 
 class _RawJSONParser(botocore.parsers.JSONParser):
-    """Keeps JSON response bodies as the API sent them.
+    """Keeps JSON response bodies as the API sent them, once they are known to be sound.
 
     botocore's parser walks every member of the output shape in Python, converting timestamps
     and dropping members its model does not know yet. lslint validates instances with its own
     models, which keep unknown fields, so the walk would lose data and cost about half of each
     request's CPU time, which serialises the region threads on the interpreter lock.
+
+    An answer that is not a sound JSON object raises ``_Malformed`` here, out of the client
+    call, and fails that region. Error answers are read leniently instead: the region fails
+    anyway, and what matters is a code and a message that botocore can handle.
     """
 
     def _handle_json_body(self, raw_body: bytes, shape: Any) -> Any:
-        if not raw_body:
-            return {}
-        text = raw_body.decode("utf-8", "replace")
-        try:
-            return json.loads(text)
-        except ValueError:
-            return {"message": text}  # as botocore does; the caller then finds no instances
+        return parse_answer(raw_body)
+
+    def _parse_body_as_json(self, body_contents: bytes) -> Any:
+        return _error_body(body_contents)
+
+    def _do_modeled_error_parse(self, response: Any, shape: Any) -> Any:
+        # botocore merges these members into the parsed error; lslint reads none of them, and
+        # an answer's "Error" or "ResponseMetadata" member must not replace botocore's own.
+        return {}
 
 
 class _RawJSONParserFactory(botocore.parsers.ResponseParserFactory):
@@ -392,13 +440,259 @@ class _Malformed(Exception):
         self.code = code
 
 
+def parse_answer(body: bytes) -> dict[str, Any]:
+    """A successful answer's body as a JSON object; ``_Malformed`` if it is not a sound one:
+    invalid UTF-8 or JSON, a number beyond a float (which JSON output cannot hold), or deep
+    nesting. (A duplicate key is left to the last copy, as every JSON reader of AWS answers
+    does: a server that lies can do so in well-formed JSON, and checking costs a Python call
+    per object.)"""
+    if not body:
+        return {}
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _Malformed(f"response is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    try:
+        answer = _decoder.decode(text)
+    except json.JSONDecodeError as exc:
+        raise _Malformed(
+            f"response is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+        ) from None
+    except ValueError as exc:  # from the hooks below, or an integer beyond the digit limit
+        raise _Malformed(f"response is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise _Malformed("response is nested too deeply") from None
+    if not isinstance(answer, dict):
+        raise _Malformed(_not_a("response", answer, "JSON object"))
+    if _deeper_than(answer, MAX_ANSWER_DEPTH):
+        raise _Malformed(f"response is nested more than {MAX_ANSWER_DEPTH} levels deep")
+    return answer
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400 would become inf, which JSON cannot hold
+        raise ValueError(f"number {_shown(text, 40)} is beyond the range of a float")
+    return value
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+_decoder = json.JSONDecoder(parse_float=_finite, parse_constant=_refuse_constant)
+
+
+def _deeper_than(value: Any, room: int) -> bool:
+    """Whether objects and lists nest more than ``room`` levels below ``value``."""
+    if type(value) is dict:
+        value = value.values()
+    elif type(value) is not list:
+        return False
+    if room == 0:
+        return True
+    for item in value:
+        if (type(item) is dict or type(item) is list) and _deeper_than(item, room - 1):
+            return True
+    return False
+
+
+def _error_body(body: bytes) -> dict[str, Any]:
+    """An error answer's body for botocore: an object whose code and message, if any, are
+    strings, whatever was sent."""
+    text = body.decode("utf-8", "replace") if body else ""
+    try:
+        parsed = json.loads(text) if text else {}
+    except (ValueError, RecursionError):
+        return {"message": text}  # as botocore does: the text is the message
+    if not isinstance(parsed, dict):
+        return {"message": text}
+    sound: dict[str, Any] = {}
+    if isinstance(parsed.get("__type"), str):
+        sound["__type"] = parsed["__type"]
+    for key in ("message", "Message"):
+        if key in parsed:
+            sound[key] = _as_text(parsed[key])
+    return sound
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value)
+    except (ValueError, RecursionError):
+        return f"({_json_kind(value)})"
+
+
+def _call(request: Callable[[], Any]) -> dict[str, Any]:
+    """The answer of one API call, which must be an object.
+
+    An exception that is neither botocore's nor ``_Malformed`` means the SDK choked on an
+    answer it did not expect; that fails the region that sent it, not the scan.
+    """
+    try:
+        answer = request()
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError, _Malformed):
+        raise
+    except Exception as exc:  # noqa: BLE001 - see above; Ctrl-C is not an Exception
+        raise _Malformed(
+            f"unexpected {type(exc).__name__} reading the response: {_cut(redact(str(exc)))}",
+            code="SDKError",
+        ) from None
+    if not isinstance(answer, dict):
+        raise _Malformed(_not_a("response", answer, "JSON object"))
+    return answer
+
+
+def _next_token(answer: dict[str, Any]) -> str | None:
+    token = answer.get("nextPageToken")
+    if token is None or token == "":
+        return None
+    if not isinstance(token, str):
+        raise _Malformed(_not_a("nextPageToken", token, "string"))
+    return token
+
+
+def _region_names(answer: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """The region names of a GetRegions answer that botocore can make a client for (sorted,
+    each once), and what is wrong with the other entries."""
+    regions = answer.get("regions")
+    if not isinstance(regions, list):
+        return [], [_not_a("'regions'", regions, "list", answer, "regions")]
+    names: set[str] = set()
+    problems: list[str] = []
+    for index, entry in enumerate(regions):
+        where = f"regions[{index}]"
+        if not isinstance(entry, dict):
+            problems.append(_not_a(where, entry, "object"))
+            continue
+        name = entry.get("name")
+        if not isinstance(name, str) or not name:
+            problems.append(_not_a(f"{where}.name", name, "region name", entry, "name"))
+            continue
+        try:
+            botocore.utils.validate_region_name(name)
+        except botocore.exceptions.InvalidRegionError:
+            problems.append(f"{where}.name {_shown(name)} is not a valid region name")
+            continue
+        names.add(name)
+    return sorted(names), problems
+
+
+def _listing(problems: Sequence[str], shown: int = 3) -> str:
+    text = "; ".join(problems[:shown])
+    if len(problems) > shown:
+        text += f"; and {len(problems) - shown} more"
+    return text
+
+
+def _not_a(
+    what: str, value: Any, expected: str, parent: dict[str, Any] | None = None, key: str = ""
+) -> str:
+    """``what is a number, not a list``; ``what is missing`` if ``key`` is not in ``parent``."""
+    if parent is not None and key not in parent:
+        return f"{what} is missing"
+    article = "an" if expected[0] in "aeiou" else "a"
+    return f"{what} is {_json_kind(value)}, not {article} {expected}"
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string" if value else "an empty string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return "null" if value is None else f"a {type(value).__name__}"
+
+
+def _shown(text: str, limit: int = 64) -> str:
+    """``text`` quoted, cut to ``limit`` characters: answers choose their own lengths."""
+    if len(text) > limit:
+        return repr(text[:limit]) + f"... ({len(text)} characters)"
+    return repr(text)
+
+
+def _cut(text: str, limit: int = MAX_MESSAGE) -> str:
+    if len(text) > limit:
+        return f"{text[:limit]}... ({len(text) - limit} more characters)"
+    return text
+
+
+# Endpoint and proxy settings whose user information or query may hold a secret.
+ENDPOINT_VARIABLES = (
+    "AWS_ENDPOINT_URL_LIGHTSAIL", "AWS_ENDPOINT_URL",
+    "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy",
+)  # fmt: skip
+_URL = re.compile(r"""[A-Za-z][A-Za-z0-9+.-]{0,31}://[^\s"'<>`]+""")
+_NETLOC_END = re.compile(r"[/?#]")
+REDACTED = "***"
+
+
+def redact(text: str) -> str:
+    """``text`` with the user information and query values of every URL in it replaced by
+    ``***``, and any secret of the endpoint and proxy settings too (e.g. an endpoint so
+    malformed that it is not a URL, which botocore quotes as it is)."""
+    text = _URL.sub(lambda found: redact_url(found.group(0)), text)
+    for secret in _configured_secrets():
+        text = text.replace(secret, REDACTED)
+    return text
+
+
+def redact_url(url: str) -> str:
+    """``url`` without its user information, query values and fragment."""
+    scheme, _, rest = url.partition("://")
+    end = _NETLOC_END.search(rest)
+    netloc, tail = (rest[: end.start()], rest[end.start() :]) if end else (rest, "")
+    if "@" in netloc:  # the password may hold an unescaped '@': the host follows the last one
+        netloc = f"{REDACTED}@{netloc.rpartition('@')[2]}"
+    path, hash_mark, _ = tail.partition("#")
+    path, question, query = path.partition("?")
+    if query:
+        fields = (item.partition("=") for item in query.split("&"))
+        query = "&".join(f"{key}={REDACTED}" if eq else REDACTED for key, eq, _ in fields)
+    return f"{scheme}://{netloc}{path}{question}{query}{hash_mark and '#' + REDACTED}"
+
+
+def _configured_secrets() -> list[str]:
+    """The parts of the endpoint and proxy settings that must never be printed, longest first
+    (so that a password is not half-replaced inside its user information)."""
+    secrets: set[str] = set()
+    for name in ENDPOINT_VARIABLES:
+        value = os.environ.get(name, "").strip()
+        if not value:
+            continue
+        if "://" not in value:
+            secrets.add(value)  # not a URL at all: the whole setting is unprintable
+            continue
+        rest = value.partition("://")[2]
+        end = _NETLOC_END.search(rest)
+        netloc = rest[: end.start()] if end else rest
+        if "@" in netloc:
+            userinfo = netloc.rpartition("@")[0]
+            secrets.update({userinfo, userinfo.partition(":")[2]})
+        query = rest.partition("?")[2].partition("#")[0]
+        secrets.update(item.partition("=")[2] or item for item in query.split("&"))
+    return sorted((s for s in secrets if len(s) >= 4), key=len, reverse=True)
+
+
+def _error(operation: str, code: str, message: str, region: str) -> ScanError:
+    """A ScanError of this source, with no secret in it."""
+    return ScanError("aws", operation, _cut(redact(code), 100), redact(message), region)
+
+
 def _scan_error(
     region: str, operation: str, exc: Exception, fetch: RegionFetch | None = None
 ) -> ScanError:
     if isinstance(exc, botocore.exceptions.ClientError):
         error = exc.response.get("Error", {})
         code = str(error.get("Code") or "ClientError")
-        message = str(error.get("Message") or exc)
+        message = _cut(redact(str(error.get("Message") or exc)))
         retries = exc.response.get("ResponseMetadata", {}).get("RetryAttempts") or 0
         if retries:  # say that lslint did not give up at the first answer
             message += f" (after {retries + 1} attempts)"
@@ -409,10 +703,10 @@ def _scan_error(
             message += ")"
     else:
         code = type(exc).__name__
-        message = str(exc)
+        message = _cut(redact(str(exc)))
     if fetch is not None:
         message = _partial(message, fetch)
-    return ScanError("aws", operation, code, message, region)
+    return _error(operation, code, message, region)
 
 
 def _partial(message: str, fetch: RegionFetch) -> str:
@@ -425,6 +719,8 @@ def _partial(message: str, fetch: RegionFetch) -> str:
 
 
 def _to_resource(raw: Any, index: int) -> Resource:
+    if not isinstance(raw, dict):
+        raise _Malformed(_not_a(f"instance {index}", raw, "object"))
     try:
         return Resource(Instance.model_validate(raw))
     except ValidationError as exc:
