@@ -108,6 +108,7 @@ class Check:
     resource_name: str
     region: str
     status: Status
+    overridden: bool = False  # judged with a per-resource override's parameters
 
 
 @dataclass(frozen=True)

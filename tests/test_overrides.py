@@ -20,7 +20,14 @@ from lslint.findings import AppliedOverride
 from lslint.inventory import Inventory, Resource
 from lslint.models import Instance
 
-from conftest import BUILTIN_RULES, CliResult, assert_one_error, passing_instance
+from conftest import (
+    BUILTIN_RULES,
+    EXAMPLES,
+    CliResult,
+    assert_one_error,
+    passing_instance,
+    run_lslint,
+)
 
 Cli = Callable[..., CliResult]
 
@@ -377,3 +384,18 @@ def test_engine_evaluates_the_variant_a_callable_gives() -> None:
     assert asked == [("LS001", "a"), ("LS001", "b")]
     assert [(f.resource_name, f.override) for f in result.findings] == [("b", None)]
     assert [c.status for c in result.checks] == ["pass", "fail"]
+
+
+def test_checks_passing_under_an_override_are_counted_in_every_summary(tmp_path: Path) -> None:
+    config = tmp_path / "cfg.yaml"
+    config.write_text(
+        "overrides:\n  - rule: LS004\n    resources: ['*']\n"
+        "    params: {required_tags: []}\n    reason: tags are someone else's job\n"
+    )
+    fleet = str(EXAMPLES / "fleet.json")
+    base = ["scan", "-i", fleet, "--config", str(config), "--select", "LS004"]
+    report = json.loads(run_lslint([*base, "-f", "json"]).stdout)
+    assert report["findings"] == []
+    assert report["summary"]["overridden"] == report["summary"]["resources"] == 5
+    assert "5 checks with overridden parameters" in run_lslint(base).stdout
+    assert "5 with overridden parameters." in run_lslint([*base, "-f", "markdown"]).stdout

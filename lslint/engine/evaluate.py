@@ -145,8 +145,9 @@ def run(
             applied = variant.rule if variant is not None else rule
             verdict = judge(applied, resource.model)
             result.checks.append(
-                Check(rule.id, resource.arn, resource.name, resource.region, verdict.status)
-            )
+                Check(rule.id, resource.arn, resource.name, resource.region, verdict.status,
+                      overridden=variant is not None)
+            )  # fmt: skip
             if verdict.status in ("fail", "error"):
                 override = variant.override if variant is not None else None
                 result.findings.append(_finding(applied, resource, verdict, override))

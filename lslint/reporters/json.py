@@ -85,6 +85,9 @@ def summary(result: ScanResult, context: ReportContext | None = None) -> dict[st
         "failed": statuses["fail"],
         "indeterminate": statuses["error"],
         "not_applicable": statuses["skip"],
+        # Checks judged with a per-resource override: an override can make a rule pass, so
+        # how often one was used is always shown, with or without findings.
+        "overridden": sum(1 for c in result.checks if c.overridden),
         "counted": len(counted),
         "suppressed": sum(1 for f in result.findings if f.suppressed is not None),
         "baselined": sum(1 for f in result.findings if f.baselined),

@@ -71,7 +71,10 @@ def render_markdown(result: ScanResult, context: ReportContext | None = None) ->
         f"{counts['resources']} resources, {counts['rules']} rules, {counts['checks']} checks: "
         f"{counts['passed']} passed, {counts['failed']} failed "
         f"({counts['suppressed']} suppressed, {counts['baselined']} baselined), "
-        f"{counts['indeterminate']} indeterminate, {counts['not_applicable']} not applicable.",
+        f"{counts['indeterminate']} indeterminate, {counts['not_applicable']} not applicable"
+        + (
+            f"; {counts['overridden']} with overridden parameters." if counts["overridden"] else "."
+        ),
         "",
         f"{gate.describe()[:1].upper()}{gate.describe()[1:]}.",
         "",

@@ -88,6 +88,9 @@ def _summary_line(result: ScanResult) -> str:
         f"{counts['rules']} rule{'s' if counts['rules'] != 1 else ''} ran"
     )
     accepted = [f"{counts[k]} {k}" for k in ("suppressed", "baselined") if counts[k]]
+    if counts["overridden"]:
+        n = counts["overridden"]
+        accepted.append(f"{n} check{'s' if n != 1 else ''} with overridden parameters")
     if accepted:
         text += f"; {', '.join(accepted)}"
     problems = []
