@@ -38,6 +38,11 @@ threshold "${INPUT_FAIL_ON:-}"
 report_json="$RUNNER_TEMP/lslint-report.json"
 report_markdown="$RUNNER_TEMP/lslint-summary.md"
 rm -f "$report_json" "$report_markdown"
+# The report outputs name only files this run wrote: a failed run must not leave an older
+# run's SARIF or JUnit file behind to be uploaded as if it were current.
+for report in "${INPUT_SARIF_FILE:-}" "${INPUT_JUNIT_FILE:-}"; do
+  if [ -n "$report" ] && [ -f "$report" ] && [ ! -L "$report" ]; then rm -f -- "$report"; fi
+done
 
 args=(scan --format github --report "json=$report_json")
 # Only a given input overrides the config's fail_on; lslint's own default applies without either.

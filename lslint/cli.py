@@ -21,7 +21,7 @@ import click
 from lslint import __version__
 from lslint.api import Setup, builtin_rules_dir, evaluate, prepare
 from lslint.baseline import parse_baseline, render_baseline
-from lslint.config import Config, find_config, load_config
+from lslint.config import REPOSITORY_MARKER, Config, find_config, load_config
 from lslint.engine.evaluate import case_failure
 from lslint.engine.loader import check_unique_keys, discover_rule_files, load_rule_file
 from lslint.engine.rule import Rule
@@ -121,7 +121,11 @@ def _fail(exc: LslintError, ctx: click.Context) -> NoReturn:
     problems = exc.problems
     for problem in problems[:MAX_ERRORS_SHOWN]:
         if ctx.meta.get(GITHUB_ERRORS):  # -f github: the error also annotates its file
-            click.echo(error_annotation(problem.message, problem.where, root=Path.cwd()))
+            click.echo(
+                error_annotation(
+                    problem.message, problem.where, root=report_root(), base=Path.cwd()
+                )
+            )
         click.echo(f"lslint: error: {printable(str(problem))}", err=True)
         if problem.hint:
             click.echo(f"hint: {problem.hint}", err=True)
@@ -324,7 +328,8 @@ def scan(
     threshold = parse_threshold(fail_on or config.fail_on or DEFAULT_FAIL_ON)
     context = ReportContext(
         fail_on=threshold,
-        root=Path.cwd(),  # report paths are relative to where lslint runs (the repository)
+        root=report_root(),  # report paths are relative to the repository
+        base=Path.cwd(),
         scan=scan_context(inventory, started_at, inputs=inputs, regions=listed_regions),
         recording_baseline=bool(write_baseline),
     )
@@ -351,6 +356,16 @@ def scan(
             f"lslint: wrote baseline {where}: {count} finding{'s' if count != 1 else ''}", err=True
         )
     sys.exit(gate.exit_code)
+
+
+def report_root() -> Path:
+    """The folder report paths are relative to: the GitHub workspace when lslint runs inside
+    it, else the repository lslint runs in (found upwards, as the config is), else here."""
+    here = Path.cwd()
+    workspace = os.environ.get("GITHUB_WORKSPACE", "")
+    if workspace and here.is_relative_to(Path(workspace).resolve()):
+        return Path(workspace).resolve()
+    return next((f for f in (here, *here.parents) if (f / REPOSITORY_MARKER).exists()), here)
 
 
 def scan_time() -> datetime:

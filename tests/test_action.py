@@ -411,3 +411,13 @@ def test_inputs_cannot_inject_shell(tmp_path: Path, hostile: str) -> None:
     assert run.exit_code == 2  # lslint refuses the odd arguments; nothing was executed
     assert not (run.workdir / "pwned").exists()
     assert not (tmp_path / "pwned").exists()
+
+
+def test_a_failed_run_names_no_report_left_from_an_earlier_run(tmp_path: Path) -> None:
+    first = run_scan_step(tmp_path, input=str(EXAMPLES / "fleet.json"))
+    assert first.outputs["sarif-file"] == "lslint.sarif"
+    (first.workdir / "bad.yaml").write_text("fail_on: hgh\n")
+    second = run_scan_step(tmp_path, input=str(EXAMPLES / "fleet.json"), config="bad.yaml")
+    assert second.outputs["exit-code"] == "2"
+    assert "sarif-file" not in second.outputs and "junit-file" not in second.outputs
+    assert not (second.workdir / "lslint.sarif").exists()

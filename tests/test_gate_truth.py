@@ -404,3 +404,31 @@ def test_suppressed_findings_stay_out_of_a_new_baseline(cli: Cli, tmp_path: Path
     baseline = tmp_path / "b.json"
     assert cli(["scan", "-i", str(FLEET), "--write-baseline", str(baseline)]).exit_code == 0
     assert "LS002" not in {e["rule_id"] for e in json.loads(baseline.read_text())["findings"]}
+
+
+def test_reports_point_into_the_repository_from_a_subfolder(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / "fleet.json", {"instances": [DB]})
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")
+    sarif = json.loads(cli(["scan", "-i", "../fleet.json", "-f", "sarif"]).stdout)
+    (location,) = [r["locations"][0]["physicalLocation"] for r in sarif["runs"][0]["results"]]
+    assert location["artifactLocation"]["uri"] == "fleet.json"
+    annotations = cli(["scan", "-i", "../fleet.json", "-f", "github"]).stdout
+    assert "file=fleet.json,line=" in annotations
+    (tmp_path / ".lslint.yaml").write_text("fail_on: hgh\n")
+    broken = cli(["scan", "-i", "../fleet.json", "-f", "github"])
+    assert broken.stdout.startswith("::error title=lslint,file=.lslint.yaml,line=1,col=1::")
+
+
+def test_reports_point_into_the_github_workspace(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path / "fleet.json", {"instances": [DB]})
+    (tmp_path / "deep" / "er").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "deep" / "er")
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(tmp_path))
+    annotations = cli(["scan", "-i", "../../fleet.json", "-f", "github"]).stdout
+    assert "file=fleet.json,line=" in annotations

@@ -22,11 +22,11 @@ Reporter = Callable[[ScanResult, ReportContext], str]
 REPORTERS: dict[str, Reporter] = {
     "text": lambda result, context: render_text(result, color=context.color, context=context),
     "json": render_json,
-    "sarif": lambda result, context: render_sarif(result, root=context.root),
+    "sarif": lambda result, context: render_sarif(result, root=context.root, base=context.base),
     "junit": lambda result, context: render_junit(result),
     "markdown": render_markdown,
-    "github": lambda result, context: render_github(result, root=context.root),
-    "gitlab": lambda result, context: render_gitlab(result, root=context.root),
+    "github": lambda result, context: render_github(result, root=context.root, base=context.base),
+    "gitlab": lambda result, context: render_gitlab(result, root=context.root, base=context.base),
 }
 FORMATS = tuple(REPORTERS)
 

@@ -26,6 +26,7 @@ class ReportContext:
 
     fail_on: Severity | None = Severity.LOW
     root: PurePath | None = None  # repository root: report paths are relative to it
+    base: PurePath | None = None  # where relative input paths start (default: root)
     color: bool = False
     scan: ScanContext = field(default_factory=ScanContext)
     recording_baseline: bool = False  # --write-baseline: the run does not gate

@@ -45,18 +45,22 @@ MAX_PER_LEVEL = 10  # GitHub displays ten annotations of each level per step
 _WHERE = re.compile(r"^(?P<file>.+?)(?::(?P<line>\d+)(?::(?P<col>\d+))?)?$")
 
 
-def error_annotation(message: str, where: str, *, root: PurePath | None = None) -> str:
+def error_annotation(
+    message: str, where: str, *, root: PurePath | None = None, base: PurePath | None = None
+) -> str:
     """An ``::error`` command for a config, rule or input error at ``where`` (``file:line:col``),
-    pointing at the file relative to ``root`` when it lies inside it."""
+    pointing at the file relative to ``root`` (the repository) when it lies inside it; a
+    relative ``file`` is relative to ``base`` (where lslint ran; default ``root``)."""
     properties: dict[str, str | int] = {}
     match = _WHERE.match(where) if where else None
-    if match and not where.startswith("-"):
+    if match and not where.startswith("-") and match["file"] != "<stdin>":
         path = PurePath(match["file"])
+        start = base or root
+        if start is not None and not path.is_absolute():
+            path = PurePath(os.path.normpath(start / path))
         if root is not None and path.is_absolute() and path.is_relative_to(root):
             path = path.relative_to(root)
-        elif root is not None and not path.is_absolute():
-            path = PurePath(os.path.normpath(path))
-        if not path.is_absolute() and ".." not in path.parts and match["file"] != "<stdin>":
+        if not path.is_absolute() and ".." not in path.parts:
             properties["file"] = path.as_posix()
             if match["line"]:
                 properties["line"] = int(match["line"])
@@ -66,7 +70,9 @@ def error_annotation(message: str, where: str, *, root: PurePath | None = None) 
     return _command("error", text, title="lslint", **properties)
 
 
-def render_github(result: ScanResult, *, root: PurePath | None = None) -> str:
+def render_github(
+    result: ScanResult, *, root: PurePath | None = None, base: PurePath | None = None
+) -> str:
     commands: list[tuple[str, str]] = [
         ("error", _command("error", f"{e.source}: {e.describe()}", title="lslint source error"))
         for e in result.errors
@@ -76,7 +82,7 @@ def render_github(result: ScanResult, *, root: PurePath | None = None) -> str:
     for finding in ordered:
         if finding.suppressed is not None or finding.baselined:
             continue  # accepted: not worth an annotation
-        uri, line = finding_location(finding, root)
+        uri, line = finding_location(finding, root, base)
         where: dict[str, str | int] = {}
         if uri != synthetic_path(finding.region, finding.resource_name):
             where = {"file": uri, "line": line}

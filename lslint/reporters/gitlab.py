@@ -34,11 +34,13 @@ INCOMPLETE_LEVEL = "blocker"  # an untrustworthy scan outranks any single findin
 SCAN_ERROR_CHECK = "scan-error"
 
 
-def render_gitlab(result: ScanResult, *, root: PurePath | None = None) -> str:
+def render_gitlab(
+    result: ScanResult, *, root: PurePath | None = None, base: PurePath | None = None
+) -> str:
     """Code Quality issues for ``result``; file paths are made relative to ``root``."""
     issues = [_error_issue(error) for error in result.errors]
     issues += [
-        _finding_issue(finding, root)
+        _finding_issue(finding, root, base)
         for finding in result.findings
         if finding.suppressed is None and not finding.baselined
     ]
@@ -63,8 +65,10 @@ def _issue(
     }
 
 
-def _finding_issue(finding: Finding, root: PurePath | None) -> dict[str, Any]:
-    path, line = finding_location(finding, root)
+def _finding_issue(
+    finding: Finding, root: PurePath | None, base: PurePath | None
+) -> dict[str, Any]:
+    path, line = finding_location(finding, root, base)
     rule = f"{finding.rule_id} {finding.rule_name}"
     if finding.status == "error":
         description = f"Scan incomplete: {rule}: {finding.resource_name}: {finding.message}"

@@ -53,8 +53,13 @@ def absolute_uri(text: str) -> str | None:
     return _BARE_PERCENT.sub("%25", encoded)
 
 
-def finding_location(finding: Finding, root: PurePath | None) -> tuple[str, int]:
+def finding_location(
+    finding: Finding, root: PurePath | None, base: PurePath | None = None
+) -> tuple[str, int]:
     """``(path, line)``: the snapshot file relative to ``root`` and the resource's line there.
+
+    ``root`` is the repository; ``base`` is the folder a relative snapshot path is relative
+    to (where lslint ran, which may be below the repository root; default ``root``).
 
     The path is a plain relative path with ``/`` (GitHub annotations and GitLab take it as it
     is; SARIF encodes it with :func:`uri_reference`). A file outside ``root`` (or standard
@@ -62,18 +67,18 @@ def finding_location(finding: Finding, root: PurePath | None) -> tuple[str, int]
     synthetic ``lightsail/<region>/instances/<name>``.
     """
     if finding.source_path and finding.source_path != "<stdin>" and finding.source_line > 0:
-        relative = _relative(PurePath(finding.source_path), root)
+        relative = _relative(PurePath(finding.source_path), root, base or root)
         if relative is not None:
             return relative, finding.source_line
     return synthetic_path(finding.region, finding.resource_name), 1
 
 
-def _relative(path: PurePath, root: PurePath | None) -> str | None:
-    if root is None:
+def _relative(path: PurePath, root: PurePath | None, base: PurePath | None) -> str | None:
+    if root is None or base is None:
         if path.is_absolute() or ".." in path.parts:
             return None
         return PurePosixPath(*path.parts).as_posix()
-    full = PurePath(os.path.normpath(root / path))  # an absolute path stays as it is
+    full = PurePath(os.path.normpath(base / path))  # an absolute path stays as it is
     if not full.is_relative_to(root):
         return None
     return PurePosixPath(*full.relative_to(root).parts).as_posix()

@@ -38,10 +38,15 @@ SECURITY_SEVERITY = {
 MAX_DESCRIPTION = 1024  # GitHub's limit for fullDescription
 MAX_TAGS = 10  # GitHub keeps at most ten tags per rule
 FINGERPRINT_KEY = "lslintFingerprint/v1"
+_Roots = tuple[PurePath | None, PurePath | None]  # (repository root, folder paths start from)
 
 
 def render_sarif(
-    result: ScanResult, *, root: PurePath | None = None, category: str = "lslint"
+    result: ScanResult,
+    *,
+    root: PurePath | None = None,
+    base: PurePath | None = None,
+    category: str = "lslint",
 ) -> str:
     """SARIF for ``result``; file locations are made relative to ``root`` (the repository)."""
     rule_index = {rule.id: index for index, rule in enumerate(result.rules)}
@@ -54,9 +59,9 @@ def render_sarif(
         if finding.suppressed is not None:
             continue
         if finding.status == "error":
-            notifications.append(_indeterminate_notification(finding, rule_index, root))
+            notifications.append(_indeterminate_notification(finding, rule_index, (root, base)))
         else:
-            results.append(_result(finding, rule_index, root))
+            results.append(_result(finding, rule_index, (root, base)))
     run = {
         "tool": {
             "driver": {
@@ -110,8 +115,8 @@ def _rule(rule: RuleInfo) -> dict[str, Any]:
     return described
 
 
-def _locations(finding: Finding, root: PurePath | None) -> list[dict[str, Any]]:
-    path, line = finding_location(finding, root)
+def _locations(finding: Finding, roots: _Roots) -> list[dict[str, Any]]:
+    path, line = finding_location(finding, *roots)
     return [
         {
             "physicalLocation": {
@@ -129,13 +134,13 @@ def _locations(finding: Finding, root: PurePath | None) -> list[dict[str, Any]]:
     ]
 
 
-def _result(finding: Finding, rule_index: dict[str, int], root: PurePath | None) -> dict[str, Any]:
+def _result(finding: Finding, rule_index: dict[str, int], roots: _Roots) -> dict[str, Any]:
     return {
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index[finding.rule_id],
         "level": LEVELS[finding.severity],
         "message": {"text": printable(finding.message)},
-        "locations": _locations(finding, root),
+        "locations": _locations(finding, roots),
         "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
         **({"baselineState": "unchanged"} if finding.baselined else {}),
         "properties": {
@@ -148,12 +153,12 @@ def _result(finding: Finding, rule_index: dict[str, int], root: PurePath | None)
 
 
 def _indeterminate_notification(
-    finding: Finding, rule_index: dict[str, int], root: PurePath | None
+    finding: Finding, rule_index: dict[str, int], roots: _Roots
 ) -> dict[str, Any]:
     return {
         "level": "error",
         "message": {"text": printable(finding.message)},
-        "locations": _locations(finding, root),
+        "locations": _locations(finding, roots),
         "associatedRule": {"id": finding.rule_id, "index": rule_index[finding.rule_id]},
         "properties": {"region": finding.region, "resourceArn": finding.resource_arn},
     }
