@@ -290,6 +290,7 @@ def scan(
                 raise ConfigError(f"{option} applies to live scans and cannot be used with --input")
         if inputs.count(STDIN) > 1:
             raise ConfigError("'--input -' (standard input) can be given only once")
+        inputs = _distinct_inputs(inputs)
     output = None if output == STDOUT else output
     extra_reports = _parse_reports(reports)
     outputs = [("--output", output or STDOUT), ("--snapshot", snapshot),
@@ -356,6 +357,19 @@ def scan(
             f"lslint: wrote baseline {where}: {count} finding{'s' if count != 1 else ''}", err=True
         )
     sys.exit(gate.exit_code)
+
+
+def _distinct_inputs(inputs: Sequence[str]) -> tuple[str, ...]:
+    """The inputs, each file once however it is spelled (a repeated one is read once)."""
+    kept: list[str] = []
+    for path in inputs:
+        twin = next((k for k in kept if STDIN not in (k, path) and same_file(k, path)), None)
+        if twin is None:
+            kept.append(path)
+        else:
+            click.echo(f"lslint: warning: {printable(path)} is given twice (also as "
+                       f"{printable(twin)}): read once", err=True)  # fmt: skip
+    return tuple(kept)
 
 
 def report_root() -> Path:

@@ -432,3 +432,32 @@ def test_reports_point_into_the_github_workspace(
     monkeypatch.setenv("GITHUB_WORKSPACE", str(tmp_path))
     annotations = cli(["scan", "-i", "../../fleet.json", "-f", "github"]).stdout
     assert "file=fleet.json,line=" in annotations
+
+
+def test_one_file_given_twice_is_read_once(cli: Cli, tmp_path: Path) -> None:
+    fleet = write(tmp_path / "fleet.json", {"instances": [WEB, DB]})
+    result = cli(["scan", "-i", fleet, "-i", f"{tmp_path}/./fleet.json", "-f", "json"])
+    assert result.exit_code == 1
+    assert "is given twice" in result.stderr and "read once" in result.stderr
+    report = json.loads(result.stdout)
+    assert report["warnings"] == [] and report["summary"]["resources"] == 2
+
+
+def test_many_shared_resources_make_one_warning_per_pair_of_inputs(
+    cli: Cli, tmp_path: Path
+) -> None:
+    fleet = [passing_instance(f"vm-{i}") for i in range(50)]
+    first = write(tmp_path / "a.json", {"instances": fleet})
+    second = write(tmp_path / "b.json", {"instances": fleet})
+    report = json.loads(cli(["scan", "-i", first, "-i", second, "-f", "json"]).stdout)
+    (warning,) = report["warnings"]
+    assert warning.startswith(f"50 resources in {second} also appear in {first}")
+    assert report["summary"]["resources"] == 50
+
+
+def test_markdown_caps_errors_and_warnings_too(cli: Cli, tmp_path: Path) -> None:
+    vague = [passing_instance(f"v-{i}", addOns=[{"name": "AutoSnapshot"}]) for i in range(260)]
+    snapshot = write(tmp_path / "vague.json", {"instances": vague})
+    markdown = cli(["scan", "-i", snapshot, "-f", "markdown"]).stdout
+    assert "… and 60 more errors (see the JSON or SARIF report)." in markdown
+    assert markdown.count("| LS003 v-") == 200

@@ -59,8 +59,11 @@ def judge(rule: Rule, model: LightsailModel) -> Verdict:
 
 
 def remediation_commands(rule: Rule, model: LightsailModel, verdict: Verdict) -> list[str]:
-    """The rule's remediation commands for one resource, filled from what the rule captured."""
-    if rule.remediation_cli is None:
+    """The rule's remediation commands for one resource, filled from what the rule captured.
+
+    An indeterminate result has none: lslint cannot say what to change before it can see the
+    value it is missing."""
+    if rule.remediation_cli is None or verdict.status == "error":
         return []
     return rule.remediation_cli.render(model, rule.param_values, verdict.captures or {})
 

@@ -55,14 +55,16 @@ def render_markdown(result: ScanResult, context: ReportContext | None = None) ->
             "| Where | Error |",
             "| --- | --- |",
         ]
-        lines += [f"| {cell(e.source)} | {cell(e.describe())} |" for e in result.errors]
-        lines += [
+        rows = [f"| {cell(e.source)} | {cell(e.describe())} |" for e in result.errors]
+        rows += [
             f"| {cell(f.rule_id)} {cell(f.resource_name)} | {cell(f.message)} |" for f in problems
         ]
+        lines += _capped(rows, "error")
         lines.append("")
 
     if result.warnings:
-        lines += [f"- warning: {cell(w, limit=1000)}" for w in result.warnings] + [""]
+        warnings = [f"- warning: {cell(w, limit=1000)}" for w in result.warnings]
+        lines += [*_capped(warnings, "warning"), ""]
 
     lines += ["| Severity | Findings |", "| --- | ---: |"]
     lines += [f"| {s.value} | {counts['by_severity'][s.value]} |" for s in reversed(Severity)]
@@ -95,6 +97,15 @@ def render_markdown(result: ScanResult, context: ReportContext | None = None) ->
             lines += ["", f"… and {rest} more finding{'s' if rest != 1 else ''} (see the JSON "
                       "or SARIF report)."]  # fmt: skip
     return "\n".join(lines) + "\n"
+
+
+def _capped(rows: list[str], what: str) -> list[str]:
+    """At most ``MAX_ROWS`` rows, then how many more there are: the summary stays small."""
+    if len(rows) <= MAX_ROWS:
+        return rows
+    rest = len(rows) - MAX_ROWS
+    return [*rows[:MAX_ROWS], "", f"… and {rest} more {what}{'s' if rest != 1 else ''} (see the "
+            "JSON or SARIF report)."]  # fmt: skip
 
 
 def _row(finding: Finding) -> str:

@@ -34,7 +34,7 @@ def collect_all(sources: list[Source]) -> Inventory:
 def _unique(resources: list[Resource]) -> tuple[list[Resource], list[str]]:
     first: dict[str, Resource] = {}
     kept: list[Resource] = []
-    warnings: list[str] = []
+    repeated: dict[tuple[str, str], list[tuple[Resource, Resource]]] = {}
     for resource in resources:
         arn = resource.arn
         if not arn:
@@ -45,16 +45,29 @@ def _unique(resources: list[Resource]) -> tuple[list[Resource], list[str]]:
             first[arn] = resource
             kept.append(resource)
         elif seen.model == resource.model:
-            warnings.append(
-                f"{arn} appears in {_where(seen)} and again in {_where(resource)}: scanned once"
-            )
+            repeated.setdefault((_file(seen), _file(resource)), []).append((seen, resource))
         else:
             raise InputError(
                 f"{arn} appears twice with different contents: in {_where(seen)} "
                 f"and in {_where(resource)}",
                 hint="scan snapshots of the same resources taken at one time, or one of them",
             )
-    return kept, warnings
+    return kept, [_repeated_warning(pairs) for pairs in repeated.values()]
+
+
+def _repeated_warning(pairs: list[tuple[Resource, Resource]]) -> str:
+    """One warning per pair of inputs, however many resources they share."""
+    seen, again = pairs[0]
+    if len(pairs) == 1:
+        return f"{seen.arn} appears in {_where(seen)} and again in {_where(again)}: scanned once"
+    return (
+        f"{len(pairs)} resources in {_file(again)} also appear in {_file(seen)} (the first: "
+        f"{seen.arn} at {_where(seen)} and {_where(again)}): each scanned once"
+    )
+
+
+def _file(resource: Resource) -> str:
+    return resource.origin.path if resource.origin else "the AWS API"
 
 
 def _where(resource: Resource) -> str:
