@@ -2,11 +2,13 @@
 
 from lslint.api import scan
 from lslint.findings import Severity
+from lslint.gate import Gate
 
 result = scan(["examples/fleet.json"])
 for finding in result.findings:
     print(finding.rule_id, finding.resource_name, finding.message)
-exit_code = result.exit_code(Severity.LOW)
+gate = Gate.of(result, Severity.LOW)  # the CLI's verdict at --fail-on low
+print(gate.describe(), gate.failing, gate.exit_code)
 """
 
 from __future__ import annotations

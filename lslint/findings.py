@@ -169,11 +169,6 @@ class ScanResult:
         """True when the scan cannot be trusted: source errors or evaluation errors."""
         return bool(self.errors) or any(f.status == "error" for f in self.findings)
 
-    def exit_code(self, threshold: Severity | None) -> int:
-        if self.indeterminate:
-            return 2
-        return 1 if self.failing(threshold) else 0
-
 
 def fingerprint(rule_id: str, arn: str, evidence: Mapping[str, Any]) -> str:
     """A stable hash of (rule, resource, evidence key): same inputs, same fingerprint."""

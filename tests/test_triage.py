@@ -16,6 +16,7 @@ from lslint.api import scan as api_scan
 from lslint.engine.evaluate import run
 from lslint.engine.loader import load_rules
 from lslint.findings import Acceptance
+from lslint.gate import Gate
 from lslint.inventory import Inventory, Resource
 from lslint.models import Instance
 from lslint.suppressions import Suppression, Suppressor
@@ -232,7 +233,7 @@ def test_library_scan_takes_a_baseline(tmp_path: Path) -> None:
     (finding,) = api_scan([fleet]).findings
     result = api_scan([fleet], baseline={finding.fingerprint, "0" * 32})
     assert [f.baselined for f in result.findings] == [True]
-    assert result.exit_code(None) == 0
+    assert Gate.of(result, None).exit_code == 0
     assert result.warnings == [
         "baseline: 1 of 2 entries no longer matches any finding (fixed, or the evidence "
         "changed); rewrite it with --write-baseline to drop them"
