@@ -321,3 +321,18 @@ def test_a_pin_without_a_value_is_refused_not_read_as_unpinned(tmp_path: Path, v
     result = run_lslint(["scan", "-i", str(EXAMPLES / "fleet.json"), "--config", str(config)])
     assert result.exit_code == 2
     assert "fingerprint" in result.stderr and f"{config}:" in result.stderr
+
+
+def test_an_entry_the_rule_cannot_judge_changes_the_fingerprint_a_pin_holds(
+    tmp_path: Path,
+) -> None:
+    (before,) = api_scan([write_fleet(tmp_path, bastion(22))], select=["LS001"]).findings
+    vague = {"protocol": "tcp", "toPort": 5432, "accessFrom": "Anywhere (0.0.0.0/0)"}
+    model = bastion(22)
+    model["networking"]["ports"].append(vague)
+    path = tmp_path / "vague.json"
+    path.write_text(json.dumps({"instances": [model]}))
+    (after,) = api_scan([path], select=["LS001"]).findings
+    assert after.status == "fail"
+    assert after.fingerprint != before.fingerprint  # a pin of `before` no longer hides it
+    assert "networking.ports (undecided)" in after.evidence

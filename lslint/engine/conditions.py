@@ -570,6 +570,7 @@ def _evaluate_quantifier(node: Quantifier, env: Env) -> Outcome:
     matched: list[Outcome] = []
     matched_items: list[Any] = []
     unknown: list[Outcome] = []
+    unknown_items: list[Any] = []
     misses = 0
     try:
         for index, item in enumerate(value):
@@ -580,6 +581,7 @@ def _evaluate_quantifier(node: Quantifier, env: Env) -> Outcome:
                 matched_items.append(item)
             elif result.truth is None:
                 unknown.append(result)
+                unknown_items.append(item)
             else:
                 misses += 1
     finally:
@@ -604,4 +606,9 @@ def _evaluate_quantifier(node: Quantifier, env: Env) -> Outcome:
     captures = tuple(c for o in matched for c in o.captures)
     if node.capture:
         captures += ((node.capture, items),)
-    return Outcome(True, captures=captures, evidence=((shown, items),))
+    evidence: tuple[tuple[str, Any], ...] = ((shown, items),)
+    if node.kind == "some" and unknown_items:
+        # Items that could not be judged are evidence too: a new one changes the finding's
+        # fingerprint, so a baseline or pinned suppression of the old finding stops hiding it.
+        evidence += ((f"{shown} (undecided)", unknown_items),)
+    return Outcome(True, captures=captures, evidence=evidence)
