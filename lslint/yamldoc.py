@@ -21,7 +21,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from lslint.errors import LslintError
 from lslint.suggest import suggest
-from lslint.yamlsafety import check_events, check_scalars
+from lslint.yamlsafety import CheckedComposer, Refused, check_scalars
 
 DocPath = tuple[str | int, ...]
 
@@ -85,11 +85,15 @@ def parse_yaml(text: str, source: str, *, error: type[LslintError]) -> YamlDoc:
 
 def _load_checked(yaml: YAML, text: str, source: str, error: type[LslintError]) -> Any:
     """The document, after the checks of :mod:`lslint.yamlsafety` (before anything expands)."""
-    check_events(yaml.parse(text), source, error)
-    node = yaml.compose(text)
-    if node is None:
-        return None
-    check_scalars(node, source, yaml, error)
+    yaml.Composer = CheckedComposer
+    try:
+        node = yaml.compose(text)
+        if node is None:
+            return None
+        check_scalars(node, yaml)
+    except Refused as exc:
+        where = f"{source}:{exc.mark.line + 1}:{exc.mark.column + 1}"
+        raise error(exc.message, where=where, hint=exc.hint) from None
     return yaml.constructor.construct_document(node)
 
 

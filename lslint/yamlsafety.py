@@ -10,32 +10,22 @@ refused outright, each at its ``file:line:col``:
 - implicit scalars that do not hold a value: an impossible date (``2020-02-30``), a number
   that is not finite (``.inf``, ``1e400``) or an integer too long to convert.
 
-The events are checked as they stream from the parser, before any node is built, so a refused
-document is never expanded; the scalars are checked on the composed tree, whose tags the
-resolver has settled, before anything is constructed.
+Each node is checked by :class:`CheckedComposer` before it is built, so a refused document is
+never expanded; the scalars are checked by :func:`check_scalars` on the composed tree, whose
+tags the resolver has settled, before anything is constructed. Problems are raised as
+:class:`Refused` with the position of the offending text.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.composer import Composer
 from ruamel.yaml.error import YAMLError
-from ruamel.yaml.events import (
-    AliasEvent,
-    CollectionEndEvent,
-    CollectionStartEvent,
-    Event,
-    MappingStartEvent,
-    NodeEvent,
-    ScalarEvent,
-)
+from ruamel.yaml.events import AliasEvent, CollectionStartEvent, NodeEvent
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-
-from lslint.errors import LslintError
 
 MAX_DEPTH = 64
 """Deepest nesting of mappings and lists in a rule or config file (the built-in rules use 8)."""
@@ -44,54 +34,57 @@ _CORE = "tag:yaml.org,2002:"
 _NO_ALIASES = "anchors, aliases and merge keys are not supported; write the value out in full"
 
 
-@dataclass
-class _Level:
-    """One open mapping or list while the events stream past."""
+class Refused(Exception):
+    """A document feature lslint does not accept, at ``mark`` (a ruamel.yaml mark)."""
 
-    is_mapping: bool
-    children: int = 0
-    key_mark: Any = None  # where the current mapping value's key starts
+    def __init__(self, message: str, mark: Any, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.mark = mark
+        self.hint = hint
 
 
-def check_events(events: Iterator[Event], source: str, error: type[LslintError]) -> None:
-    """Refuse anchors, aliases, merge keys, explicit tags and deep nesting, event by event.
+class CheckedComposer(Composer):
+    """ruamel.yaml's composer, refusing anchors, aliases, explicit tags and deep nesting.
 
-    The events are consumed lazily, so a refused document is read no further than the first
-    problem (a deeply nested flow list is not even scanned to its end).
+    Each node's first event is checked before the node is built, so a refused document is
+    read no further than its first problem (an alias is never resolved, a deeply nested flow
+    list never scanned to its end).
     """
-    stack: list[_Level] = []
-    for event in events:
-        if isinstance(event, CollectionEndEvent):
-            stack.pop()
-            continue
-        if not isinstance(event, NodeEvent):
-            continue
-        parent = stack[-1] if stack else None
-        is_key = parent is not None and parent.is_mapping and parent.children % 2 == 0
-        if parent is not None:
-            parent.children += 1
-            if is_key:
-                parent.key_mark = event.start_mark
-        where = _where(source, event.start_mark)
+
+    def __init__(self, loader: Any = None) -> None:
+        super().__init__(loader=loader)
+        self.collections = 0  # mappings and lists open around the node being composed
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.parser.peek_event()
         if isinstance(event, AliasEvent):
-            raise error(f"YAML alias *{event.anchor} is not allowed: {_NO_ALIASES}", where=where)
+            raise Refused(
+                f"YAML alias *{event.anchor} is not allowed: {_NO_ALIASES}", event.start_mark
+            )
         if event.anchor is not None:
-            raise error(f"YAML anchor &{event.anchor} is not allowed: {_NO_ALIASES}", where=where)
+            raise Refused(
+                f"YAML anchor &{event.anchor} is not allowed: {_NO_ALIASES}", event.start_mark
+            )
         tag = _explicit_tag(event)
         if tag:
-            # Shown where the value's key is, or the list item, as other value errors are.
-            shown = parent.key_mark if parent is not None and parent.is_mapping else None
-            raise error(f"YAML tag {tag} is not allowed", where=_where(source, shown, where))
-        if is_key and isinstance(event, ScalarEvent) and _is_merge_key(event):
-            raise error(f"YAML merge key '<<' is not allowed: {_NO_ALIASES}", where=where)
-        if isinstance(event, CollectionStartEvent):
-            if len(stack) >= MAX_DEPTH:
-                raise error(
-                    f"YAML nesting is deeper than {MAX_DEPTH} levels",
-                    where=where,
-                    hint="flatten the document; rule and config files need only a few levels",
-                )
-            stack.append(_Level(is_mapping=isinstance(event, MappingStartEvent)))
+            # Shown where the value's key is (`index` is the key node of a mapping value), as
+            # other errors about a value are.
+            shown = index.start_mark if isinstance(index, Node) else event.start_mark
+            raise Refused(f"YAML tag {tag} is not allowed", shown)
+        if not isinstance(event, CollectionStartEvent):
+            return super().compose_node(parent, index)
+        if self.collections >= MAX_DEPTH:
+            raise Refused(
+                f"YAML nesting is deeper than {MAX_DEPTH} levels",
+                event.start_mark,
+                hint="flatten the document; rule and config files need only a few levels",
+            )
+        self.collections += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.collections -= 1
 
 
 def _explicit_tag(event: NodeEvent) -> str:
@@ -101,17 +94,12 @@ def _explicit_tag(event: NodeEvent) -> str:
     return str(getattr(tag, "value", tag) or "")
 
 
-def _is_merge_key(event: ScalarEvent) -> bool:
-    # Only a plain `<<` is a merge key; a quoted '<<' is an ordinary string.
-    return event.value == "<<" and event.style is None
-
-
-def check_scalars(root: Node | None, source: str, yaml: YAML, error: type[LslintError]) -> None:
+def check_scalars(root: Node, yaml: YAML) -> None:
     """Refuse implicit scalars that name no value: impossible dates, non-finite numbers, ….
 
     ``root`` is the composed document, already free of aliases and bounded in depth.
     """
-    pending: list[Node] = [root] if root is not None else []
+    pending: list[Node] = [root]
     while pending:  # depth first, in document order: the first problem in the file is named
         node = pending.pop()
         if isinstance(node, MappingNode):
@@ -119,26 +107,26 @@ def check_scalars(root: Node | None, source: str, yaml: YAML, error: type[Lslint
         elif isinstance(node, SequenceNode):
             pending.extend(reversed(node.value))
         elif isinstance(node, ScalarNode):
-            _check_scalar(node, source, yaml, error)
+            _check_scalar(node, yaml)
 
 
-def _check_scalar(node: ScalarNode, source: str, yaml: YAML, error: type[LslintError]) -> None:
+def _check_scalar(node: ScalarNode, yaml: YAML) -> None:
     tag = str(getattr(node.tag, "value", node.tag))
     kind = tag.removeprefix(_CORE)
-    where = _where(source, node.start_mark)
-    if tag == f"{_CORE}merge":  # a merge key as a value, or under YAML 1.1 resolution
-        raise error(f"YAML merge key '<<' is not allowed: {_NO_ALIASES}", where=where)
+    where = node.start_mark
+    if tag == f"{_CORE}merge":  # a plain `<<`: as a key it would merge a mapping in
+        raise Refused(f"YAML merge key '<<' is not allowed: {_NO_ALIASES}", where)
     if tag == f"{_CORE}value":
-        raise error(f"'{node.value}' is a YAML value indicator; quote it", where=where)
+        raise Refused(f"'{node.value}' is a YAML value indicator; quote it", where)
     if kind not in ("timestamp", "int", "float"):
         return
     try:
         value = yaml.constructor.construct_object(node, deep=True)
     except (ValueError, OverflowError, YAMLError) as exc:
-        raise error(_bad_scalar(kind, node.value, exc), where=where) from None
+        raise Refused(_bad_scalar(kind, node.value, exc), where) from None
     if kind == "float" and not math.isfinite(value):
-        raise error(
-            f"'{node.value}' is not a finite number; rule and config values must be", where=where
+        raise Refused(
+            f"'{node.value}' is not a finite number; rule and config values must be", where
         )
 
 
@@ -151,9 +139,3 @@ def _bad_scalar(kind: str, text: str, exc: Exception) -> str:
         reason = "time zone offset out of range"
     shown = text if len(text) <= 40 else f"{text[:37]}..."
     return f"invalid {what} '{shown}'" + (f": {reason}" if reason else "")
-
-
-def _where(source: str, mark: Any, fallback: str = "") -> str:
-    if mark is None:
-        return fallback or source
-    return f"{source}:{mark.line + 1}:{mark.column + 1}"
