@@ -112,6 +112,12 @@ def test_a_malformed_pattern_is_refused_with_the_reason() -> None:
     assert info.value.message == "'matches': invalid regular expression '(web': missing ): (web"
 
 
+def test_a_pattern_with_a_lone_surrogate_is_refused_not_a_crash() -> None:
+    with pytest.raises(RuleError) as info:
+        rule_from_text(name_rule("matches", '"^web\\ud800"'))
+    assert "lone surrogate" in info.value.message
+
+
 def test_matches_any_refuses_each_pattern_it_cannot_run() -> None:
     text = name_rule("matches_any", "['^web', '(?=db)']")
     with pytest.raises(RuleError) as info:

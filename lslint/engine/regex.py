@@ -52,6 +52,8 @@ class Regex:
 
 def compile_regex(pattern: str) -> Regex:
     """``pattern`` compiled by RE2, or :class:`RegexError` saying what it cannot use."""
+    if any("\ud800" <= char <= "\udfff" for char in pattern):  # from a "\ud800" YAML escape
+        raise RegexError("contains a lone surrogate, which is not a character")
     if _OPEN_LOW_BOUND.search(pattern):
         raise RegexError("'{,n}' is literal text in RE2; write '{0,n}' for 'at most n'")
     try:
