@@ -610,8 +610,10 @@ def rules_list(config_path: str | None, rule_paths: tuple[str, ...]) -> None:
     click.echo(f"{'ID':<{id_width}}  {'NAME':<{name_width}}  {'SEVERITY':<8}  TITLE")
     for rule in loaded:
         click.echo(
-            f"{rule.id:<{id_width}}  {rule.name:<{name_width}}  {rule.severity.value:<8}  "
-            f"{rule.title}"
+            printable(
+                f"{rule.id:<{id_width}}  {rule.name:<{name_width}}  {rule.severity.value:<8}  "
+                f"{rule.title}"
+            )
         )
 
 
@@ -630,23 +632,32 @@ def rules_show(rule_id: str, config_path: str | None, rule_paths: tuple[str, ...
         raise ConfigError(
             f"no rule '{rule_id}'" + suggest(rule_id, keys), hint="see 'lslint rules list'"
         )
-    click.echo(f"{rule.id} {rule.name} ({rule.severity.value})")
-    click.echo(rule.title)
+    click.echo(printable(f"{rule.id} {rule.name} ({rule.severity.value})"))
+    click.echo(printable(rule.title))
     click.echo("")
-    click.echo(rule.description)
+    _echo_rule_text(rule.description)
     if rule.params:
         click.echo("\nParameters:")
         for name, spec in rule.params.items():
             value = rule.param_values[name]
-            click.echo(f"  {name} ({spec.type}) = {value!r}: {spec.description}")
+            _echo_rule_text(f"  {name} ({spec.type}) = {value!r}: {spec.description}")
     click.echo("\nCondition:")
-    click.echo(_indent(rule_conditions(Path(rule.source)), "  "), nl=False)
-    click.echo(f"\nRemediation: {rule.remediation_text}")
+    _echo_rule_text(_indent(rule_conditions(Path(rule.source)), "  ").removesuffix("\n"))
+    _echo_rule_text(f"\nRemediation: {rule.remediation_text}")
     if rule.remediation_cli is not None:
-        click.echo(f"  {rule.remediation_cli.source}")
+        click.echo(printable(f"  {rule.remediation_cli.source}"))
     for reference in rule.references:
-        click.echo(f"Reference: {reference}")
-    click.echo(f"Source: {rule.source}")
+        click.echo(printable(f"Reference: {reference}"))
+    click.echo(printable(f"Source: {rule.source}"))
+
+
+def _echo_rule_text(text: str) -> None:
+    """Print a block of rule-file text with its line breaks and every other control
+    character shown escaped: rule packs may come from anyone, and a description such as
+    ``\\x1b]0;...`` must not reach the terminal raw. (One-line fields go through
+    :func:`printable` whole.)"""
+    for line in text.split("\n"):
+        click.echo(printable(line))
 
 
 def rule_conditions(path: Path) -> str:
@@ -687,7 +698,7 @@ def rules_validate(paths: tuple[str, ...], config_path: str | None) -> None:
     """
     loaded, problems = _load_each(paths or _scan_rule_paths(config_path))
     for rule in loaded:
-        click.echo(f"ok: {rule.source}: {rule.id} {rule.name}")
+        click.echo(printable(f"ok: {rule.source}: {rule.id} {rule.name}"))
     for problem in problems:
         click.echo(f"lslint: error: {printable(problem)}", err=True)
     click.echo(f"{len(loaded)} valid, {len(problems)} invalid", err=bool(problems))
@@ -763,11 +774,11 @@ def rules_test(paths: tuple[str, ...], config_path: str | None, verbose: bool) -
             if failure is None:
                 passed += 1
                 if verbose:
-                    click.echo(f"ok   {case.doc_line}: {rule.id} '{printable(case.name)}' "
-                               f"({case.expect})")  # fmt: skip
+                    click.echo(printable(f"ok   {case.doc_line}: {rule.id} '{case.name}' "
+                                         f"({case.expect})"))  # fmt: skip
                 continue
             failed += 1
-            click.echo(f"FAIL {case.doc_line}: {rule.id} '{case.name}': {printable(failure)}")
+            click.echo(printable(f"FAIL {case.doc_line}: {rule.id} '{case.name}': {failure}"))
     click.echo(f"{passed} passed, {failed} failed")
     if problems:
         sys.exit(EXIT_ERROR)

@@ -21,6 +21,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from lslint.errors import LslintError
 from lslint.suggest import suggest
+from lslint.yamlsafety import CheckedComposer, Refused, check_scalars
 
 DocPath = tuple[str | int, ...]
 
@@ -67,7 +68,7 @@ def parse_yaml(text: str, source: str, *, error: type[LslintError]) -> YamlDoc:
     yaml = YAML(typ="rt", pure=True)
     yaml.allow_duplicate_keys = False
     try:
-        root = yaml.load(text)
+        root = _load_checked(yaml, text, source, error)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
@@ -80,6 +81,20 @@ def parse_yaml(text: str, source: str, *, error: type[LslintError]) -> YamlDoc:
     doc = YamlDoc(source=source, data=None, positions={(): (1, 1)})
     doc.data = _plain(root, (), doc, error)
     return doc
+
+
+def _load_checked(yaml: YAML, text: str, source: str, error: type[LslintError]) -> Any:
+    """The document, after the checks of :mod:`lslint.yamlsafety` (before anything expands)."""
+    yaml.Composer = CheckedComposer
+    try:
+        node = yaml.compose(text)
+        if node is None:
+            return None
+        check_scalars(node, yaml)
+    except Refused as exc:
+        where = f"{source}:{exc.mark.line + 1}:{exc.mark.column + 1}"
+        raise error(exc.message, where=where, hint=exc.hint) from None
+    return yaml.constructor.construct_document(node)
 
 
 def _duplicate_key_message(text: str) -> str:

@@ -40,6 +40,9 @@ LEAF_KEYS = ("path", "default", "match", "capture")
 QUANTIFIER_KEYS = ("path", "as", "where", "default", "capture")
 RESERVED_NAMES = frozenset({"resource", "params"})
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+MAX_CONDITION_DEPTH = 32
+"""Deepest nesting of and/or/not/some/every/none (the built-in rules use 4); evaluation
+recurses once per level, so this bound keeps it far from Python's recursion limit."""
 
 
 class ConditionError(Exception):
@@ -131,12 +134,27 @@ class ParseContext:
     # Captured names and the type of each value they collect; None when the captures of one
     # name disagree (a remediation command cannot then read fields of its items).
     captures: dict[str, FieldType | None] = field(default_factory=dict)
+    depth: int = 0  # conditions open around the one being parsed
 
 
 # ---------------------------------------------------------------- parsing
 
 
 def parse_condition(
+    raw: Any, doc_path: DocPath, ctx: ParseContext, scope: Mapping[str, FieldType]
+) -> Condition:
+    if ctx.depth >= MAX_CONDITION_DEPTH:
+        raise ConditionError(
+            doc_path, f"conditions nest deeper than {MAX_CONDITION_DEPTH} levels; simplify them"
+        )
+    ctx.depth += 1
+    try:
+        return _parse_node(raw, doc_path, ctx, scope)
+    finally:
+        ctx.depth -= 1
+
+
+def _parse_node(
     raw: Any, doc_path: DocPath, ctx: ParseContext, scope: Mapping[str, FieldType]
 ) -> Condition:
     if not isinstance(raw, dict):

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 
+from lslint.engine.regex import Regex, RegexError, compile_regex
 from lslint.engine.schema import FieldType, ListType, ObjectType, ScalarType
 from lslint.models import InstancePortInfo
 
@@ -113,12 +114,12 @@ def _boolean(raw: Any, field: FieldType) -> bool:
     return raw
 
 
-def _regex(raw: Any, field: FieldType) -> re.Pattern[str]:
+def _regex(raw: Any, field: FieldType) -> Regex:
     if not isinstance(raw, str):
         raise OperandError(f"expected a regular expression string, got {_shown(raw)}")
     try:
-        return re.compile(raw)
-    except re.error as exc:
+        return compile_regex(raw)
+    except RegexError as exc:
         raise OperandError(f"invalid regular expression {raw!r}: {exc}") from None
 
 
@@ -224,12 +225,12 @@ def _order(compare: Callable[[Any, Any], bool]) -> Callable[[Any, Any, FieldType
     return test
 
 
-def _matches(value: Any, operand: re.Pattern[str], field: FieldType) -> Verdict:
-    return Verdict(operand.search(value) is not None, value)
+def _matches(value: Any, operand: Regex, field: FieldType) -> Verdict:
+    return Verdict(operand.search(value), value)
 
 
-def _matches_any(value: Any, operand: Sequence[re.Pattern[str]], field: FieldType) -> Verdict:
-    return Verdict(any(p.search(value) is not None for p in operand), value)
+def _matches_any(value: Any, operand: Sequence[Regex], field: FieldType) -> Verdict:
+    return Verdict(any(pattern.search(value) for pattern in operand), value)
 
 
 def _exists(value: Any, operand: bool, field: FieldType) -> Verdict:
@@ -409,7 +410,7 @@ OPERATORS: dict[str, Operator] = {
         Operator("lte", "order", "the value is less than or equal to the operand",
                  "a number or timestamp", _is_ordered, "a number or timestamp", _SINGLE,
                  _order(lambda a, b: a <= b)),
-        Operator("matches", "text", "the regular expression is found in the value (re.search)",
+        Operator("matches", "text", "the regular expression (RE2 syntax) is found in the value",
                  "a string", _is_string, "a regular expression", _regex, _matches),
         Operator("matches_any", "text", "any of the regular expressions is found in the value",
                  "a string", _is_string, "a list of regular expressions", _list_of(_regex),
