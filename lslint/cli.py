@@ -20,7 +20,7 @@ import click
 
 from lslint import __version__
 from lslint.api import Setup, builtin_rules_dir, evaluate, prepare
-from lslint.baseline import parse_baseline, render_baseline
+from lslint.baseline import load_baseline, render_baseline
 from lslint.config import Config, find_config, load_config
 from lslint.engine.evaluate import case_failure
 from lslint.engine.loader import discover_rule_files, load_rule_file
@@ -302,11 +302,7 @@ def scan(
             "no rules to run: the selection leaves none",
             hint="check --select/--ignore and rules.select/rules.ignore in the config",
         )
-    known = (
-        parse_baseline(read_text(Path(baseline), what="baseline", error=InputError), baseline)
-        if baseline
-        else None
-    )
+    known = load_baseline(Path(baseline)) if baseline else None
 
     if inputs:
         inventory = collect_all([SnapshotSource(path) for path in inputs])

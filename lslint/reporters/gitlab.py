@@ -45,7 +45,7 @@ def render_gitlab(result: ScanResult, *, root: PurePath | None = None) -> str:
     issues.sort(key=_issue_order)
     document = without_surrogates(_unique_fingerprints(issues))
     # ASCII escapes keep the output valid UTF-8 even for lone surrogates in resource data.
-    return json.dumps(document, indent=2, ensure_ascii=True) + "\n"
+    return json.dumps(document, indent=2, ensure_ascii=True, allow_nan=False) + "\n"
 
 
 def _issue(

@@ -25,7 +25,7 @@ def render_json(result: ScanResult, context: ReportContext | None = None) -> str
         "summary": summary(result, context),
     }
     # ASCII escapes keep the output valid UTF-8 even for lone surrogates in resource data.
-    return json.dumps(document, indent=2, ensure_ascii=True) + "\n"
+    return json.dumps(document, indent=2, ensure_ascii=True, allow_nan=False) + "\n"
 
 
 def finding_to_dict(finding: Finding) -> dict[str, Any]:

@@ -76,7 +76,7 @@ def render_sarif(
         "results": results,
     }
     document = without_surrogates({"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]})
-    return json.dumps(document, indent=2, ensure_ascii=True) + "\n"
+    return json.dumps(document, indent=2, ensure_ascii=True, allow_nan=False) + "\n"
 
 
 def _rule(rule: RuleInfo) -> dict[str, Any]:
