@@ -686,13 +686,13 @@ def _load_each(paths: Sequence[str]) -> tuple[list[Rule], list[str]]:
         if not files:
             problems.append(f"{raw}: no rule files (*.yaml, *.yml) found")
         for path in files:
-            with contextlib.suppress(OSError):  # unreadable: load_rule_file reports it
-                checked.add(path.read_bytes())
             try:
                 rule = load_rule_file(path)
             except LslintError as exc:
                 problems.append(str(exc) + (f" (hint: {exc.hint})" if exc.hint else ""))
                 continue
+            with contextlib.suppress(LslintError):  # read as safely as it was just loaded
+                checked.add(read_text(path, what="rule file", error=InputError).encode())
             clash = seen.get(rule.id.lower()) or seen.get(rule.name.lower())
             if clash:
                 problems.append(f"{rule.source}: duplicate rule id or name {rule.id} {rule.name} "
