@@ -8,12 +8,12 @@ resources, and changes when the violation changes (for example, another port is 
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from lslint import jsontext
 from lslint.errors import InputError
 from lslint.findings import ScanResult
 from lslint.inputs import BASELINE_LIMIT, read_text_file
@@ -41,7 +41,7 @@ def render_baseline(result: ScanResult, *, lslint_version: str, created_at: date
         "created_at": created_at.isoformat(),
         "findings": entries,
     }
-    return json.dumps(document, indent=2, ensure_ascii=True, allow_nan=False) + "\n"
+    return jsontext.dumps(document)
 
 
 def load_baseline(path: Path) -> set[str]:

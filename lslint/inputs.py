@@ -58,9 +58,8 @@ def read_text_file(
     where = str(path)
     limit = size_limit(limit)
     try:
-        _refuse_special(
-            path.stat().st_mode, what, error, where, special_hint
-        )  # no open() of a device
+        # Checked before opening too: opening some devices has effects (a tape rewinds).
+        _refuse_special(path.stat().st_mode, what, error, where, special_hint)
         fd = os.open(path, _OPEN_FLAGS)
     except FileNotFoundError:
         raise error(f"{what} not found", where=where) from None
@@ -70,10 +69,8 @@ def read_text_file(
         raise error(f"cannot read {what}: {exc.strerror}", where=where) from None
     with os.fdopen(fd, "rb", buffering=0) as stream:
         try:
-            info = os.fstat(fd)
-            _refuse_special(
-                info.st_mode, what, error, where, special_hint
-            )  # what was opened, not the name
+            info = os.fstat(fd)  # what was opened: the name may point elsewhere by now
+            _refuse_special(info.st_mode, what, error, where, special_hint)
             if info.st_size > limit:
                 raise _too_large(what, error, where, limit)
             data = _read_limited(stream, limit, expected=info.st_size)
@@ -94,8 +91,13 @@ def read_stdin(*, what: str, error: type[LslintError], limit: int) -> str:
             where=STDIN_LABEL,
             hint="pipe the snapshot into lslint, or give a file with --input PATH",
         )
+    binary = getattr(stream, "buffer", None)  # absent if a program replaced sys.stdin
     try:
-        data = _read_limited(stream.buffer, limit, expected=0)
+        if binary is None:
+            data = stream.read(limit + 1).encode("utf-8", errors="surrogateescape")
+            data = data if len(data) <= limit else None
+        else:
+            data = _read_limited(binary, limit, expected=0)
     except (OSError, ValueError) as exc:  # ValueError: a closed file object
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise error(f"cannot read standard input: {reason}", where=STDIN_LABEL) from None

@@ -8,13 +8,13 @@ object starts is remembered for reports that point into the file (SARIF).
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from lslint import jsontext
 from lslint.errors import InputError
 from lslint.findings import ScanError
 from lslint.inputs import SNAPSHOT_LIMIT, STDIN_LABEL, read_stdin, read_text_file
@@ -201,10 +201,7 @@ def render_snapshot(
         ],
         "instances": ordered,
     }
-    return (
-        json.dumps(document, indent=2, ensure_ascii=True, allow_nan=False, default=_json_default)
-        + "\n"
-    )
+    return jsontext.dumps(document, default=_json_default)
 
 
 def _json_default(value: Any) -> Any:
