@@ -4,6 +4,7 @@ located error."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import stat
@@ -26,7 +27,7 @@ from lslint.jsoninput import MAX_DEPTH
 from lslint.models import Instance
 from lslint.reporters import render
 from lslint.reporters.context import ReportContext
-from lslint.sources.snapshot import parse_snapshot, render_snapshot
+from lslint.sources.snapshot import SnapshotSource, parse_snapshot, render_snapshot
 
 from conftest import (
     BUILTIN_RULES,
@@ -485,3 +486,14 @@ def test_nesting_up_to_the_limit_is_read() -> None:
     raw = '{"instances": [{"name": "a", "deep": ' + "[" * depth + "]" * depth + "}]}"
     (resource,) = parse_snapshot(raw, "f.json").resources
     assert resource.name == "a"
+
+
+def test_stdin_replaced_by_a_text_stream_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = json.dumps({"instances": [passing_instance("web-1")]})
+    monkeypatch.setattr(sys, "stdin", io.StringIO(text))
+    (resource,) = SnapshotSource("-").collect().resources
+    assert resource.name == "web-1"
+    monkeypatch.setattr(sys, "stdin", io.StringIO(text))
+    monkeypatch.setenv(LIMIT_VARIABLE, "100")
+    with pytest.raises(InputError, match="larger than the limit"):
+        SnapshotSource("-").collect()
