@@ -8,13 +8,16 @@ resources, and changes when the violation changes (for example, another port is 
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+from lslint import jsontext
 from lslint.errors import InputError
 from lslint.findings import ScanResult
+from lslint.inputs import BASELINE_LIMIT, read_text_file
+from lslint.jsoninput import Streamed, read_document
 
 BASELINE_FORMAT = "lslint-baseline"
 BASELINE_VERSION = 1
@@ -41,15 +44,34 @@ def render_baseline(result: ScanResult, *, lslint_version: str, created_at: date
         "created_at": created_at.isoformat(),
         "findings": entries,
     }
-    return json.dumps(document, indent=2, ensure_ascii=True) + "\n"
+    return jsontext.dumps(document)
+
+
+def load_baseline(path: Path) -> set[str]:
+    """The fingerprints in the baseline file at ``path`` (see :func:`parse_baseline`)."""
+    text = read_text_file(path, what="baseline", error=InputError, limit=BASELINE_LIMIT)
+    return parse_baseline(text, str(path))
 
 
 def parse_baseline(text: str, label: str) -> set[str]:
     """The fingerprints in a baseline file; anything else is an error, never an empty set."""
-    try:
-        document: Any = json.loads(text)
-    except ValueError as exc:
-        raise InputError(f"baseline is not valid JSON ({exc})", where=label) from None
+    fingerprints: set[str] = set()
+    problems: list[InputError] = []
+
+    def add(index: int, entry: Any, line: int) -> None:
+        fingerprint = entry.get("fingerprint") if isinstance(entry, dict) else None
+        if not isinstance(fingerprint, str) or not fingerprint:
+            problems.append(
+                InputError(
+                    f"baseline findings[{index}] has no fingerprint", where=f"{label}:{line}"
+                )
+            )
+        elif not problems:
+            fingerprints.add(fingerprint)
+
+    document = read_document(
+        text, label, streamed="findings", on_element=add, invalid="baseline is not valid JSON"
+    )
     if not isinstance(document, dict) or document.get("format") != BASELINE_FORMAT:
         raise InputError(
             'not an lslint baseline (no "format": "lslint-baseline")',
@@ -59,15 +81,10 @@ def parse_baseline(text: str, label: str) -> set[str]:
     version = document.get("version")
     if type(version) is not int or version != BASELINE_VERSION:
         raise InputError(f"unsupported baseline version {version!r}", where=label)
-    entries = document.get("findings")
-    if not isinstance(entries, list):
+    if not isinstance(document.get("findings"), Streamed):
         raise InputError("baseline 'findings' must be a list", where=label)
-    fingerprints = set()
-    for index, entry in enumerate(entries):
-        fingerprint = entry.get("fingerprint") if isinstance(entry, dict) else None
-        if not isinstance(fingerprint, str) or not fingerprint:
-            raise InputError(f"baseline findings[{index}] has no fingerprint", where=label)
-        fingerprints.add(fingerprint)
+    if problems:
+        raise problems[0]
     return fingerprints
 
 

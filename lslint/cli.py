@@ -20,7 +20,7 @@ import click
 
 from lslint import __version__
 from lslint.api import Setup, builtin_rules_dir, evaluate, prepare
-from lslint.baseline import parse_baseline, render_baseline
+from lslint.baseline import load_baseline, render_baseline
 from lslint.config import REPOSITORY_MARKER, Config, find_config, load_config
 from lslint.engine.evaluate import case_failure
 from lslint.engine.loader import check_unique_keys, discover_rule_files, load_rule_file
@@ -303,11 +303,7 @@ def scan(
     if baseline and write_baseline and same_file(baseline, write_baseline):
         read = [r for r in read if r.path is None or not same_file(r.path, baseline)]  # refresh
     check_outputs(outputs, read)
-    known = (
-        parse_baseline(read_text(Path(baseline), what="baseline", error=InputError), baseline)
-        if baseline
-        else None
-    )
+    known = load_baseline(Path(baseline)) if baseline else None
 
     snapshot_text = ""
     if inputs:
@@ -727,13 +723,13 @@ def _load_each(paths: Sequence[str]) -> tuple[list[Rule], list[str]]:
         if not files:
             problems.append(f"{raw}: no rule files (*.yaml, *.yml) found")
         for path in files:
-            with contextlib.suppress(OSError):  # unreadable: load_rule_file reports it
-                checked.add(path.read_bytes())
             try:
                 rule = load_rule_file(path)
             except LslintError as exc:
                 problems.append(str(exc) + (f" (hint: {exc.hint})" if exc.hint else ""))
                 continue
+            with contextlib.suppress(LslintError):  # read as safely as it was just loaded
+                checked.add(read_text(path, what="rule file", error=InputError).encode())
             try:
                 check_unique_keys(rule, seen)  # the same check a scan makes
             except LslintError as exc:

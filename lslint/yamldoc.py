@@ -20,6 +20,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from lslint.errors import LslintError
+from lslint.inputs import RULE_LIMIT, read_text_file
 from lslint.suggest import suggest
 from lslint.yamlsafety import CheckedComposer, Refused, check_scalars
 
@@ -50,17 +51,9 @@ class YamlDoc:
 
 
 def read_text(path: Path, *, what: str, error: type[LslintError]) -> str:
-    """Read a UTF-8 text file, turning every OS or decoding problem into one clear error."""
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise error(f"{what} not found", where=str(path)) from None
-    except IsADirectoryError:
-        raise error(f"{what} is a directory, expected a file", where=str(path)) from None
-    except UnicodeDecodeError as exc:
-        raise error(f"{what} is not UTF-8 text ({exc.reason})", where=str(path)) from None
-    except OSError as exc:
-        raise error(f"cannot read {what}: {exc.strerror}", where=str(path)) from None
+    """Read a rule or config file: a regular UTF-8 file within the size limit, or one clear
+    error (see :mod:`lslint.inputs`)."""
+    return read_text_file(path, what=what, error=error, limit=RULE_LIMIT)
 
 
 def parse_yaml(text: str, source: str, *, error: type[LslintError]) -> YamlDoc:

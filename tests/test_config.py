@@ -423,7 +423,7 @@ def test_missing_config_file_is_an_error(cli: Cli, tmp_path: Path) -> None:
 def test_config_that_is_not_utf8_is_an_error(cli: Cli, tmp_path: Path) -> None:
     path = tmp_path / ".lslint.yaml"
     path.write_bytes(b"fail_on: h\xe9gh\n")
-    assert_config_error(cli(["scan", "--input", FLEET]), f"{path}: ", "UTF-8")
+    assert_config_error(cli(["scan", "--input", FLEET]), f"{path}:1:11: ", "UTF-8")
 
 
 def test_config_error_stops_rules_list_too(cli: Cli, tmp_path: Path) -> None:

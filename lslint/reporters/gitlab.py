@@ -19,6 +19,7 @@ import json
 from pathlib import PurePath
 from typing import Any
 
+from lslint import jsontext
 from lslint.findings import Finding, ScanError, ScanResult, Severity
 from lslint.reporters.escape import printable, without_surrogates
 from lslint.reporters.locations import finding_location
@@ -47,7 +48,7 @@ def render_gitlab(
     issues.sort(key=_issue_order)
     document = without_surrogates(_unique_fingerprints(issues))
     # ASCII escapes keep the output valid UTF-8 even for lone surrogates in resource data.
-    return json.dumps(document, indent=2, ensure_ascii=True) + "\n"
+    return jsontext.dumps(document)
 
 
 def _issue(

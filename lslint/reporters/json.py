@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from typing import Any
 
-from lslint import __version__
+from lslint import __version__, jsontext
 from lslint.findings import Finding, ScanError, ScanResult, Severity
 from lslint.reporters.context import ReportContext, ScanContext
 
@@ -25,7 +24,7 @@ def render_json(result: ScanResult, context: ReportContext | None = None) -> str
         "summary": summary(result, context),
     }
     # ASCII escapes keep the output valid UTF-8 even for lone surrogates in resource data.
-    return json.dumps(document, indent=2, ensure_ascii=True) + "\n"
+    return jsontext.dumps(document)
 
 
 def finding_to_dict(finding: Finding) -> dict[str, Any]:

@@ -9,11 +9,10 @@ findings are left out; errors are tool execution notifications.
 
 from __future__ import annotations
 
-import json
 from pathlib import PurePath
 from typing import Any
 
-from lslint import __version__
+from lslint import __version__, jsontext
 from lslint.findings import Finding, RuleInfo, ScanError, ScanResult, Severity
 from lslint.reporters.escape import printable, without_surrogates
 from lslint.reporters.locations import absolute_uri, finding_location, uri_reference
@@ -81,7 +80,7 @@ def render_sarif(
         "results": results,
     }
     document = without_surrogates({"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]})
-    return json.dumps(document, indent=2, ensure_ascii=True) + "\n"
+    return jsontext.dumps(document)
 
 
 def _rule(rule: RuleInfo) -> dict[str, Any]:

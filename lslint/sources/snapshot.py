@@ -8,20 +8,19 @@ object starts is remembered for reports that point into the file (SARIF).
 
 from __future__ import annotations
 
-import json
-import sys
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from lslint import jsontext
 from lslint.errors import InputError
 from lslint.findings import ScanError
+from lslint.inputs import SNAPSHOT_LIMIT, STDIN_LABEL, read_stdin, read_text_file
 from lslint.inventory import Inventory, Origin, Resource
+from lslint.jsoninput import Streamed, read_document
 from lslint.models import Instance
-from lslint.yamldoc import read_text
 
 STDIN = "-"
 SNAPSHOT_FORMAT = "lslint-snapshot"
@@ -30,8 +29,6 @@ AWS_CLI_KEYS = frozenset({"instances", "nextPageToken"})
 SNAPSHOT_KEYS = frozenset(
     {"format", "version", "lslint_version", "created_at", "regions", "errors", "instances"}
 )
-
-_decoder = json.JSONDecoder()
 
 
 class SnapshotSource:
@@ -42,37 +39,34 @@ class SnapshotSource:
 
     @property
     def label(self) -> str:
-        return "<stdin>" if self.path == STDIN else self.path
+        return STDIN_LABEL if self.path == STDIN else self.path
 
     def collect(self) -> Inventory:
         if self.path == STDIN:
-            try:
-                text = sys.stdin.buffer.read().decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise InputError(
-                    f"input is not UTF-8 text ({exc.reason})", where=self.label
-                ) from None
-            except OSError as exc:
-                raise InputError(f"cannot read standard input: {exc}", where=self.label) from None
+            text = read_stdin(what="standard input", error=InputError, limit=SNAPSHOT_LIMIT)
         else:
-            text = read_text(Path(self.path), what="input file", error=InputError)
+            text = read_text_file(
+                Path(self.path),
+                what="input file",
+                error=InputError,
+                limit=SNAPSHOT_LIMIT,
+                special_hint="save it to a file first, or pipe it into 'lslint scan --input -'",
+            )
         return parse_snapshot(text, self.label)
 
 
 def parse_snapshot(text: str, label: str) -> Inventory:
+    """The instances and recorded errors of a snapshot's text; ``label`` names it in errors.
+
+    Instances are validated one by one as the text is decoded, each decoded object dropped
+    as soon as it is a model. A bad instance is reported only after the whole text has been
+    read, so that a syntax error or a wrong top-level key comes first, as a reader expects.
+    """
     text = text.removeprefix("\ufeff")  # PowerShell redirection writes a byte-order mark
-    if not text.strip():
+    if not text or text.isspace():
         raise InputError("input is empty, expected a JSON object with 'instances'", where=label)
-    try:
-        document = json.loads(text, parse_constant=_refuse_constant)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"invalid JSON: {exc.msg}", where=f"{label}:{exc.lineno}:{exc.colno}"
-        ) from None
-    except ValueError as exc:  # e.g. an integer beyond Python's digit limit
-        raise InputError(f"invalid JSON: {exc}", where=label) from None
-    except RecursionError:
-        raise InputError("invalid JSON: nested too deeply", where=label) from None
+    collector = _InstanceCollector(label)
+    document = read_document(text, label, streamed="instances", on_element=collector.add)
     if not isinstance(document, dict):
         raise InputError(
             f"expected a JSON object with 'instances', got {_json_kind(document)}",
@@ -85,7 +79,7 @@ def parse_snapshot(text: str, label: str) -> Inventory:
             where=label,
         )
     instances = document["instances"]
-    if not isinstance(instances, list):
+    if not isinstance(instances, Streamed):
         raise InputError(f"'instances' must be a list, got {_json_kind(instances)}", where=label)
 
     is_snapshot = document.get("format") == SNAPSHOT_FORMAT
@@ -100,28 +94,36 @@ def parse_snapshot(text: str, label: str) -> Inventory:
             hint="run 'aws lightsail get-instances' without --no-paginate/--max-items",
         )
     errors = _snapshot_errors(document, label) if is_snapshot else []
+    if collector.problem is not None:
+        raise collector.problem
+    return Inventory(resources=collector.resources, errors=errors)
 
-    lines = _element_lines(text)
-    inventory = Inventory(errors=errors)
-    for index, raw in enumerate(instances):
-        line = lines[index] if index < len(lines) else 1
-        where = f"{label}:{line}"
+
+class _InstanceCollector:
+    """Turns each decoded instance into a model at once; keeps the first invalid one's error."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.resources: list[Resource] = []
+        self.problem: InputError | None = None
+
+    def add(self, index: int, raw: Any, line: int) -> None:
+        if self.problem is not None:
+            return  # the scan fails anyway; the rest of the text is only checked as JSON
+        where = f"{self.label}:{line}"
         if not isinstance(raw, dict):
-            raise InputError(
+            self.problem = InputError(
                 f"instances[{index}] must be an object, got {_json_kind(raw)}", where=where
             )
+            return
         try:
             model = Instance.model_validate(raw)
         except ValidationError as exc:
             first = exc.errors()[0]
             field = ".".join(str(p) for p in first["loc"])
-            raise InputError(f"instances[{index}].{field}: {first['msg']}", where=where) from None
-        inventory.resources.append(Resource(model, Origin(label, line)))
-    return inventory
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
+            self.problem = InputError(f"instances[{index}].{field}: {first['msg']}", where=where)
+            return
+        self.resources.append(Resource(model, Origin(self.label, line)))
 
 
 def _snapshot_errors(document: dict[str, Any], label: str) -> list[ScanError]:
@@ -148,52 +150,6 @@ def _snapshot_errors(document: dict[str, Any], label: str) -> list[ScanError]:
             )
         )
     return errors
-
-
-def _element_lines(text: str) -> list[int]:
-    """1-based line of each element of the top-level ``instances`` array.
-
-    Walks the top-level object with the C JSON decoder (``raw_decode``) so positions come
-    without a second, slower parser; the text is already known to be valid JSON here.
-    """
-    starts = list(_instance_offsets(text))
-    lines: list[int] = []
-    line, position = 1, 0
-    for offset in starts:
-        line += text.count("\n", position, offset)
-        position = offset
-        lines.append(line)
-    return lines
-
-
-def _instance_offsets(text: str) -> Iterator[int]:
-    index = _skip(text, 0)
-    if text[index] != "{":
-        return
-    index = _skip(text, index + 1)
-    while index < len(text) and text[index] != "}":
-        key, index = _decoder.raw_decode(text, index)
-        index = _skip(text, index)
-        index = _skip(text, index + 1)  # past ':'
-        if key == "instances" and text[index] == "[":
-            index = _skip(text, index + 1)
-            while text[index] != "]":
-                yield index
-                _, index = _decoder.raw_decode(text, index)
-                index = _skip(text, index)
-                if text[index] == ",":
-                    index = _skip(text, index + 1)
-            return
-        _, index = _decoder.raw_decode(text, index)
-        index = _skip(text, index)
-        if text[index] == ",":
-            index = _skip(text, index + 1)
-
-
-def _skip(text: str, index: int) -> int:
-    while index < len(text) and text[index] in " \t\r\n":
-        index += 1
-    return index
 
 
 def _json_kind(value: Any) -> str:
@@ -245,7 +201,7 @@ def render_snapshot(
         ],
         "instances": ordered,
     }
-    return json.dumps(document, indent=2, ensure_ascii=True, default=_json_default) + "\n"
+    return jsontext.dumps(document, default=_json_default)
 
 
 def _json_default(value: Any) -> Any:
