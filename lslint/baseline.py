@@ -8,6 +8,7 @@ resources, and changes when the violation changes (for example, another port is 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -47,15 +48,16 @@ def render_baseline(result: ScanResult, *, lslint_version: str, created_at: date
     return jsontext.dumps(document)
 
 
-def load_baseline(path: Path) -> set[str]:
-    """The fingerprints in the baseline file at ``path`` (see :func:`parse_baseline`)."""
+def load_baseline(path: Path) -> dict[str, str]:
+    """The entries of the baseline file at ``path`` (see :func:`parse_baseline`)."""
     text = read_text_file(path, what="baseline", error=InputError, limit=BASELINE_LIMIT)
     return parse_baseline(text, str(path))
 
 
-def parse_baseline(text: str, label: str) -> set[str]:
-    """The fingerprints in a baseline file; anything else is an error, never an empty set."""
-    fingerprints: set[str] = set()
+def parse_baseline(text: str, label: str) -> dict[str, str]:
+    """The fingerprints in a baseline file, each with the rule it was recorded for (``""`` if
+    the entry does not say); anything else is an error, never an empty baseline."""
+    fingerprints: dict[str, str] = {}
     problems: list[InputError] = []
 
     def add(index: int, entry: Any, line: int) -> None:
@@ -67,7 +69,8 @@ def parse_baseline(text: str, label: str) -> set[str]:
                 )
             )
         elif not problems:
-            fingerprints.add(fingerprint)
+            rule_id = entry.get("rule_id")
+            fingerprints[fingerprint] = rule_id if isinstance(rule_id, str) else ""
 
     document = read_document(
         text, label, streamed="findings", on_element=add, invalid="baseline is not valid JSON"
@@ -88,14 +91,14 @@ def parse_baseline(text: str, label: str) -> set[str]:
     return fingerprints
 
 
-def apply_baseline(result: ScanResult, fingerprints: set[str]) -> int:
+def apply_baseline(result: ScanResult, fingerprints: Collection[str]) -> set[str]:
     """Mark violations whose fingerprint is in the baseline; they stop counting.
 
-    Returns how many baseline entries matched no violation (fixed, or changed since).
+    Returns the baseline's fingerprints that matched no violation (fixed, or changed since).
     """
     result.findings = [
         replace(f, baselined=True) if f.status == "fail" and f.fingerprint in fingerprints else f
         for f in result.findings
     ]
     matched = {f.fingerprint for f in result.findings if f.baselined}
-    return len(fingerprints - matched)
+    return set(fingerprints) - matched

@@ -8,7 +8,7 @@ reported as warnings so they get cleaned up.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 
 from lslint.baseline import apply_baseline
@@ -48,13 +48,18 @@ def triage(
         ]
         result.warnings.extend(suppressor.warnings(ran))
     if baseline is not None:
-        stale = apply_baseline(result, set(baseline))
-        if stale:
-            total = len(set(baseline))
+        unmatched = apply_baseline(result, baseline)
+        # Only entries this scan could have matched: those of rules that ran (an entry that
+        # does not name its rule counts), and none at all when part of the estate was unread.
+        rule_of = baseline if isinstance(baseline, Mapping) else {}
+        relevant = {fp for fp in set(baseline) if rule_of.get(fp, "") in ran | {""}}
+        stale = len(unmatched & relevant)
+        if stale and not result.errors:
             verb = "matches" if stale == 1 else "match"
             result.warnings.append(
-                f"{baseline_source}: {stale} of {total} entries no longer {verb} any finding "
-                "(fixed, or the evidence changed); rewrite it with --write-baseline to drop them"
+                f"{baseline_source}: {stale} of {len(relevant)} entries no longer {verb} any "
+                "finding (fixed, or the evidence changed); refresh it with --write-baseline "
+                "(the same path may be given to both) to drop them"
             )
 
 

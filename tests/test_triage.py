@@ -216,7 +216,8 @@ def test_scan_reports_baseline_entries_that_no_longer_match(cli: Cli, tmp_path: 
     assert code == 0
     warning = (
         f"{baseline}: 1 of 2 entries no longer matches any finding (fixed, or the evidence "
-        "changed); rewrite it with --write-baseline to drop them"
+        "changed); refresh it with --write-baseline (the same path may be given to both) "
+        "to drop them"
     )
     assert report["warnings"] == [warning]
     assert f"lslint: warning: {warning}" in stderr
@@ -236,7 +237,8 @@ def test_library_scan_takes_a_baseline(tmp_path: Path) -> None:
     assert Gate.of(result, None).exit_code == 0
     assert result.warnings == [
         "baseline: 1 of 2 entries no longer matches any finding (fixed, or the evidence "
-        "changed); rewrite it with --write-baseline to drop them"
+        "changed); refresh it with --write-baseline (the same path may be given to both) "
+        "to drop them"
     ]
 
 
@@ -336,3 +338,30 @@ def test_an_entry_the_rule_cannot_judge_changes_the_fingerprint_a_pin_holds(
     assert after.status == "fail"
     assert after.fingerprint != before.fingerprint  # a pin of `before` no longer hides it
     assert "networking.ports (undecided)" in after.evidence
+
+
+def test_stale_baseline_entries_count_only_rules_that_ran(cli: Cli, tmp_path: Path) -> None:
+    baseline = tmp_path / "baseline.json"
+    fleet = str(EXAMPLES / "fleet.json")
+    assert cli(["scan", "-i", fleet, "--write-baseline", str(baseline)]).exit_code == 0
+    result = cli(["scan", "-i", fleet, "--baseline", str(baseline), "--select", "LS002"])
+    assert result.exit_code == 0
+    assert "no longer match" not in result.stderr  # the other rules' entries were not checked
+
+
+def test_a_partial_scan_calls_no_baseline_entry_stale(cli: Cli, tmp_path: Path) -> None:
+    baseline = tmp_path / "baseline.json"
+    fleet = json.loads((EXAMPLES / "fleet.json").read_text())
+    full = tmp_path / "full.json"
+    full.write_text(json.dumps(fleet))
+    assert cli(["scan", "-i", str(full), "--write-baseline", str(baseline)]).exit_code == 0
+    partial = tmp_path / "partial.json"
+    denied = {"source": "aws", "region": "eu-west-2", "operation": "GetInstances",
+              "code": "AccessDenied", "message": "no"}  # fmt: skip
+    east = [i for i in fleet["instances"] if "us-east-1" in i["arn"]]
+    snapshot = {"format": "lslint-snapshot", "version": 1, "regions": ["eu-west-2", "us-east-1"],
+                "errors": [denied], "instances": east}  # fmt: skip
+    partial.write_text(json.dumps(snapshot))
+    result = cli(["scan", "-i", str(partial), "--baseline", str(baseline)])
+    assert result.exit_code == 2
+    assert "no longer match" not in result.stderr
