@@ -39,6 +39,7 @@ from lslint.gctune import tune_for_batch_run
 from lslint.inventory import Inventory
 from lslint.output import STDOUT, ReadFile, check_outputs, same_file, write_all
 from lslint.progress import ProgressLine, retry_notes
+from lslint.redact import redact
 from lslint.reporters import FORMATS, render
 from lslint.reporters.context import ReportContext, ScanContext
 from lslint.reporters.escape import printable
@@ -104,9 +105,8 @@ class LslintGroup(click.Group):
         except Exception as exc:  # noqa: BLE001 - last line of defence: no tracebacks
             if ctx.meta.get(DEBUG):
                 traceback.print_exc()
-            click.echo(
-                f"lslint: internal error: {type(exc).__name__}: {printable(str(exc))}", err=True
-            )
+            message = printable(redact(str(exc)))  # an exception may quote an endpoint URL
+            click.echo(f"lslint: internal error: {type(exc).__name__}: {message}", err=True)
             click.echo("hint: run with --debug for details, and please report this", err=True)
             sys.exit(EXIT_ERROR)
 

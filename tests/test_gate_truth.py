@@ -13,6 +13,7 @@ import pytest
 from standin import LightsailStandIn, RegionPlan, make_instances
 
 from lslint import api
+from lslint import cli as cli_module
 from lslint.errors import ConfigError
 
 from conftest import (
@@ -461,3 +462,17 @@ def test_markdown_caps_errors_and_warnings_too(cli: Cli, tmp_path: Path) -> None
     markdown = cli(["scan", "-i", snapshot, "-f", "markdown"]).stdout
     assert "… and 60 more errors (see the JSON or SARIF report)." in markdown
     assert markdown.count("| LS003 v-") == 200
+
+
+def test_the_last_resort_error_line_never_shows_a_secret(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_: object) -> None:
+        raise RuntimeError("while calling https://user:hunter2secret@proxy.example/x?token=abcd")
+
+    monkeypatch.setattr(cli_module, "collect_all", broken)
+    result = cli(["scan", "-i", str(FLEET)])
+    assert result.exit_code == 2
+    assert "internal error" in result.stderr
+    assert "hunter2secret" not in result.stderr and "abcd" not in result.stderr
+    assert "https://***@proxy.example/x?token=***" in result.stderr

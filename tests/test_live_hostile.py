@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 from standin import LightsailStandIn, RegionPlan, closed_port, make_instances
 
+from lslint.redact import redact, redact_url
 from lslint.sources import aws
-from lslint.sources.aws import AwsSource, redact, redact_url
+from lslint.sources.aws import AwsSource
 
 from conftest import CliResult, assert_one_error
 
