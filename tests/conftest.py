@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,6 +68,30 @@ tests:
   - {name: a, expect: pass, resource: {}}
   - {name: b, expect: fail, resource: {}}
 """
+
+
+def write_fleet(folder: Path, *instances: dict[str, Any], name: str = "fleet.json") -> Path:
+    """A snapshot of ``instances`` in the AWS CLI's shape, written to ``folder/name``."""
+    path = folder / name
+    path.write_text(json.dumps({"instances": list(instances)}), encoding="utf-8")
+    return path
+
+
+def write_config(folder: Path, text: str, name: str = ".lslint.yaml") -> Path:
+    """A config file, by default the one lslint discovers in ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def scan_report(
+    cli: Callable[..., CliResult], fleet: Path, *args: str
+) -> tuple[int, dict[str, Any], str]:
+    """``lslint scan --input fleet -f json ARGS``: the exit code, the report and stderr."""
+    result = cli(["scan", "--input", str(fleet), "--format", "json", *args])
+    assert "Traceback" not in result.stderr
+    return result.exit_code, json.loads(result.stdout), result.stderr
 
 
 def rule_from_text(text: str) -> Rule:

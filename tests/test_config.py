@@ -14,18 +14,11 @@ from lslint.api import prepare
 from lslint.config import load_config
 from lslint.errors import ConfigErrors
 
-from conftest import EXAMPLES, CliResult, assert_one_error
+from conftest import EXAMPLES, CliResult, assert_one_error, write_config
 
 Cli = Callable[..., CliResult]
 FLEET = str(EXAMPLES / "fleet.json")
 FLEET_NAMES = {"web-prod-1", "bastion-1", "ci-runner", "db-staging", "legacy-wordpress"}
-
-
-def write_config(folder: Path, text: str, name: str = ".lslint.yaml") -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def scan_json(cli: Cli, *options: str) -> tuple[int, list[dict[str, Any]]]:

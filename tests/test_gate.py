@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from conftest import CliResult, assert_one_error, passing_instance
+from conftest import CliResult, assert_one_error, passing_instance, scan_report, write_config
 
 Cli = Callable[..., CliResult]
 WEB = passing_instance("web-1", tags=[{"key": "Owner", "value": "ops"}])  # LS004: Environment
@@ -27,16 +27,6 @@ def fleet(tmp_path: Path) -> Path:
     path = tmp_path / "fleet.json"
     path.write_text(json.dumps({"instances": [WEB, DB]}))
     return path
-
-
-def write_config(tmp_path: Path, text: str) -> None:
-    (tmp_path / ".lslint.yaml").write_text(text)
-
-
-def scan(cli: Cli, fleet: Path, *args: str) -> tuple[int, dict[str, Any], str]:
-    result = cli(["scan", "--input", str(fleet), "--format", "json", *args])
-    assert "Traceback" not in result.stderr
-    return result.exit_code, json.loads(result.stdout), result.stderr
 
 
 def by_rule(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -63,7 +53,7 @@ def test_suppression_by_id_or_name_and_arn_or_glob(
         f"suppressions:\n  - rule: {rule}\n    resource: '{resource}'\n"
         f"    reason: tags come from the CMDB\n    expires: {today(30)}\n",
     )
-    code, report, _ = scan(cli, fleet)
+    code, report, _ = scan_report(cli, fleet)
     assert code == 1  # DB's LS002 still counts
     suppressed = by_rule(report)["LS004/web-1"]["suppressed"]
     assert suppressed["reason"] == "tags come from the CMDB"
@@ -80,7 +70,7 @@ def test_only_suppressed_findings_pass_the_gate(cli: Cli, fleet: Path, tmp_path:
         "  - {rule: LS004, resource: web-1, reason: accepted}\n"
         "  - {rule: LS002, resource: db-*, reason: legacy app needs IMDSv1}\n",
     )
-    assert scan(cli, fleet)[0] == 0
+    assert scan_report(cli, fleet)[0] == 0
     text = cli(["scan", "--input", str(fleet)]).stdout
     assert "[suppressed: legacy app needs IMDSv1]" in text
     summary, gate = text.rstrip().splitlines()[-2:]
@@ -101,7 +91,7 @@ def test_expired_suppression_counts_again_and_says_so(
         tmp_path,
         f"suppressions:\n  - {{rule: LS004, resource: web-1, reason: r, expires: {today(-2)}}}\n",
     )
-    code, report, stderr = scan(cli, fleet, "--fail-on", "low", "--ignore", "LS002")
+    code, report, stderr = scan_report(cli, fleet, "--fail-on", "low", "--ignore", "LS002")
     assert code == 1
     assert by_rule(report)["LS004/web-1"]["suppressed"] is None
     (warning,) = report["warnings"]
@@ -116,7 +106,7 @@ def test_suppression_still_works_on_its_expiry_date(cli: Cli, fleet: Path, tmp_p
         tmp_path,
         f"suppressions:\n  - {{rule: LS004, resource: web-1, reason: r, expires: {today(1)}}}\n",
     )
-    _, report, _ = scan(cli, fleet)
+    _, report, _ = scan_report(cli, fleet)
     assert by_rule(report)["LS004/web-1"]["suppressed"] is not None
 
 
@@ -128,7 +118,7 @@ def test_unused_suppression_is_a_warning_not_a_failure(
         "suppressions:\n  - {rule: LS001, resource: web-1, reason: r}\n"
         "  - {rule: LS004, resource: nothing-*, reason: r}\n",
     )
-    code, report, _ = scan(cli, fleet, "--fail-on", "never")
+    code, report, _ = scan_report(cli, fleet, "--fail-on", "never")
     assert code == 0
     assert len(report["warnings"]) == 2
     assert all(w.endswith("is unused: it matched no finding") for w in report["warnings"])
@@ -139,7 +129,7 @@ def test_indeterminate_results_are_never_suppressed(cli: Cli, tmp_path: Path) ->
     odd = passing_instance("odd", addOns=[{"name": "AutoSnapshot"}])
     fleet.write_text(json.dumps({"instances": [odd]}))
     write_config(tmp_path, "suppressions:\n  - {rule: LS003, resource: odd, reason: r}\n")
-    code, report, _ = scan(cli, fleet)
+    code, report, _ = scan_report(cli, fleet)
     assert code == 2
     assert by_rule(report)["LS003/odd"]["status"] == "error"
     assert by_rule(report)["LS003/odd"]["suppressed"] is None
@@ -158,7 +148,7 @@ def tagged_fleet(tmp_path: Path, value: str) -> Path:
 
 
 def test_tag_suppressions_are_off_by_default(cli: Cli, tmp_path: Path) -> None:
-    code, report, _ = scan(cli, tagged_fleet(tmp_path, "LS002, required-tags-missing"))
+    code, report, _ = scan_report(cli, tagged_fleet(tmp_path, "LS002, required-tags-missing"))
     assert code == 1
     assert all(f["suppressed"] is None for f in report["findings"])
 
@@ -166,7 +156,7 @@ def test_tag_suppressions_are_off_by_default(cli: Cli, tmp_path: Path) -> None:
 def test_tag_suppressions_when_allowed(cli: Cli, tmp_path: Path) -> None:
     write_config(tmp_path, "allow_tag_suppressions: true\n")
     tags = "ls002, Required-Tags-Missing LS999"  # rule ids and names in any case
-    code, report, _ = scan(cli, tagged_fleet(tmp_path, tags))
+    code, report, _ = scan_report(cli, tagged_fleet(tmp_path, tags))
     assert code == 0
     findings = by_rule(report)
     assert findings["LS002/tagged"]["suppressed"]["reason"] == "tag lslint:ignore"
@@ -184,7 +174,7 @@ def test_allow_tag_suppressions_must_be_a_boolean(cli: Cli, fleet: Path, tmp_pat
 
 def test_baseline_lets_only_new_findings_count(cli: Cli, fleet: Path, tmp_path: Path) -> None:
     baseline = tmp_path / "baseline.json"
-    code, _, _ = scan(cli, fleet, "--write-baseline", str(baseline))
+    code, _, _ = scan_report(cli, fleet, "--write-baseline", str(baseline))
     assert code == 0  # recording a baseline is not a gate
     document = json.loads(baseline.read_text())
     assert document["format"] == "lslint-baseline"
@@ -193,7 +183,7 @@ def test_baseline_lets_only_new_findings_count(cli: Cli, fleet: Path, tmp_path: 
         ("LS002", "db-1"),
     }
 
-    code, report, _ = scan(cli, fleet, "--baseline", str(baseline))
+    code, report, _ = scan_report(cli, fleet, "--baseline", str(baseline))
     assert code == 0
     assert all(f["baselined"] for f in report["findings"])
     assert report["summary"]["baselined"] == 2 and report["summary"]["counted"] == 0
@@ -205,7 +195,7 @@ def test_baseline_lets_only_new_findings_count(cli: Cli, fleet: Path, tmp_path: 
     ssh = {"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrs": ["0.0.0.0/0"]}
     changed = {**DB, "networking": {"ports": [{**ssh, "accessFrom": "Custom"}]}}  # LS001
     grown.write_text(json.dumps({"instances": [WEB, changed, new]}))
-    code, report, _ = scan(cli, grown, "--baseline", str(baseline))
+    code, report, _ = scan_report(cli, grown, "--baseline", str(baseline))
     assert code == 1
     counting = {k for k, f in by_rule(report).items() if not f["baselined"]}
     assert counting == {"LS001/db-1", "LS003/new-1"}

@@ -27,6 +27,9 @@ from conftest import (
     assert_one_error,
     passing_instance,
     run_lslint,
+    scan_report,
+    write_config,
+    write_fleet,
 )
 
 Cli = Callable[..., CliResult]
@@ -49,25 +52,6 @@ def role(value: str) -> list[dict[str, str]]:
     ]
 
 
-def write_fleet(tmp_path: Path, *instances: dict[str, Any]) -> Path:
-    path = tmp_path / "fleet.json"
-    path.write_text(json.dumps({"instances": list(instances)}))
-    return path
-
-
-def write_config(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / ".lslint.yaml"
-    path.write_text(text)
-    return path
-
-
-def scan(cli: Cli, fleet: Path, *args: str) -> tuple[int, dict[str, Any], str]:
-    result = cli(["scan", "--input", str(fleet), "--format", "json", *args])
-    assert "Traceback" not in result.stderr
-    assert result.exit_code in (0, 1), result.stderr
-    return result.exit_code, json.loads(result.stdout), result.stderr
-
-
 def day(offset: int) -> str:
     return (datetime.now(UTC).date() + timedelta(days=offset)).isoformat()
 
@@ -87,12 +71,12 @@ overrides:
 def test_bastion_may_expose_ssh_but_not_postgres(cli: Cli, tmp_path: Path) -> None:
     config = write_config(tmp_path, BASTION_SSH)
     fleet = write_fleet(tmp_path, instance("bastion-1", 22), instance("web-1", 443))
-    code, report, stderr = scan(cli, fleet)
+    code, report, stderr = scan_report(cli, fleet)
     assert code == 0, report
     assert report["findings"] == [] and report["warnings"] == [] and stderr == ""
 
     fleet = write_fleet(tmp_path, instance("bastion-1", 22, 5432), instance("web-1", 443))
-    code, report, _ = scan(cli, fleet)
+    code, report, _ = scan_report(cli, fleet)
     assert code == 1
     (finding,) = report["findings"]
     assert (finding["rule_id"], finding["resource_name"]) == ("LS001", "bastion-1")
@@ -111,7 +95,7 @@ def test_bastion_may_expose_ssh_but_not_postgres(cli: Cli, tmp_path: Path) -> No
 def test_override_applies_only_to_the_resources_it_selects(cli: Cli, tmp_path: Path) -> None:
     write_config(tmp_path, BASTION_SSH)
     fleet = write_fleet(tmp_path, instance("bastion-1", 22), instance("web-1", 22))
-    code, report, _ = scan(cli, fleet)
+    code, report, _ = scan_report(cli, fleet)
     assert code == 1
     (finding,) = report["findings"]
     assert finding["resource_name"] == "web-1" and finding["override"] is None
@@ -126,7 +110,7 @@ def test_override_by_arn_glob(cli: Cli, tmp_path: Path) -> None:
         "    params: {allowed_ports: [22]}\n    reason: jump hosts\n",
     )
     fleet = write_fleet(tmp_path, instance("jump-a", 22), instance("app", 22))
-    code, report, _ = scan(cli, fleet)
+    code, report, _ = scan_report(cli, fleet)
     assert code == 1
     assert [f["resource_name"] for f in report["findings"]] == ["app"]
 
@@ -144,7 +128,7 @@ def test_override_by_tag(cli: Cli, tmp_path: Path, value: str) -> None:
         instance("api", 22, tags=role("api")),
         instance("untagged", 22),
     )
-    code, report, _ = scan(cli, fleet)
+    code, report, _ = scan_report(cli, fleet)
     assert code == 1
     assert sorted(f["resource_name"] for f in report["findings"]) == ["api", "untagged"]
 
@@ -161,7 +145,7 @@ def test_names_and_tags_together_must_both_match(cli: Cli, tmp_path: Path) -> No
         instance("bastion-2", 22, tags=role("web")),
         instance("other", 22, tags=role("bastion")),
     )
-    _, report, _ = scan(cli, fleet)
+    _, report, _ = scan_report(cli, fleet)
     assert sorted(f["resource_name"] for f in report["findings"]) == ["bastion-2", "other"]
 
 
@@ -172,7 +156,7 @@ def test_first_matching_override_wins(cli: Cli, tmp_path: Path) -> None:
         "    params: {allowed_ports: [22, 5432]}\n    reason: later and narrower\n",
     )
     fleet = write_fleet(tmp_path, instance("bastion-1", 22, 5432))
-    code, report, _ = scan(cli, fleet)
+    code, report, _ = scan_report(cli, fleet)
     assert code == 1
     assert report["findings"][0]["override"]["where"] == f"{config}:2:5"
     assert report["warnings"] == [
@@ -183,7 +167,7 @@ def test_first_matching_override_wins(cli: Cli, tmp_path: Path) -> None:
 def test_override_keeps_the_configured_severity(cli: Cli, tmp_path: Path) -> None:
     write_config(tmp_path, "rules:\n  LS001: {severity: low}\n" + BASTION_SSH)
     fleet = write_fleet(tmp_path, instance("bastion-1", 5432))
-    code, report, _ = scan(cli, fleet, "--fail-on", "medium")
+    code, report, _ = scan_report(cli, fleet, "--fail-on", "medium")
     assert code == 0
     assert report["findings"][0]["severity"] == "low"
     assert report["findings"][0]["override"] is not None
@@ -192,7 +176,7 @@ def test_override_keeps_the_configured_severity(cli: Cli, tmp_path: Path) -> Non
 def test_override_and_rule_params_for_other_resources(cli: Cli, tmp_path: Path) -> None:
     write_config(tmp_path, "rules:\n  LS001:\n    params: {allowed_ports: [443]}\n" + BASTION_SSH)
     fleet = write_fleet(tmp_path, instance("bastion-1", 22, 80), instance("web-1", 80))
-    _, report, _ = scan(cli, fleet)
+    _, report, _ = scan_report(cli, fleet)
     assert [f["resource_name"] for f in report["findings"]] == ["web-1"]
 
 
@@ -202,7 +186,7 @@ def test_override_and_rule_params_for_other_resources(cli: Cli, tmp_path: Path) 
 def test_expired_override_stops_applying_and_warns(cli: Cli, tmp_path: Path) -> None:
     config = write_config(tmp_path, BASTION_SSH + f"    expires: {day(-1)}\n")
     fleet = write_fleet(tmp_path, instance("bastion-1", 22), instance("bastion-2", 22))
-    code, report, stderr = scan(cli, fleet)
+    code, report, stderr = scan_report(cli, fleet)
     assert code == 1
     assert {f["resource_name"] for f in report["findings"]} == {"bastion-1", "bastion-2"}
     assert all(f["override"] is None for f in report["findings"])
@@ -216,7 +200,7 @@ def test_expired_override_stops_applying_and_warns(cli: Cli, tmp_path: Path) -> 
 def test_override_still_applies_on_its_expiry_date(cli: Cli, tmp_path: Path) -> None:
     write_config(tmp_path, BASTION_SSH + f"    expires: {day(0)}\n")
     fleet = write_fleet(tmp_path, instance("bastion-1", 22, 5432))
-    _, report, _ = scan(cli, fleet)
+    _, report, _ = scan_report(cli, fleet)
     assert report["findings"][0]["override"]["expires"] == day(0)
     assert report["warnings"] == []
 
@@ -228,7 +212,7 @@ def test_unused_override_is_a_warning(cli: Cli, tmp_path: Path) -> None:
         "    params: {allowed_ports: [22]}\n    reason: r\n",
     )
     fleet = write_fleet(tmp_path, instance("web-1", 443))
-    code, report, _ = scan(cli, fleet)
+    code, report, _ = scan_report(cli, fleet)
     assert code == 0
     assert report["warnings"] == [
         f"override of LS001 for 'nothing-*' and tag Role=x ({config}:2:5) is unused: "
@@ -242,7 +226,7 @@ def test_override_of_a_rule_that_did_not_run_is_not_unused(
 ) -> None:
     write_config(tmp_path, BASTION_SSH)
     fleet = write_fleet(tmp_path, instance("web-1", 443))
-    code, report, stderr = scan(cli, fleet, *option)
+    code, report, stderr = scan_report(cli, fleet, *option)
     assert code == 0
     assert report["warnings"] == [] and stderr == ""
 
@@ -250,7 +234,7 @@ def test_override_of_a_rule_that_did_not_run_is_not_unused(
 def test_an_override_does_not_select_its_rule(cli: Cli, tmp_path: Path) -> None:
     write_config(tmp_path, "rules:\n  select: [LS004]\n" + BASTION_SSH)
     fleet = write_fleet(tmp_path, instance("bastion-1", 5432))
-    code, report, _ = scan(cli, fleet)
+    code, report, _ = scan_report(cli, fleet)
     assert code == 0 and report["findings"] == []
 
 

@@ -22,7 +22,17 @@ from lslint.models import Instance
 from lslint.suppressions import Suppression, Suppressor
 from lslint.triage import triage
 
-from conftest import EXAMPLES, ROOT, CliResult, assert_one_error, passing_instance, run_lslint
+from conftest import (
+    EXAMPLES,
+    ROOT,
+    CliResult,
+    assert_one_error,
+    passing_instance,
+    run_lslint,
+    scan_report,
+    write_config,
+    write_fleet,
+)
 
 Cli = Callable[..., CliResult]
 
@@ -36,27 +46,8 @@ def bastion(*ports: int) -> dict[str, Any]:
     return passing_instance("bastion-1", networking={"ports": [world(p) for p in ports]})
 
 
-def write_fleet(tmp_path: Path, *instances: dict[str, Any], name: str = "fleet.json") -> Path:
-    path = tmp_path / name
-    path.write_text(json.dumps({"instances": list(instances)}))
-    return path
-
-
-def write_config(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / ".lslint.yaml"
-    path.write_text(text)
-    return path
-
-
-def scan(cli: Cli, fleet: Path, *args: str) -> tuple[int, dict[str, Any], str]:
-    result = cli(["scan", "--input", str(fleet), "--format", "json", *args])
-    assert "Traceback" not in result.stderr
-    assert result.exit_code in (0, 1), result.stderr
-    return result.exit_code, json.loads(result.stdout), result.stderr
-
-
 def fingerprint_of(cli: Cli, fleet: Path, rule_id: str = "LS001") -> str:
-    _, report, _ = scan(cli, fleet, "--select", rule_id)
+    _, report, _ = scan_report(cli, fleet, "--select", rule_id)
     (finding,) = report["findings"]
     fingerprint: str = finding["fingerprint"]
     return fingerprint
@@ -76,7 +67,7 @@ def test_pinned_suppression_accepts_exactly_that_finding(cli: Cli, tmp_path: Pat
     fleet = write_fleet(tmp_path, bastion(22))
     fingerprint = fingerprint_of(cli, fleet)
     config = write_config(tmp_path, "suppressions:\n" + pin("LS001", "bastion-*", fingerprint))
-    code, report, stderr = scan(cli, fleet)
+    code, report, stderr = scan_report(cli, fleet)
     assert code == 0, report
     (finding,) = report["findings"]
     assert finding["suppressed"] == {
@@ -95,7 +86,7 @@ def test_pinned_suppression_stops_matching_when_the_evidence_changes(
     fingerprint = fingerprint_of(cli, write_fleet(tmp_path, bastion(22)))
     config = write_config(tmp_path, "suppressions:\n" + pin("LS001", "bastion-*", fingerprint))
     fleet = write_fleet(tmp_path, bastion(22, 5432), name="later.json")
-    code, report, stderr = scan(cli, fleet)
+    code, report, stderr = scan_report(cli, fleet)
     assert code == 1
     (finding,) = report["findings"]
     assert finding["suppressed"] is None and finding["fingerprint"] != fingerprint
@@ -114,15 +105,15 @@ def test_unpinned_suppression_hides_the_changed_finding_pinned_one_does_not(
     fingerprint = fingerprint_of(cli, write_fleet(tmp_path, bastion(22)))
     fleet = write_fleet(tmp_path, bastion(22, 5432), name="later.json")
     write_config(tmp_path, "suppressions:\n  - {rule: LS001, resource: bastion-*, reason: SSH}\n")
-    assert scan(cli, fleet)[0] == 0
+    assert scan_report(cli, fleet)[0] == 0
     write_config(tmp_path, "suppressions:\n" + pin("LS001", "bastion-*", fingerprint))
-    assert scan(cli, fleet)[0] == 1
+    assert scan_report(cli, fleet)[0] == 1
 
 
 def test_pinned_suppression_whose_finding_is_gone_is_unused(cli: Cli, tmp_path: Path) -> None:
     fingerprint = fingerprint_of(cli, write_fleet(tmp_path, bastion(22)))
     config = write_config(tmp_path, "suppressions:\n" + pin("LS001", "bastion-*", fingerprint))
-    code, report, _ = scan(cli, write_fleet(tmp_path, bastion(), name="fixed.json"))
+    code, report, _ = scan_report(cli, write_fleet(tmp_path, bastion(), name="fixed.json"))
     assert code == 0
     assert report["warnings"] == [
         f"suppression of LS001 for 'bastion-*' pinned to fingerprint {fingerprint} "
@@ -135,16 +126,16 @@ def test_pinned_suppression_needs_its_rule_and_resource_too(cli: Cli, tmp_path: 
     fleet = write_fleet(tmp_path, bastion(22))
     fingerprint = fingerprint_of(cli, fleet)
     write_config(tmp_path, "suppressions:\n" + pin("LS001", "web-*", fingerprint))
-    assert scan(cli, fleet)[0] == 1
+    assert scan_report(cli, fleet)[0] == 1
     write_config(tmp_path, "suppressions:\n" + pin("LS002", "bastion-*", fingerprint))
-    assert scan(cli, fleet)[0] == 1
+    assert scan_report(cli, fleet)[0] == 1
 
 
 def test_fingerprint_is_read_case_insensitively(cli: Cli, tmp_path: Path) -> None:
     fleet = write_fleet(tmp_path, bastion(22))
     fingerprint = fingerprint_of(cli, fleet)
     write_config(tmp_path, "suppressions:\n" + pin("LS001", "bastion-1", fingerprint.upper()))
-    assert scan(cli, fleet)[0] == 0
+    assert scan_report(cli, fleet)[0] == 0
 
 
 @pytest.mark.parametrize("value", ["abc123", "'" + "g" * 32 + "'", "'" + "a" * 33 + "'"])
@@ -162,7 +153,7 @@ def test_sarif_partial_fingerprint_pins_too(cli: Cli, tmp_path: Path) -> None:
     (result,) = sarif["runs"][0]["results"]
     (fingerprint,) = result["partialFingerprints"].values()
     write_config(tmp_path, "suppressions:\n" + pin("LS001", "bastion-1", fingerprint))
-    assert scan(cli, fleet)[0] == 0
+    assert scan_report(cli, fleet)[0] == 0
 
 
 # ---------------------------------------------------------------- unused warnings
@@ -179,7 +170,7 @@ def test_unused_warnings_only_name_rules_that_ran(
         "suppressions:\n  - {rule: LS001, resource: web-*, reason: r}\n"
         "  - {rule: LS004, resource: web-*, reason: r}\n",
     )
-    code, report, _ = scan(cli, write_fleet(tmp_path, bastion()), *options)
+    code, report, _ = scan_report(cli, write_fleet(tmp_path, bastion()), *options)
     assert code == 0
     assert report["warnings"] == [
         f"suppression of LS004 for 'web-*' ({config}:3:5) is unused: it matched no finding"
@@ -191,7 +182,7 @@ def test_rules_ignored_in_the_config_do_not_make_unused_warnings(cli: Cli, tmp_p
         tmp_path,
         "rules:\n  ignore: [LS001]\nsuppressions:\n  - {rule: LS001, resource: x, reason: r}\n",
     )
-    code, report, stderr = scan(cli, write_fleet(tmp_path, bastion(22)))
+    code, report, stderr = scan_report(cli, write_fleet(tmp_path, bastion(22)))
     assert code == 0
     assert report["warnings"] == [] and stderr == ""
 
@@ -203,14 +194,14 @@ def test_scan_reports_baseline_entries_that_no_longer_match(cli: Cli, tmp_path: 
     baseline = tmp_path / "baseline.json"
     db = passing_instance("db-1", metadataOptions={"httpTokens": "optional"})  # LS002
     old = write_fleet(tmp_path, bastion(22), db, name="old.json")
-    scan(cli, old, "--write-baseline", str(baseline))
+    scan_report(cli, old, "--write-baseline", str(baseline))
     assert len(json.loads(baseline.read_text())["findings"]) == 2
 
-    code, report, stderr = scan(cli, old, "--baseline", str(baseline))
+    code, report, stderr = scan_report(cli, old, "--baseline", str(baseline))
     assert code == 0 and report["warnings"] == [] and stderr == ""
 
     fixed_db = passing_instance("db-1")
-    code, report, stderr = scan(
+    code, report, stderr = scan_report(
         cli, write_fleet(tmp_path, bastion(22), fixed_db), "--baseline", str(baseline)
     )
     assert code == 0
@@ -223,7 +214,7 @@ def test_scan_reports_baseline_entries_that_no_longer_match(cli: Cli, tmp_path: 
     assert f"lslint: warning: {warning}" in stderr
 
     changed = write_fleet(tmp_path, bastion(22, 5432), fixed_db, name="changed.json")
-    code, report, _ = scan(cli, changed, "--baseline", str(baseline))
+    code, report, _ = scan_report(cli, changed, "--baseline", str(baseline))
     assert code == 1
     assert report["warnings"] == [warning.replace("1 of 2 entries no longer matches", "2 of 2 "
                                                   "entries no longer match")]  # fmt: skip
