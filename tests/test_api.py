@@ -14,12 +14,13 @@ import pytest
 from standin import LightsailStandIn, RegionPlan, make_instances
 
 from lslint import __version__
-from lslint.api import LiveOptions, ScanRequest, fetch, run_scan
+from lslint.api import LiveOptions, ScanOutcome, ScanRequest, fetch, run_scan
+from lslint.cli import scan as scan_commands
 from lslint.errors import ConfigError, LslintError, OutputError
 from lslint.findings import Severity
 from lslint.gate import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, effective_threshold
 
-from conftest import EXAMPLES, passing_instance
+from conftest import EXAMPLES, CliResult, passing_instance
 
 FLEET = EXAMPLES / "fleet.json"
 VAGUE = passing_instance("vague-1", addOns=[{"name": "AutoSnapshot"}])  # LS003 indeterminate
@@ -237,3 +238,26 @@ def test_the_readme_example_runs(tmp_path: Path, capsys: pytest.CaptureFixture[s
     exec(compile(code, "README.md", "exec"), {})  # the README's own example, as written
     assert "gate: passed at fail-on high" in capsys.readouterr().out
     assert json.loads((tmp_path / "lslint.sarif").read_text())["version"] == "2.1.0"
+
+
+def test_the_scan_command_is_a_request_to_the_library(
+    cli: Callable[..., CliResult], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    requests: list[ScanRequest] = []
+
+    def recording(request: ScanRequest) -> ScanOutcome:
+        requests.append(request)
+        return run_scan(request)
+
+    monkeypatch.setattr(scan_commands, "run_scan", recording)
+    config = write_config(tmp_path / "settings.yaml", "fail_on: never\n")
+    args = ["scan", "-i", str(FLEET), "--select", "LS001,LS002", "--config", str(config)]
+    result = cli([*args, "-f", "json", "--report", f"sarif={tmp_path / 'r.sarif'}"])
+    (request,) = requests
+    assert request.inputs == (str(FLEET),) and request.live is None
+    assert request.select == ("LS001,LS002",) and request.config == config
+    assert request.fail_on is None  # the library resolves it from the config
+    assert ("--report sarif", str(tmp_path / "r.sarif")) in request.outputs
+    outcome = run_scan(request)
+    assert result.exit_code == outcome.exit_code == EXIT_OK
+    assert json.loads(result.stdout)["summary"] == json.loads(outcome.report("json"))["summary"]
