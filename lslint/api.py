@@ -1,35 +1,70 @@
-"""The library entry point: scan snapshots with rules, without the command line.
+"""The library entry point: the whole scan, from a request to an outcome.
 
-from lslint.api import scan
-from lslint.findings import Severity
-from lslint.gate import Gate
+The command line is a thin layer over :func:`run_scan`: it turns its options into a
+:class:`ScanRequest`, prints, writes the outcome's texts and exits with its exit code.
 
-result = scan(["examples/fleet.json"])
-for finding in result.findings:
-    print(finding.rule_id, finding.resource_name, finding.message)
-gate = Gate.of(result, Severity.LOW)  # the CLI's verdict at --fail-on low
-print(gate.describe(), gate.failing, gate.exit_code)
+    from lslint.api import ScanRequest, run_scan
+
+    outcome = run_scan(ScanRequest(inputs=("examples/fleet.json",), fail_on="high"))
+    for finding in outcome.result.findings:
+        print(finding.rule_id, finding.resource_name, finding.message)
+    print(outcome.gate.describe(), outcome.exit_code)
+    print(outcome.report("sarif"))
+
+Neither click nor boto3 is imported here; boto3 only when a live scan starts.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
-from lslint.config import Config, build_overrides, build_suppressor, configure_rules
+from lslint import __version__
+from lslint.baseline import load_baseline, render_baseline
+from lslint.config import (
+    REPOSITORY_MARKER,
+    Config,
+    build_overrides,
+    build_suppressor,
+    configure_rules,
+    load_config,
+)
 from lslint.engine.evaluate import run
 from lslint.engine.loader import load_rules
 from lslint.engine.rule import Rule
 from lslint.errors import ConfigError, ConfigErrors, LslintError
-from lslint.findings import ScanResult
+from lslint.findings import ScanError, ScanResult, Severity
+from lslint.gate import Gate, effective_threshold
 from lslint.inventory import Inventory
+from lslint.output import ReadFile, check_outputs, same_file
 from lslint.overrides import OverrideTable
+from lslint.progress import ProgressLine, retry_notes
+from lslint.reporters import render
+from lslint.reporters.context import ReportContext, ScanContext
 from lslint.sources import Source, collect_all
-from lslint.sources.snapshot import SnapshotSource
+from lslint.sources.snapshot import STDIN, SnapshotSource, parse_snapshot
 from lslint.suppressions import Suppressor
 from lslint.triage import triage
+
+if TYPE_CHECKING:
+    from lslint.sources.aws import AwsSource
+
+__all__ = [
+    "LiveOptions",
+    "ScanOutcome",
+    "ScanRequest",
+    "Setup",
+    "builtin_rules_dir",
+    "evaluate",
+    "fetch",
+    "prepare",
+    "run_scan",
+    "scan",
+]
 
 
 def builtin_rules_dir() -> Path:
@@ -119,6 +154,149 @@ def evaluate(
     return result
 
 
+# ---------------------------------------------------------------- the pipeline
+
+
+@dataclass(frozen=True)
+class LiveOptions:
+    """Which Lightsail regions a live scan lists, and how. Empty fields fall back on the
+    config's ``aws`` section, then on the profile's region. Region lists may also be
+    comma-separated (``("us-east-1,eu-west-1",)``)."""
+
+    regions: tuple[str, ...] = ()
+    all_regions: bool = False
+    exclude_regions: tuple[str, ...] = ()
+    profile: str | None = None
+    concurrency: int | None = None  # regions listed at once (default: all, up to 32)
+    progress: TextIO | None = None  # where to draw a progress line (a terminal), if anywhere
+
+
+@dataclass(frozen=True)
+class ScanRequest:
+    """Everything one scan needs. Without ``inputs`` it is a live scan of AWS (``live``).
+
+    ``baseline`` is a baseline file, or the fingerprints of one already read. ``snapshot``
+    and ``write_baseline`` name where the caller will write the outcome's ``snapshot_text``
+    and ``baseline_text``; ``outputs`` (``(what, path)`` pairs) lists every file the caller
+    will write, so none may replace a file this scan reads.
+    """
+
+    inputs: tuple[str | Path | Source, ...] = ()  # snapshot files, '-' for stdin, or sources
+    live: LiveOptions | None = None
+    config: Config | Path | None = None  # settings, or the config file to read them from
+    rule_paths: tuple[Path, ...] = ()  # rule files or folders, besides the built-in rules
+    select: tuple[str, ...] = ()  # rule ids or names, also comma-separated
+    ignore: tuple[str, ...] = ()
+    baseline: str | Path | frozenset[str] | None = None
+    fail_on: str | None = None  # severity name or "never" (default: config, else low)
+    snapshot: str | None = None  # live scans: save what was fetched (and scan the saved file)
+    write_baseline: str | None = None  # record the findings as a baseline instead of gating
+    outputs: tuple[tuple[str, str], ...] = ()
+    started_at: datetime | None = None  # default: now, or SOURCE_DATE_EPOCH
+    root: Path | None = None  # report paths are relative to it (default: report_root())
+    base: Path | None = None  # where relative input paths start (default: the working folder)
+
+
+@dataclass(frozen=True)
+class ScanOutcome:
+    """What a scan found, the gate's verdict on it and the texts the caller may write."""
+
+    result: ScanResult
+    threshold: Severity | None  # the effective --fail-on; None: never
+    gate: Gate
+    context: ReportContext  # what every report of this scan is rendered with
+    notes: tuple[str, ...] = ()  # live scans: one per region that had to retry
+    snapshot_text: str | None = None  # live scans with ``snapshot``: what was fetched
+    # With ``write_baseline``: the findings as a baseline; None when the scan is incomplete,
+    # since a baseline recorded from a partial scan would hide findings later.
+    baseline_text: str | None = None
+
+    @property
+    def exit_code(self) -> int:
+        return self.gate.exit_code
+
+    @property
+    def warnings(self) -> list[str]:
+        return self.result.warnings
+
+    def report(self, fmt: str, *, color: bool = False) -> str:
+        """The report in one of ``lslint.reporters.FORMATS``."""
+        return render(fmt, self.result, replace(self.context, color=color))
+
+
+def run_scan(request: ScanRequest) -> ScanOutcome:
+    """Load the config and rules, read the baseline, collect the resources (snapshots or
+    AWS), evaluate, triage and gate: the whole scan, without printing or writing anything.
+
+    Raises :class:`lslint.errors.LslintError` (every problem of the config, rules and
+    selection at once) when the scan cannot start.
+    """
+    started_at = request.started_at or scan_time()
+    if request.inputs and (request.live is not None or request.snapshot):
+        raise ConfigError("live options and a snapshot to save apply only without inputs")
+    config = read_config(request.config)
+    threshold = effective_threshold(request.fail_on, config.fail_on)
+    setup = prepare(
+        config,
+        rule_paths=request.rule_paths,
+        select=split(request.select),
+        ignore=split(request.ignore),
+    )
+    check_outputs(request.outputs, _files_read(request, config, setup))
+    known, baseline_source = _baseline(request.baseline)
+
+    collected = _collect(request, config, started_at)
+    inventory = collected.inventory
+    result = evaluate(setup, inventory, baseline=known, baseline_source=baseline_source)
+
+    context = ReportContext(
+        fail_on=threshold,
+        root=request.root or report_root(),
+        base=request.base or Path.cwd(),
+        scan=scan_context(inventory, started_at, inputs=request.inputs, regions=collected.regions),
+        recording_baseline=bool(request.write_baseline),
+    )
+    baseline_text = None
+    if request.write_baseline and not result.indeterminate:
+        baseline_text = render_baseline(result, lslint_version=__version__, created_at=started_at)
+    return ScanOutcome(
+        result,
+        threshold,
+        context.gate(result),
+        context,
+        notes=collected.notes,
+        snapshot_text=collected.snapshot_text,
+        baseline_text=baseline_text,
+    )
+
+
+@dataclass(frozen=True)
+class _Collected:
+    inventory: Inventory
+    regions: tuple[str, ...] = ()  # listed (live scans)
+    notes: tuple[str, ...] = ()
+    snapshot_text: str | None = None
+
+
+def _collect(request: ScanRequest, config: Config, started_at: datetime) -> _Collected:
+    """The resources to scan: from the inputs, else from AWS (and saved, if asked)."""
+    if request.inputs:
+        sources: list[Source] = [
+            SnapshotSource(str(i)) if isinstance(i, (str, Path)) else i for i in request.inputs
+        ]
+        return _Collected(collect_all(sources))
+    source = live_source(config, request.live or LiveOptions())
+    inventory = source.collect()
+    notes, regions = tuple(retry_notes(source.retries)), tuple(source.regions)
+    if not request.snapshot:
+        return _Collected(inventory, regions, notes)
+    text = snapshot_text_of(source, inventory.errors, started_at)
+    if request.snapshot != STDIN:
+        # Scan what is saved, so findings point into the snapshot file (SARIF, GitHub).
+        inventory = parse_snapshot(text, request.snapshot)
+    return _Collected(inventory, regions, notes, text)
+
+
 def scan(
     inputs: Sequence[str | Path | Source],
     *,
@@ -128,12 +306,191 @@ def scan(
     ignore: Sequence[str] = (),
     baseline: Collection[str] | None = None,
 ) -> ScanResult:
-    """Scan snapshot files (paths, or ``-`` for stdin) or other sources with the rules.
+    """The result of :func:`run_scan` on snapshot files (paths, or ``-`` for stdin) or other
+    sources. ``baseline`` is a set of fingerprints whose findings do not count."""
+    request = ScanRequest(
+        inputs=tuple(inputs),
+        config=config,
+        rule_paths=tuple(rule_paths),
+        select=tuple(select),
+        ignore=tuple(ignore),
+        baseline=frozenset(baseline) if baseline is not None else None,
+    )
+    return run_scan(request).result
 
-    ``baseline`` is a set of fingerprints (see ``lslint.baseline.parse_baseline``) whose
-    findings do not count."""
-    setup = prepare(config, rule_paths=rule_paths, select=select, ignore=ignore)
-    sources: list[Source] = [
-        SnapshotSource(str(i)) if isinstance(i, (str, Path)) else i for i in inputs
+
+@dataclass(frozen=True)
+class FetchOutcome:
+    """A live fetch saved as a snapshot."""
+
+    snapshot_text: str
+    instances: int
+    regions: tuple[str, ...]
+    errors: tuple[ScanError, ...]  # regions that could not be listed (also in the snapshot)
+    notes: tuple[str, ...] = ()  # one per region that had to retry
+
+    @property
+    def exit_code(self) -> int:
+        return 2 if self.errors else 0
+
+
+def fetch(
+    live: LiveOptions,
+    *,
+    config: Config | Path | None = None,
+    started_at: datetime | None = None,
+    outputs: Sequence[tuple[str, str]] = (),
+) -> FetchOutcome:
+    """List instances from AWS and render them as a snapshot, to scan later. ``outputs``:
+    the ``(what, path)`` files the caller will write, which may not replace the config."""
+    started_at = started_at or scan_time()
+    settings = read_config(config)
+    if settings.problems:
+        raise ConfigErrors(settings.problems)
+    if settings.source:  # the only file a fetch reads
+        check_outputs(
+            outputs, [ReadFile(f"the config file {settings.source}", Path(settings.source))]
+        )
+    source = live_source(settings, live)
+    inventory = source.collect()
+    return FetchOutcome(
+        snapshot_text_of(source, inventory.errors, started_at),
+        len(inventory.resources),
+        tuple(source.regions),
+        tuple(inventory.errors),
+        tuple(retry_notes(source.retries)),
+    )
+
+
+def split(values: Sequence[str]) -> list[str]:
+    """Repeated values that may also be comma-separated lists (``LS001,LS002``)."""
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def read_config(config: Config | Path | None) -> Config:
+    """``config`` itself, the settings of the file it names, or none. Problems found in the
+    file are kept in ``Config.problems``: :func:`prepare` reports them with the rules'."""
+    if isinstance(config, Path):
+        return load_config(config)
+    return config or Config()
+
+
+def _baseline(
+    baseline: str | Path | frozenset[str] | None,
+) -> tuple[Collection[str] | None, str]:
+    """The fingerprints of the baseline, and what to call it in warnings."""
+    if baseline is None:
+        return None, ""
+    if isinstance(baseline, (str, Path)):
+        return load_baseline(Path(baseline)), str(baseline)
+    return baseline, "baseline"
+
+
+def _files_read(request: ScanRequest, config: Config, setup: Setup) -> list[ReadFile]:
+    """Every file this scan reads: no output may replace one of them."""
+    read = [
+        ReadFile(f"the input file {p}", None if p == STDIN else Path(p))
+        for p in request.inputs
+        if isinstance(p, (str, Path))
     ]
-    return evaluate(setup, collect_all(sources), baseline=baseline)
+    baseline = request.baseline
+    if isinstance(baseline, (str, Path)) and not (
+        request.write_baseline and same_file(baseline, request.write_baseline)
+    ):  # writing the baseline that was read refreshes it
+        read.append(ReadFile(f"the baseline {baseline}", Path(baseline)))
+    if config.source:
+        read.append(ReadFile(f"the config file {config.source}", Path(config.source)))
+    read += [ReadFile(f"the rule file {path}", path) for path in setup.rule_files]
+    return read
+
+
+def live_source(config: Config, live: LiveOptions) -> AwsSource:
+    """The live source: regions, exclusions and profile from ``live``, else the config."""
+    if live.regions and live.all_regions:
+        raise ConfigError("--region and --all-regions cannot be used together")
+    settings = config.aws
+    origins: dict[str, str] = {}
+    if live.regions or live.all_regions:  # the caller chooses the regions; the config's unused
+        chosen, every = split(live.regions), live.all_regions
+    else:
+        chosen, every = settings.regions, settings.all_regions
+        origins.update(_origins(config, "regions", chosen))
+    excluded = split(live.exclude_regions)
+    if excluded and not every:
+        raise ConfigError(
+            "--exclude-region applies only with --all-regions",
+            hint="name the regions to list with --region instead",
+        )
+    if every and not excluded:
+        excluded = settings.exclude_regions
+        origins.update(_origins(config, "exclude_regions", excluded))
+    # Imported here so that offline scans and library users never load boto3.
+    from lslint.sources.aws import MAX_CONCURRENCY, AwsSource  # noqa: PLC0415
+
+    return AwsSource(
+        chosen,
+        all_regions=every,
+        exclude=excluded,
+        profile=live.profile or settings.profile,
+        concurrency=live.concurrency or MAX_CONCURRENCY,
+        progress=ProgressLine(live.progress) if live.progress is not None else None,
+        origins=origins,
+    )
+
+
+def _origins(config: Config, key: str, names: Sequence[str]) -> dict[str, str]:
+    """Where each region name of ``aws.KEY`` is in the config file, for error messages."""
+    return {name: config.where(("aws", key, index)) for index, name in enumerate(names)}
+
+
+def snapshot_text_of(source: AwsSource, errors: Sequence[ScanError], created_at: datetime) -> str:
+    from lslint.sources.snapshot import render_snapshot  # noqa: PLC0415
+
+    return render_snapshot(
+        source.raw_instances,
+        regions=source.regions,
+        errors=list(errors),
+        lslint_version=__version__,
+        created_at=created_at,
+    )
+
+
+def report_root() -> Path:
+    """The folder report paths are relative to: the GitHub workspace when lslint runs inside
+    it, else the repository lslint runs in (found upwards, as the config is), else here."""
+    here = Path.cwd()
+    workspace = os.environ.get("GITHUB_WORKSPACE", "")
+    if workspace and here.is_relative_to(Path(workspace).resolve()):
+        return Path(workspace).resolve()
+    return next((f for f in (here, *here.parents) if (f / REPOSITORY_MARKER).exists()), here)
+
+
+def scan_time() -> datetime:
+    """Now, or ``SOURCE_DATE_EPOCH`` when set, so reports can be reproduced byte for byte."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        try:
+            return datetime.fromtimestamp(int(epoch), UTC)
+        except (ValueError, OverflowError, OSError):
+            raise ConfigError(
+                f"SOURCE_DATE_EPOCH must be whole seconds since 1970, not {epoch!r}"
+            ) from None
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def scan_context(
+    inventory: Inventory,
+    started_at: datetime,
+    *,
+    inputs: Sequence[str | Path | Source],
+    regions: Sequence[str],
+) -> ScanContext:
+    """What was scanned: the inputs, and the regions and accounts listed or seen."""
+    seen_regions = {r.region for r in inventory.resources if r.region}
+    accounts = {parts[4] for r in inventory.resources if len(parts := r.arn.split(":")) > 4}
+    return ScanContext(
+        started_at=started_at,
+        inputs=tuple(sorted(str(i) for i in inputs if isinstance(i, (str, Path)))),
+        regions=tuple(sorted(set(regions) | seen_regions)),
+        accounts=tuple(sorted(a for a in accounts if a)),
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from lslint.errors import ConfigError
 from lslint.findings import ScanResult, Severity
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -21,6 +22,17 @@ def parse_threshold(name: str) -> Severity | None:
     """``never`` (no finding fails the gate) is ``None``; names are case-insensitive."""
     lowered = name.lower()
     return None if lowered == "never" else Severity(lowered)
+
+
+def effective_threshold(option: str | None, configured: str | None) -> Severity | None:
+    """The threshold a scan gates at: the option given, else the config's ``fail_on``,
+    else ``low``."""
+    name = option or configured or DEFAULT_FAIL_ON
+    if name.lower() not in FAIL_ON_CHOICES:
+        raise ConfigError(
+            f"unknown threshold {name!r}: expected one of {', '.join(FAIL_ON_CHOICES)}"
+        )
+    return parse_threshold(name)
 
 
 def threshold_name(threshold: Severity | None) -> str:

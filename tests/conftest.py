@@ -14,8 +14,8 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, settings
 from standin import LightsailStandIn, RegionPlan
 
-from lslint import cli as cli_module
 from lslint.cli import main
+from lslint.cli import rules as rules_commands
 from lslint.engine import loader
 from lslint.engine.loader import build_rule
 from lslint.engine.rule import Rule
@@ -234,5 +234,5 @@ def _parse_each_rule_file_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """
     monkeypatch.setattr(loader, "load_rule_file", _load_rule_file_once)
     monkeypatch.setattr(
-        cli_module, "load_rule_file", _load_rule_file_once
+        rules_commands, "load_rule_file", _load_rule_file_once
     )  # rules validate and test

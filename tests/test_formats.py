@@ -21,6 +21,7 @@ from lslint.engine.loader import load_rules
 from lslint.findings import Acceptance, ScanError, ScanResult, Severity
 from lslint.inventory import Inventory, Origin, Resource
 from lslint.models import Instance
+from lslint.reporters.context import ReportContext
 from lslint.reporters.github import render_github
 from lslint.reporters.json import render_json
 from lslint.reporters.junit import render_junit, xml_text
@@ -186,7 +187,7 @@ def test_sarif_leaves_out_suppressed_findings(sarif_validator: jsonschema.Draft4
     result.findings[0] = replace(
         result.findings[0], suppressed=Acceptance("config", "accepted risk")
     )
-    run_ = check_sarif(render_sarif(result), sarif_validator)
+    run_ = check_sarif(render_sarif(result, ReportContext()), sarif_validator)
     assert [r["locations"][0]["logicalLocations"][0]["name"] for r in run_["results"]] == ["b"]
 
 
@@ -197,7 +198,7 @@ def test_sarif_reports_errors_as_notifications(
     result.errors.append(
         ScanError("aws", "GetInstances", "AccessDeniedException", "denied", "eu-west-1")
     )
-    run_ = check_sarif(render_sarif(result), sarif_validator)
+    run_ = check_sarif(render_sarif(result, ReportContext()), sarif_validator)
     invocation = run_["invocations"][0]
     assert invocation["executionSuccessful"] is False
     messages = [n["message"]["text"] for n in invocation["toolExecutionNotifications"]]
@@ -211,7 +212,7 @@ def test_long_rule_descriptions_are_cut_to_githubs_limit(
 ) -> None:
     result = scan_instances([passing_instance("a", tags=[])])
     result.rules[0] = replace(result.rules[0], description="x" * 5000)
-    run_ = check_sarif(render_sarif(result), sarif_validator)
+    run_ = check_sarif(render_sarif(result, ReportContext()), sarif_validator)
     assert len(run_["tool"]["driver"]["rules"][0]["fullDescription"]["text"]) == 1024
 
 
@@ -241,7 +242,7 @@ def test_junit_maps_statuses_to_elements(junit_schema: xmlschema.XMLSchema) -> N
     )
     result.findings[0] = replace(result.findings[0], suppressed=Acceptance("config", "ticket 42"))
     result.errors.append(ScanError("aws", "GetInstances", "Throttling", "slow down", "us-east-1"))
-    text = render_junit(result)
+    text = render_junit(result, ReportContext())
     xml = check_junit(text, junit_schema)
     (suite,) = list(xml)
     assert (suite.tests, suite.failures, suite.errors, suite.skipped) == (13, 0, 2, 1)
@@ -260,7 +261,7 @@ def test_junit_names_stay_unique_for_duplicate_resource_names(
 ) -> None:
     twin = passing_instance("twin")
     other = {**twin, "arn": twin["arn"] + "-2"}
-    check_junit(render_junit(scan_instances([twin, other])), junit_schema)
+    check_junit(render_junit(scan_instances([twin, other]), ReportContext()), junit_schema)
 
 
 # ---------------------------------------------------------------- Markdown
@@ -282,7 +283,7 @@ def test_markdown_puts_errors_first_and_caps_the_table() -> None:
     fleet = [passing_instance(f"vm-{i:04d}", tags=[], addOns=[]) for i in range(300)]
     result = scan_instances(fleet)
     result.errors.append(ScanError("aws", "GetInstances", "AccessDenied", "no", "eu-west-1"))
-    text = render_markdown(result)
+    text = render_markdown(result, ReportContext())
     assert text.startswith(
         "## lslint: results incomplete, gate not passed (600 findings at or above low so far)\n"
     )
@@ -296,7 +297,7 @@ def test_markdown_puts_errors_first_and_caps_the_table() -> None:
 
 def test_markdown_stays_small_for_huge_data() -> None:
     fleet = [passing_instance("x" * 10_000 + str(i), tags=[]) for i in range(1000)]
-    text = render_markdown(scan_instances(fleet))
+    text = render_markdown(scan_instances(fleet), ReportContext())
     assert len(text.encode("utf-8")) < 256 * 1024
 
 
@@ -310,7 +311,7 @@ def test_github_commands_escape_data_and_properties() -> None:
         finding, message="100% bad\r\nnext::line", rule_name="x,y:z", source_path="a,b:c.json",
         source_line=3,
     )  # fmt: skip
-    (line,) = render_github(result, root=None).splitlines()
+    (line,) = render_github(result, ReportContext(root=None)).splitlines()
     assert line == (
         "::notice title=LS004 x%2Cy%3Az (low),file=a%2Cb%3Ac.json,line=3"
         "::100%25 bad%0D%0Anext::line"
@@ -326,7 +327,7 @@ def test_github_puts_errors_first_and_skips_suppressed() -> None:
         for f in result.findings
     ]
     result.errors.append(ScanError("aws", "GetInstances", "Throttling", "slow", "eu-west-1"))
-    lines = render_github(result).splitlines()
+    lines = render_github(result, ReportContext()).splitlines()
     assert lines[0].startswith("::error title=lslint source error::aws: eu-west-1 GetInstances")
     assert lines[1].startswith("::error title=LS003 auto-snapshots-disabled (indeterminate)::")
     assert len(lines) == 2
@@ -411,7 +412,7 @@ def nasty_result() -> ScanResult:
 
 
 def test_nasty_data_json(nasty_result: ScanResult) -> None:
-    text = render_json(nasty_result)
+    text = render_json(nasty_result, ReportContext())
     text.encode("utf-8")  # no lone surrogates leak into the bytes
     names = {f["resource_name"] for f in json.loads(text)["findings"]}
     assert names == set(NASTY)
@@ -420,7 +421,7 @@ def test_nasty_data_json(nasty_result: ScanResult) -> None:
 def test_nasty_data_sarif(
     nasty_result: ScanResult, sarif_validator: jsonschema.Draft4Validator
 ) -> None:
-    text = render_sarif(nasty_result)
+    text = render_sarif(nasty_result, ReportContext())
     text.encode("utf-8")
     run_ = check_sarif(text, sarif_validator)
     for result in run_["results"]:
@@ -429,14 +430,14 @@ def test_nasty_data_sarif(
 
 
 def test_nasty_data_junit(nasty_result: ScanResult, junit_schema: xmlschema.XMLSchema) -> None:
-    text = render_junit(nasty_result)
+    text = render_junit(nasty_result, ReportContext())
     xml = check_junit(text, junit_schema)
     assert xml.failures == 2 * len(NASTY)  # LS001 and LS004 for each
     assert "\x1b" not in text and "\\x00" in text and "<&>" not in text
 
 
 def test_nasty_data_markdown(nasty_result: ScanResult) -> None:
-    text = render_markdown(nasty_result)
+    text = render_markdown(nasty_result, ReportContext())
     text.encode("utf-8")
     assert not re.search("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff\u202e]", text)
     table = [line for line in text.splitlines() if line.startswith("| high")][1:]
@@ -445,7 +446,7 @@ def test_nasty_data_markdown(nasty_result: ScanResult) -> None:
 
 
 def test_nasty_data_github(nasty_result: ScanResult) -> None:
-    text = render_github(nasty_result)
+    text = render_github(nasty_result, ReportContext())
     text.encode("utf-8")
     for line in text.splitlines():
         assert line.startswith(("::error ", "::notice ")), line
@@ -453,7 +454,7 @@ def test_nasty_data_github(nasty_result: ScanResult) -> None:
 
 
 def test_nasty_data_text(nasty_result: ScanResult) -> None:
-    text = render_text(nasty_result)
+    text = render_text(nasty_result, ReportContext())
     text.encode("utf-8")
     assert "\\x1b[31mred" in text and "\\u202e" in text and "\\ud800" in text
     assert not re.search("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff\u202e]", text)

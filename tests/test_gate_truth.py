@@ -13,7 +13,6 @@ import pytest
 from standin import LightsailStandIn, RegionPlan, make_instances
 
 from lslint import api
-from lslint import cli as cli_module
 from lslint.errors import ConfigError
 
 from conftest import (
@@ -470,7 +469,7 @@ def test_the_last_resort_error_line_never_shows_a_secret(
     def broken(*_: object) -> None:
         raise RuntimeError("while calling https://user:hunter2secret@proxy.example/x?token=abcd")
 
-    monkeypatch.setattr(cli_module, "collect_all", broken)
+    monkeypatch.setattr(api, "collect_all", broken)
     result = cli(["scan", "-i", str(FLEET)])
     assert result.exit_code == 2
     assert "internal error" in result.stderr

@@ -14,6 +14,7 @@ from standin import LightsailStandIn, RegionPlan, make_instances
 
 import lslint.cli
 from lslint.api import scan
+from lslint.reporters.context import ReportContext
 from lslint.reporters.github import render_github
 from lslint.reporters.json import render_json
 from lslint.reporters.junit import render_junit
@@ -61,7 +62,7 @@ def offline_scan(tmp_path: Path, count: int) -> Callable[[], object]:
         result = scan([path])
         assert len(result.findings) >= count  # every synthetic instance has findings
         return [
-            render(result)
+            render(result, ReportContext())
             for render in (render_text, render_json, render_sarif, render_junit, render_markdown,
                            render_github)
         ]  # fmt: skip

@@ -23,6 +23,7 @@ from lslint.engine.loader import load_rules
 from lslint.findings import Finding, ScanError, ScanResult, Severity
 from lslint.inventory import Inventory, Origin, Resource
 from lslint.models import Instance
+from lslint.reporters.context import ReportContext
 from lslint.reporters.gitlab import render_gitlab
 
 from conftest import BUILTIN_RULES, ROOT, CliResult, passing_instance
@@ -144,7 +145,9 @@ def test_an_empty_scan_is_an_empty_list(cli: Cli) -> None:
     ],
 )
 def test_severities_map_to_gitlab_levels(severity: Severity, level: str) -> None:
-    (issue,) = json.loads(render_gitlab(ScanResult(findings=[finding(severity=severity)])))
+    (issue,) = json.loads(
+        render_gitlab(ScanResult(findings=[finding(severity=severity)]), ReportContext())
+    )
     assert issue["severity"] == level
 
 
@@ -158,7 +161,7 @@ def test_suppressed_and_baselined_findings_are_left_out(
             finding(resource_name="c", fingerprint="c" * 32),
         ]
     )
-    issues = check_gitlab(render_gitlab(result), issue_validator)
+    issues = check_gitlab(render_gitlab(result, ReportContext()), issue_validator)
     assert [issue["fingerprint"] for issue in issues] == ["c" * 32]
 
 
@@ -170,7 +173,7 @@ def test_errors_are_blocker_issues_so_a_broken_scan_shows(
     )
     denied = ScanError("aws", "GetInstances", "AccessDenied", "not allowed", "eu-west-1")
     result = ScanResult(findings=[indeterminate], errors=[denied])
-    issues = check_gitlab(render_gitlab(result), issue_validator)
+    issues = check_gitlab(render_gitlab(result, ReportContext()), issue_validator)
     by_check = {issue["check_name"]: issue for issue in issues}
     assert set(by_check) == {"LS001", "scan-error"}
     assert by_check["LS001"]["severity"] == "blocker"
@@ -188,7 +191,7 @@ def test_errors_are_blocker_issues_so_a_broken_scan_shows(
 def test_an_error_keeps_its_fingerprint_when_only_the_message_changes() -> None:
     def error_fingerprint(message: str, region: str = "eu-west-1") -> str:
         error = ScanError("aws", "GetInstances", "Throttling", message, region)
-        (issue,) = json.loads(render_gitlab(ScanResult(errors=[error])))
+        (issue,) = json.loads(render_gitlab(ScanResult(errors=[error]), ReportContext()))
         return str(issue["fingerprint"])
 
     assert error_fingerprint("request id 1") == error_fingerprint("request id 2")
@@ -199,17 +202,23 @@ def test_repeated_fingerprints_are_made_unique_and_the_first_keeps_its_own(
     issue_validator: jsonschema.Draft202012Validator,
 ) -> None:
     twins = [finding(resource_arn="", resource_name="twin", source_line=n) for n in (2, 9, 30)]
-    issues = check_gitlab(render_gitlab(ScanResult(findings=twins)), issue_validator)
+    issues = check_gitlab(
+        render_gitlab(ScanResult(findings=twins), ReportContext()), issue_validator
+    )
     assert len(issues) == 3
     assert issues[0]["fingerprint"] == twins[0].fingerprint
-    assert render_gitlab(ScanResult(findings=twins)) == render_gitlab(ScanResult(findings=twins))
+    assert render_gitlab(ScanResult(findings=twins), ReportContext()) == render_gitlab(
+        ScanResult(findings=twins), ReportContext()
+    )
 
 
 def test_output_does_not_depend_on_input_order() -> None:
     findings = [finding(resource_name=n, fingerprint=n * 32) for n in "abc"]
     errors = [ScanError("aws", "GetInstances", "X", "m", r) for r in ("us-east-1", "eu-west-1")]
-    forward = render_gitlab(ScanResult(findings=findings, errors=errors))
-    backward = render_gitlab(ScanResult(findings=findings[::-1], errors=errors[::-1]))
+    forward = render_gitlab(ScanResult(findings=findings, errors=errors), ReportContext())
+    backward = render_gitlab(
+        ScanResult(findings=findings[::-1], errors=errors[::-1]), ReportContext()
+    )
     assert forward == backward
 
 
@@ -232,13 +241,13 @@ def test_locations_are_repository_relative(
 ) -> None:
     root = PurePath(tmp_path)
     item = finding(source_path=source.format(root=root), source_line=line)
-    (issue,) = json.loads(render_gitlab(ScanResult(findings=[item]), root=root))
+    (issue,) = json.loads(render_gitlab(ScanResult(findings=[item]), ReportContext(root=root)))
     assert issue["location"] == {"path": path, "lines": {"begin": begin}}
 
 
 def test_a_hostile_region_cannot_shape_an_error_path() -> None:
     error = ScanError("aws", "GetInstances", "X", "m", "../../etc\npasswd")
-    (issue,) = json.loads(render_gitlab(ScanResult(errors=[error])))
+    (issue,) = json.loads(render_gitlab(ScanResult(errors=[error]), ReportContext()))
     assert issue["location"]["path"] == "lightsail/.._.._etc_passwd"
 
 
@@ -273,7 +282,7 @@ def test_hostile_resource_data_stays_valid_and_escaped(
     ]
     result = run(load_rules([BUILTIN_RULES]), Inventory(resources))
     result.findings.append(replace(result.findings[0], status="error", fingerprint="f" * 32))
-    text = render_gitlab(result)
+    text = render_gitlab(result, ReportContext())
     issues = check_gitlab(text, issue_validator)
     assert len(issues) == len(HOSTILE) + 1  # LS004 for each, plus the indeterminate one
     for issue in issues:

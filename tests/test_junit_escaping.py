@@ -16,6 +16,7 @@ from lslint.engine.loader import load_rules
 from lslint.findings import Acceptance, Check, Finding, ScanError, ScanResult, Severity
 from lslint.inventory import Inventory, Origin, Resource
 from lslint.models import Instance
+from lslint.reporters.context import ReportContext
 from lslint.reporters.escape import printable
 from lslint.reporters.junit import render_junit, xml_text
 
@@ -87,7 +88,7 @@ def attributes_and_texts(xml: str) -> tuple[list[str], list[str]]:
 def test_hostile_data_is_shown_escaped_everywhere(
     hostile_result: ScanResult, junit_schema: xmlschema.XMLSchema
 ) -> None:
-    xml = render_junit(hostile_result)
+    xml = render_junit(hostile_result, ReportContext())
     junit_schema.validate(xml)
     attributes, texts = attributes_and_texts(xml)
     for value in attributes:
@@ -101,7 +102,7 @@ def test_hostile_data_is_shown_escaped_everywhere(
 
 
 def test_failure_details_cannot_be_forged(hostile_result: ScanResult) -> None:
-    root = ET.fromstring(render_junit(hostile_result).encode("utf-8"))
+    root = ET.fromstring(render_junit(hostile_result, ReportContext()).encode("utf-8"))
     failures = list(root.iter("failure"))
     assert len(failures) == len(HOSTILE) - 2  # one suppressed, one baselined
     for failure in failures:
@@ -112,11 +113,11 @@ def test_failure_details_cannot_be_forged(hostile_result: ScanResult) -> None:
             "Rule", "Resource", "Region", "Remediation",
         ]  # fmt: skip
         assert all(line.startswith("  aws lightsail ") for line in fields[4:]), fields
-    assert "\nRule: LS000" not in render_junit(hostile_result)
+    assert "\nRule: LS000" not in render_junit(hostile_result, ReportContext())
 
 
 def test_suppression_reasons_and_source_errors_are_escaped(hostile_result: ScanResult) -> None:
-    root = ET.fromstring(render_junit(hostile_result).encode("utf-8"))
+    root = ET.fromstring(render_junit(hostile_result, ReportContext()).encode("utf-8"))
     skipped = [element.attrib["message"] for element in root.iter("skipped")]
     assert "suppressed: cr\\x0dtab\\x09" in skipped
     assert (
@@ -138,7 +139,9 @@ def test_each_remediation_command_is_its_own_line() -> None:
     model = Instance.model_validate(passing_instance("web\n1", networking={"ports": ports}))
     rules = [r for r in load_rules([BUILTIN_RULES]) if r.id == "LS001"]
     result = run(rules, Inventory([Resource(model)]))
-    (failure,) = ET.fromstring(render_junit(result).encode("utf-8")).iter("failure")
+    (failure,) = ET.fromstring(render_junit(result, ReportContext()).encode("utf-8")).iter(
+        "failure"
+    )
     assert failure.text is not None
     lines = failure.text.split("\n")
     advice = next(i for i, line in enumerate(lines) if line.startswith("Remediation: "))
@@ -158,7 +161,9 @@ def test_messages_keep_their_spaces() -> None:
     result = ScanResult(
         findings=[finding], checks=[Check("T001", "arn:t", "web", "us-east-1", "fail")]
     )
-    (failure,) = ET.fromstring(render_junit(result).encode("utf-8")).iter("failure")
+    (failure,) = ET.fromstring(render_junit(result, ReportContext()).encode("utf-8")).iter(
+        "failure"
+    )
     assert failure.attrib["message"] == message
 
 

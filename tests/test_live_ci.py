@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from standin import LightsailStandIn, RegionPlan, closed_port, make_instances
 
-from lslint import cli as cli_module
+from lslint.cli import scan as scan_commands
 from lslint.progress import Progress, ProgressLine, retry_notes
 from lslint.sources import aws
 
@@ -57,7 +57,7 @@ def write_config(folder: Path, text: str) -> Path:
 @pytest.fixture
 def terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     """stderr counts as a terminal (the test runner's stream is not one)."""
-    monkeypatch.setattr(cli_module, "_on_terminal", lambda: True)
+    monkeypatch.setattr(scan_commands, "on_terminal", lambda: True)
 
 
 # ---------------------------------------------------------------- progress
@@ -133,7 +133,7 @@ def test_quiet_draws_no_progress_and_no_notes(
 ) -> None:  # fmt: skip
     plan = RegionPlan(make_instances("us-east-1", 3), page_size=1, faults=["throttle"])
     server = standin({"us-east-1": plan})
-    monkeypatch.setattr(cli_module, "_on_terminal", lambda: on_terminal)
+    monkeypatch.setattr(scan_commands, "on_terminal", lambda: on_terminal)
     result = cli([*args, "--quiet"])
     assert result.exit_code in (0, 1), result.stderr
     assert "listing" not in result.stderr and notes(result.stderr) == []

@@ -17,6 +17,7 @@ from lslint.errors import RuleError
 from lslint.findings import Finding
 from lslint.inventory import Inventory, Resource
 from lslint.models import Instance
+from lslint.reporters.context import ReportContext
 from lslint.reporters.sarif import render_sarif
 
 from conftest import BUILTIN_RULES, EXAMPLES, MINIMAL_RULE, rule_from_text, run_lslint
@@ -177,7 +178,7 @@ def test_indeterminate_result_gives_no_command() -> None:
 def test_sarif_rule_help_has_stand_ins_and_results_have_filled_commands() -> None:
     models = [instance(HOSTILE, networking={"ports": [SSH]}, tags=[])]
     result = run(list(RULES.values()), Inventory([Resource(m) for m in models]))
-    sarif = json.loads(render_sarif(result))
+    sarif = json.loads(render_sarif(result, ReportContext()))
     (described,) = sarif["runs"][0]["tool"]["driver"]["rules"][1:2]
     assert described["id"] == "LS001"
     for rule in sarif["runs"][0]["tool"]["driver"]["rules"]:

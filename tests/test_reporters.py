@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Callable
 
 import pytest
 
+from lslint import __version__
 from lslint.findings import ScanError, ScanResult
+from lslint.reporters import FORMATS, REPORTERS, render
+from lslint.reporters.context import ReportContext
 from lslint.reporters.escape import printable
 from lslint.reporters.text import render_text
 
@@ -57,7 +61,7 @@ def test_text_report_lists_errors_first_and_says_results_are_incomplete() -> Non
     result = ScanResult(
         errors=[ScanError("eu-west-1", "GetInstances", "AccessDenied", "no access", "eu-west-1")]
     )
-    text = render_text(result)
+    text = render_text(result, ReportContext())
     assert text.splitlines()[0].startswith("error: eu-west-1: eu-west-1 GetInstances AccessDenied")
     summary, gate = text.rstrip().splitlines()[-2:]
     assert summary.endswith("1 source error: results incomplete.")
@@ -81,3 +85,24 @@ def test_text_report_lists_errors_first_and_says_results_are_incomplete() -> Non
 )
 def test_printable_escapes_control_and_bidi_characters(raw: str, shown: str) -> None:
     assert printable(raw) == shown
+
+
+# ---------------------------------------------------------------- one reporter interface
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_every_reporter_takes_exactly_a_result_and_a_context(fmt: str) -> None:
+    reporter = REPORTERS[fmt]
+    assert reporter.__name__ == f"render_{fmt}", "registered directly, not wrapped"
+    assert list(inspect.signature(reporter).parameters) == ["result", "context"]
+    assert all(
+        p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD and p.default is inspect.Parameter.empty
+        for p in inspect.signature(reporter).parameters.values()
+    )
+    assert isinstance(render(fmt, ScanResult(), ReportContext()), str)
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif"])
+def test_the_tool_version_comes_from_the_context(fmt: str) -> None:
+    text = render(fmt, ScanResult(), ReportContext(tool_version="9.8.7"))
+    assert "9.8.7" in text and __version__ not in text.replace("9.8.7", "")

@@ -19,6 +19,7 @@ from lslint.engine.loader import load_rules
 from lslint.findings import ScanResult
 from lslint.inventory import Inventory, Resource
 from lslint.models import Instance
+from lslint.reporters.context import ReportContext
 from lslint.reporters.locations import absolute_uri, synthetic_path, uri_reference
 from lslint.reporters.sarif import render_sarif
 
@@ -169,7 +170,7 @@ def test_synthetic_paths_sanitise_region_and_name(region: str, name: str, expect
 def test_sarif_uris_for_live_resources_are_valid(
     region: str, name: str, sarif_validator: jsonschema.Draft4Validator
 ) -> None:
-    document = json.loads(render_sarif(live_result(region, name)))
+    document = json.loads(render_sarif(live_result(region, name), ReportContext()))
     sarif_validator.validate(document)
     (finding,) = document["runs"][0]["results"]
     uri = finding["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
@@ -197,7 +198,7 @@ def test_sarif_help_uri_is_a_valid_uri_or_left_out(
 ) -> None:
     result = live_result("us-east-1", "web-1")
     result.rules[0] = replace(result.rules[0], references=(reference,))
-    document = json.loads(render_sarif(result))
+    document = json.loads(render_sarif(result, ReportContext()))
     sarif_validator.validate(document)
     described = document["runs"][0]["tool"]["driver"]["rules"][0]
     assert described.get("helpUri") == help_uri

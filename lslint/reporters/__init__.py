@@ -20,16 +20,17 @@ from lslint.reporters.text import render_text
 Reporter = Callable[[ScanResult, ReportContext], str]
 
 REPORTERS: dict[str, Reporter] = {
-    "text": lambda result, context: render_text(result, color=context.color, context=context),
+    "text": render_text,
     "json": render_json,
-    "sarif": lambda result, context: render_sarif(result, root=context.root, base=context.base),
-    "junit": lambda result, context: render_junit(result),
+    "sarif": render_sarif,
+    "junit": render_junit,
     "markdown": render_markdown,
-    "github": lambda result, context: render_github(result, root=context.root, base=context.base),
-    "gitlab": lambda result, context: render_gitlab(result, root=context.root, base=context.base),
+    "github": render_github,
+    "gitlab": render_gitlab,
 }
 FORMATS = tuple(REPORTERS)
 
 
 def render(fmt: str, result: ScanResult, context: ReportContext) -> str:
+    """``result`` in the format ``fmt`` (one of ``FORMATS``)."""
     return REPORTERS[fmt](result, context)

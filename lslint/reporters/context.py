@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import PurePath
 
+from lslint import __version__
 from lslint.findings import ScanResult, Severity
 from lslint.gate import Gate
 
@@ -22,7 +23,8 @@ class ScanContext:
 
 @dataclass(frozen=True)
 class ReportContext:
-    """Everything a reporter may use besides the ``ScanResult`` itself."""
+    """Everything a reporter may use besides the ``ScanResult`` itself: the gate's threshold,
+    where report paths start, colour, the scan's own context and the tool's version."""
 
     fail_on: Severity | None = Severity.LOW
     root: PurePath | None = None  # repository root: report paths are relative to it
@@ -30,6 +32,7 @@ class ReportContext:
     color: bool = False
     scan: ScanContext = field(default_factory=ScanContext)
     recording_baseline: bool = False  # --write-baseline: the run does not gate
+    tool_version: str = __version__
 
     def gate(self, result: ScanResult) -> Gate:
         return Gate.of(result, self.fail_on, recording=self.recording_baseline)

@@ -16,6 +16,7 @@ import re
 from pathlib import PurePath
 
 from lslint.findings import ScanResult, Severity
+from lslint.reporters.context import ReportContext
 from lslint.reporters.escape import printable
 from lslint.reporters.locations import finding_location, synthetic_path
 
@@ -70,9 +71,8 @@ def error_annotation(
     return _command("error", text, title="lslint", **properties)
 
 
-def render_github(
-    result: ScanResult, *, root: PurePath | None = None, base: PurePath | None = None
-) -> str:
+def render_github(result: ScanResult, context: ReportContext) -> str:
+    root, base = context.root, context.base
     commands: list[tuple[str, str]] = [
         ("error", _command("error", f"{e.source}: {e.describe()}", title="lslint source error"))
         for e in result.errors

@@ -21,6 +21,7 @@ from typing import Any
 
 from lslint import jsontext
 from lslint.findings import Finding, ScanError, ScanResult, Severity
+from lslint.reporters.context import ReportContext
 from lslint.reporters.escape import printable, without_surrogates
 from lslint.reporters.locations import finding_location
 
@@ -35,10 +36,10 @@ INCOMPLETE_LEVEL = "blocker"  # an untrustworthy scan outranks any single findin
 SCAN_ERROR_CHECK = "scan-error"
 
 
-def render_gitlab(
-    result: ScanResult, *, root: PurePath | None = None, base: PurePath | None = None
-) -> str:
-    """Code Quality issues for ``result``; file paths are made relative to ``root``."""
+def render_gitlab(result: ScanResult, context: ReportContext) -> str:
+    """Code Quality issues for ``result``; file paths are made relative to the context's
+    ``root``."""
+    root, base = context.root, context.base
     issues = [_error_issue(error) for error in result.errors]
     issues += [
         _finding_issue(finding, root, base)

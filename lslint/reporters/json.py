@@ -5,17 +5,16 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from lslint import __version__, jsontext
+from lslint import jsontext
 from lslint.findings import Finding, ScanError, ScanResult, Severity
 from lslint.reporters.context import ReportContext, ScanContext
 
 SCHEMA_VERSION = 1  # of the report's shape, described by docs/report.schema.json
 
 
-def render_json(result: ScanResult, context: ReportContext | None = None) -> str:
-    context = context or ReportContext()
+def render_json(result: ScanResult, context: ReportContext) -> str:
     document = {
-        "tool": {"name": "lslint", "version": __version__},
+        "tool": {"name": "lslint", "version": context.tool_version},
         "report_version": SCHEMA_VERSION,
         "scan": scan_to_dict(context.scan),
         "findings": [finding_to_dict(f) for f in result.findings],
@@ -68,11 +67,11 @@ def scan_to_dict(scan: ScanContext) -> dict[str, Any]:
     }
 
 
-def summary(result: ScanResult, context: ReportContext | None = None) -> dict[str, Any]:
+def summary(result: ScanResult, context: ReportContext) -> dict[str, Any]:
     """Counts for people and scripts; ``by_severity`` and ``counted`` leave out violations
     that were suppressed or baselined. ``failing`` is the gate's own number: the counted
     findings at or above ``fail_on``; ``exit_code`` is lslint's."""
-    gate = (context or ReportContext()).gate(result)
+    gate = context.gate(result)
     counted = [f for f in result.findings if f.counts]
     by_severity = Counter(f.severity for f in counted)
     statuses = Counter(c.status for c in result.checks)

@@ -16,6 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from lslint.findings import Check, Finding, RuleInfo, ScanError, ScanResult
+from lslint.reporters.context import ReportContext
 from lslint.reporters.escape import printable
 
 
@@ -37,7 +38,7 @@ class _Suite:
     names: set[tuple[str, str]] = field(default_factory=set)
 
 
-def render_junit(result: ScanResult) -> str:
+def render_junit(result: ScanResult, context: ReportContext) -> str:
     findings = {(f.rule_id, f.resource_arn, f.resource_name): f for f in result.findings}
     rules = {rule.id: rule for rule in result.rules}
     suites: dict[str, _Suite] = defaultdict(_Suite)

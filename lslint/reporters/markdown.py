@@ -28,8 +28,7 @@ def cell(text: str, limit: int = MAX_CELL) -> str:
     return _MARKDOWN.sub(r"\\\1", escaped)
 
 
-def render_markdown(result: ScanResult, context: ReportContext | None = None) -> str:
-    context = context or ReportContext()
+def render_markdown(result: ScanResult, context: ReportContext) -> str:
     counts = summary(result, context)
     gate = context.gate(result)
     counted = counts["counted"]

@@ -12,8 +12,9 @@ from __future__ import annotations
 from pathlib import PurePath
 from typing import Any
 
-from lslint import __version__, jsontext
+from lslint import jsontext
 from lslint.findings import Finding, RuleInfo, ScanError, ScanResult, Severity
+from lslint.reporters.context import ReportContext
 from lslint.reporters.escape import printable, without_surrogates
 from lslint.reporters.locations import absolute_uri, finding_location, uri_reference
 
@@ -40,14 +41,10 @@ FINGERPRINT_KEY = "lslintFingerprint/v1"
 _Roots = tuple[PurePath | None, PurePath | None]  # (repository root, folder paths start from)
 
 
-def render_sarif(
-    result: ScanResult,
-    *,
-    root: PurePath | None = None,
-    base: PurePath | None = None,
-    category: str = "lslint",
-) -> str:
-    """SARIF for ``result``; file locations are made relative to ``root`` (the repository)."""
+def render_sarif(result: ScanResult, context: ReportContext) -> str:
+    """SARIF for ``result``; file locations are made relative to the context's ``root`` (the
+    repository)."""
+    root, base = context.root, context.base
     rule_index = {rule.id: index for index, rule in enumerate(result.rules)}
     notifications = [_error_notification(e) for e in result.errors]
     notifications += [
@@ -65,12 +62,12 @@ def render_sarif(
         "tool": {
             "driver": {
                 "name": "lslint",
-                "version": __version__,
-                "semanticVersion": __version__,
+                "version": context.tool_version,
+                "semanticVersion": context.tool_version,
                 "rules": [_rule(rule) for rule in result.rules],
             }
         },
-        "automationDetails": {"id": f"{category}/"},
+        "automationDetails": {"id": "lslint/"},
         "invocations": [
             {
                 "executionSuccessful": not result.indeterminate,

@@ -19,10 +19,8 @@ _COLORS = {
 _BOLD, _RED, _YELLOW, _RESET = "\x1b[1m", "\x1b[1;31m", "\x1b[33m", "\x1b[0m"
 
 
-def render_text(
-    result: ScanResult, *, color: bool = False, context: ReportContext | None = None
-) -> str:
-    context = context or ReportContext(color=color)
+def render_text(result: ScanResult, context: ReportContext) -> str:
+    color = context.color
 
     def paint(text: str, code: str) -> str:
         return f"{code}{text}{_RESET}" if color else text
@@ -59,7 +57,7 @@ def render_text(
             )
         lines.append("")
 
-    lines.append(_summary_line(result))
+    lines.append(_summary_line(result, context))
     gate = context.gate(result)
     failed = gate.status in ("failed", "incomplete")
     lines.append(paint(gate.describe(), _RED) if failed else gate.describe())
@@ -75,8 +73,8 @@ def _accepted(finding: Finding) -> str:
     return f"{shown}  [baselined]" if finding.baselined else shown
 
 
-def _summary_line(result: ScanResult) -> str:
-    counts = summary(result)
+def _summary_line(result: ScanResult, context: ReportContext) -> str:
+    counts = summary(result, context)
     active = counts["counted"]
     parts = [f"{n} {s}" for s, n in counts["by_severity"].items() if n]
     detail = f" ({', '.join(parts)})" if parts else ""

@@ -1,0 +1,220 @@
+"""``lslint rules``: list, show, validate and test rules."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from lslint.api import Setup, builtin_rules_dir, prepare, read_config
+from lslint.cli.options import config_file, config_option, debug_option, printable, rules_option
+from lslint.engine.evaluate import case_failure
+from lslint.engine.loader import check_unique_keys, discover_rule_files, load_rule_file
+from lslint.engine.rule import Rule
+from lslint.errors import ConfigError, ConfigErrors, InputError, LslintError
+from lslint.gate import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
+from lslint.suggest import suggest
+from lslint.yamldoc import read_text
+
+
+def _setup(config_path: str | None, rule_paths: Sequence[str]) -> Setup:
+    """The rules a scan would run with this config and these extra rule paths."""
+    config = read_config(config_file(config_path))
+    return prepare(config, rule_paths=[Path(p) for p in rule_paths])
+
+
+@click.group()
+def rules() -> None:
+    """List, show, validate and test rules."""
+
+
+@rules.command("list")
+@debug_option
+@config_option
+@rules_option
+def rules_list(config_path: str | None, rule_paths: tuple[str, ...]) -> None:
+    """List the rules that a scan would run."""
+    loaded = _setup(config_path, rule_paths).rules
+    id_width = max((len(r.id) for r in loaded), default=2)
+    name_width = max((len(r.name) for r in loaded), default=4)
+    click.echo(f"{'ID':<{id_width}}  {'NAME':<{name_width}}  {'SEVERITY':<8}  TITLE")
+    for rule in loaded:
+        click.echo(
+            printable(
+                f"{rule.id:<{id_width}}  {rule.name:<{name_width}}  {rule.severity.value:<8}  "
+                f"{rule.title}"
+            )
+        )
+
+
+@rules.command("show")
+@debug_option
+@click.argument("rule_id", metavar="ID")
+@config_option
+@rules_option
+def rules_show(rule_id: str, config_path: str | None, rule_paths: tuple[str, ...]) -> None:
+    """Show one rule (by id or name, any case) in full, with its condition."""
+    loaded = _setup(config_path, rule_paths).rules
+    wanted = rule_id.lower()
+    rule = next((r for r in loaded if wanted in (r.id.lower(), r.name.lower())), None)
+    if rule is None:
+        keys = [key for r in loaded for key in (r.id, r.name)]
+        raise ConfigError(
+            f"no rule '{rule_id}'" + suggest(rule_id, keys), hint="see 'lslint rules list'"
+        )
+    click.echo(printable(f"{rule.id} {rule.name} ({rule.severity.value})"))
+    click.echo(printable(rule.title))
+    click.echo("")
+    _echo_rule_text(rule.description)
+    if rule.params:
+        click.echo("\nParameters:")
+        for name, spec in rule.params.items():
+            value = rule.param_values[name]
+            _echo_rule_text(f"  {name} ({spec.type}) = {value!r}: {spec.description}")
+    click.echo("\nCondition:")
+    _echo_rule_text(_indent(rule_conditions(Path(rule.source)), "  ").removesuffix("\n"))
+    _echo_rule_text(f"\nRemediation: {rule.remediation_text}")
+    if rule.remediation_cli is not None:
+        click.echo(printable(f"  {rule.remediation_cli.source}"))
+    for reference in rule.references:
+        click.echo(printable(f"Reference: {reference}"))
+    click.echo(printable(f"Source: {rule.source}"))
+
+
+def _echo_rule_text(text: str) -> None:
+    """Print a block of rule-file text with its line breaks and every other control
+    character shown escaped: rule packs may come from anyone, and a description such as
+    ``\\x1b]0;...`` must not reach the terminal raw. (One-line fields go through
+    :func:`printable` whole.)"""
+    for line in text.split("\n"):
+        click.echo(printable(line))
+
+
+def rule_conditions(path: Path) -> str:
+    """The rule file's ``applies_if`` and ``fail_if``, as written there (YAML)."""
+    from io import StringIO  # noqa: PLC0415 - only `rules show` needs these
+
+    from ruamel.yaml import YAML  # noqa: PLC0415
+    from ruamel.yaml.comments import CommentedMap  # noqa: PLC0415
+
+    yaml = YAML()  # round trip: keeps the author's flow style and comments
+    yaml.width = 96
+    document = yaml.load(read_text(path, what="rule file", error=InputError))
+    shown = CommentedMap((k, document[k]) for k in ("applies_if", "fail_if") if k in document)
+    buffer = StringIO()
+    yaml.dump(shown, buffer)
+    return buffer.getvalue()
+
+
+def _indent(text: str, prefix: str) -> str:
+    return "".join(f"{prefix}{line}" if line.strip() else line for line in text.splitlines(True))
+
+
+def _scan_rule_paths(config_path: str | None) -> list[str]:
+    """The rule paths a scan would load: the built-in rules, then the config's rules.paths."""
+    config = read_config(config_file(config_path))
+    if config.problems:
+        raise ConfigErrors(config.problems)
+    return [str(builtin_rules_dir()), *(str(p) for p in config.rule_paths)]
+
+
+@rules.command("validate")
+@debug_option
+@click.argument("paths", nargs=-1, metavar="[PATH...]")
+@config_option
+def rules_validate(paths: tuple[str, ...], config_path: str | None) -> None:
+    """Check rule files (or folders of them); exit 2 on any problem.
+
+    Without PATH, checks the rules a scan would run (built-in plus the config's rules.paths).
+    A custom rule whose id or name clashes with a built-in rule is a problem too.
+    """
+    loaded, problems = _load_each(paths or _scan_rule_paths(config_path))
+    for rule in loaded:
+        click.echo(printable(f"ok: {rule.source}: {rule.id} {rule.name}"))
+    for problem in problems:
+        click.echo(f"lslint: error: {printable(problem)}", err=True)
+    click.echo(f"{len(loaded)} valid, {len(problems)} invalid", err=bool(problems))
+    sys.exit(EXIT_ERROR if problems else EXIT_OK)
+
+
+def _load_each(paths: Sequence[str]) -> tuple[list[Rule], list[str]]:
+    """Load every rule file under ``paths``, collecting one problem line per bad file.
+
+    Ids and names are compared without case, and with the built-in rules too: a scan loads
+    those alongside, so a clash would stop it.
+    """
+    loaded: list[Rule] = []
+    problems: list[str] = []
+    seen: dict[str, Rule] = {}
+    # The built-in rules, by content: a copy of one (the checkout's rules/ folder while the
+    # installed package holds the same files) is that rule, not a clash with it.
+    builtin_files = {p.read_bytes(): p for p in discover_rule_files([builtin_rules_dir()])}
+    checked: set[bytes] = set()
+    for raw in paths:
+        try:
+            files = discover_rule_files([Path(raw)])
+        except LslintError as exc:
+            problems.append(str(exc))
+            continue
+        if not files:
+            problems.append(f"{raw}: no rule files (*.yaml, *.yml) found")
+        for path in files:
+            try:
+                rule = load_rule_file(path)
+            except LslintError as exc:
+                problems.append(str(exc) + (f" (hint: {exc.hint})" if exc.hint else ""))
+                continue
+            with contextlib.suppress(LslintError):  # read as safely as it was just loaded
+                checked.add(read_text(path, what="rule file", error=InputError).encode())
+            try:
+                check_unique_keys(rule, seen)  # the same check a scan makes
+            except LslintError as exc:
+                problems.append(str(exc))
+                continue
+            loaded.append(rule)
+    unchecked = sorted(path for text, path in builtin_files.items() if text not in checked)
+    for path in unchecked:  # clashes with built-in rules not checked above
+        builtin = load_rule_file(path)
+        clashes = {seen[k.lower()].id: seen[k.lower()] for k in (builtin.id, builtin.name)
+                   if k.lower() in seen}  # fmt: skip
+        problems += [
+            f"{rule.location}: rule {rule.id} {rule.name} clashes with the built-in rule "
+            f"{builtin.id} {builtin.name} (ids and names must differ in more than case)"
+            for rule in sorted(clashes.values(), key=lambda r: r.location)
+        ]
+        loaded = [rule for rule in loaded if rule.id not in clashes]
+    return loaded, problems
+
+
+@rules.command("test")
+@debug_option
+@click.argument("paths", nargs=-1, metavar="[PATH...]")
+@config_option
+@click.option("--verbose", "-v", is_flag=True, help="List every test case, passed ones too.")
+def rules_test(paths: tuple[str, ...], config_path: str | None, verbose: bool) -> None:
+    """Run the tests embedded in rule files.
+
+    Without PATH, tests the rules a scan would run (built-in plus the config's rules.paths).
+    """
+    loaded, problems = _load_each(paths or _scan_rule_paths(config_path))
+    for problem in problems:
+        click.echo(f"lslint: error: {printable(problem)}", err=True)
+    passed = failed = 0
+    for rule in loaded:
+        for case in rule.tests:
+            failure = case_failure(rule, case)
+            if failure is None:
+                passed += 1
+                if verbose:
+                    click.echo(printable(f"ok   {case.doc_line}: {rule.id} '{case.name}' "
+                                         f"({case.expect})"))  # fmt: skip
+                continue
+            failed += 1
+            click.echo(printable(f"FAIL {case.doc_line}: {rule.id} '{case.name}': {failure}"))
+    click.echo(f"{passed} passed, {failed} failed")
+    if problems:
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
