@@ -15,10 +15,16 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError
 
-from lslint.engine.conditions import Condition, ConditionError, ParseContext, parse_condition
+from lslint.engine.conditions import (
+    Condition,
+    ConditionError,
+    ParseContext,
+    parse_condition,
+    read_paths,
+)
 from lslint.engine.operators import OperandError
-from lslint.engine.rule import ParamSpec, ParamType, Rule, RuleTest, read_paths
-from lslint.engine.schema import FieldType, ObjectType, unknown_values
+from lslint.engine.paths import FieldType, ObjectType, unknown_values
+from lslint.engine.rule import ParamSpec, ParamType, Rule, RuleTest
 from lslint.engine.templates import Command, parse_command, parse_for_each, parse_template
 from lslint.errors import RuleError
 from lslint.findings import Severity

@@ -3,19 +3,11 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from lslint.engine.conditions import (
-    AllOf,
-    AnyOf,
-    Condition,
-    Leaf,
-    Negation,
-    ParamUse,
-    Quantifier,
-)
+from lslint.engine.conditions import Condition, Leaf, ParamUse, Quantifier, read_paths
 from lslint.engine.operators import OperandError
 from lslint.engine.templates import Command, Template
 from lslint.findings import RuleInfo, Severity
@@ -178,32 +170,3 @@ class Rule:
             tags=self.tags,
             source=self.source,
         )
-
-
-def read_paths(*conditions: Condition | None) -> list[tuple[str, Leaf | Quantifier]]:
-    """Each leaf and quantifier under ``conditions`` with the resource path it reads, spelt
-    from the resource: ``port.cidrs`` inside ``some: {path: networking.ports, as: port}`` reads
-    ``networking.ports.cidrs``, and ``port`` itself reads ``networking.ports``."""
-    found: list[tuple[str, Leaf | Quantifier]] = []
-    for condition in conditions:
-        if condition is not None:
-            _collect_paths(condition, {}, found)
-    return found
-
-
-def _collect_paths(
-    node: Condition,
-    bound: Mapping[str, Sequence[str]],
-    found: list[tuple[str, Leaf | Quantifier]],
-) -> None:
-    if isinstance(node, (AllOf, AnyOf)):
-        for child in node.children:
-            _collect_paths(child, bound, found)
-    elif isinstance(node, Negation):
-        _collect_paths(node.child, bound, found)
-    else:
-        base = bound[node.path.var] if node.path.var is not None else ()
-        full = (*base, *node.path.segments)
-        found.append((".".join(full), node))
-        if isinstance(node, Quantifier):
-            _collect_paths(node.where, {**bound, node.name: full}, found)

@@ -19,16 +19,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from lslint.engine.conditions import (
-    RESERVED_NAMES,
-    Assumed,
-    ConditionError,
-    Env,
-    PathRef,
-    lookup,
-    parse_path_text,
-)
-from lslint.engine.schema import FieldType, ListType, ObjectType
+from lslint.engine.conditions import RESERVED_NAMES, ConditionError, parse_path_text
+from lslint.engine.logic import Assumed
+from lslint.engine.paths import FieldType, ListType, ObjectType, PathRef, lookup
 from lslint.models import LightsailModel
 from lslint.suggest import suggest
 from lslint.yamldoc import DocPath
@@ -67,8 +60,7 @@ def _value(
     assert part.path is not None
     if resource is None or (part.path.var is not None and part.path.var not in bindings):
         return None
-    env = Env(resource, (), {name: (item, name) for name, item in bindings.items()})
-    value, _ = lookup(part.path, env)
+    value, _ = lookup(part.path, resource, {name: (item, name) for name, item in bindings.items()})
     return value
 
 
