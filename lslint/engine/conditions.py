@@ -7,17 +7,12 @@ Every path, operator and literal is checked against the models here; evaluation 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from lslint.engine.operators import (
-    OPERATORS,
-    OperandError,
-    Operator,
-    UnknownValueError,
-    check_scalar,
-)
+from lslint.engine.operators import OPERATORS, OperandError, Operator, check_scalar
+from lslint.engine.params import ParamUse
 from lslint.engine.paths import (
     FieldType,
     ListType,
@@ -104,20 +99,10 @@ class Negation:
 Condition = Leaf | Quantifier | AllOf | AnyOf | Negation
 
 
-@dataclass(frozen=True)
-class ParamUse:
-    """Where a parameter is used as an operand, and how its value is checked there."""
-
-    name: str
-    slot: int
-    check: Callable[[Any], Any]
-    doc_path: DocPath
-
-
 @dataclass
 class ParseContext:
     root: ObjectType
-    param_defaults: Mapping[str, Any]
+    param_names: Sequence[str]
     param_uses: list[ParamUse] = field(default_factory=list)
     # Captured names and the type of each value they collect; None when the captures of one
     # name disagree (a remediation command cannot then read fields of its items).
@@ -257,49 +242,26 @@ def _parse_operand(
     ctx: ParseContext,
     shown: str,
 ) -> Operand:
-    def check(value: Any) -> Any:
-        return operator.check_operand(value, target)
-
+    """A literal operand, checked now, or a parameter use, whose values (the default and any
+    override) are checked when the rule is bound to them."""
     if isinstance(raw, dict):
         if set(raw) != {"param"} or not isinstance(raw["param"], str):
             raise ConditionError(
                 op_path, "an operand mapping must be {param: NAME}, referring to a rule parameter"
             )
         name = raw["param"]
-        if name not in ctx.param_defaults:
+        if name not in ctx.param_names:
             raise ConditionError(
                 (*op_path, "param"),
-                f"unknown parameter '{name}'" + suggest(name, ctx.param_defaults),
+                f"unknown parameter '{name}'" + suggest(name, ctx.param_names),
             )
-        default = ctx.param_defaults[name]
-        try:
-            check(default)
-        except UnknownValueError as exc:
-            # The default is what is misspelt, not the condition that uses it.
-            raise ConditionError(
-                _default_item(name, default, exc.value),
-                f"parameter '{name}' (compared with '{shown}' by '{operator.name}'): {exc}",
-            ) from None
-        except OperandError as exc:
-            raise ConditionError(
-                (*op_path, "param"),
-                f"parameter '{name}' does not fit '{operator.name}': {exc}",
-            ) from None
         slot = len(ctx.param_uses)
-        ctx.param_uses.append(ParamUse(name, slot, check, op_path))
+        ctx.param_uses.append(ParamUse(name, slot, operator, target, shown))
         return Operand(param=name, slot=slot)
     try:
-        return Operand(value=check(raw))
+        return Operand(value=operator.check_operand(raw, target))
     except OperandError as exc:
         raise ConditionError(op_path, f"'{operator.name}': {exc}") from None
-
-
-def _default_item(name: str, default: Any, value: str) -> DocPath:
-    """Where ``value`` is in the default of parameter ``name``."""
-    where: DocPath = ("params", name, "default")
-    if isinstance(default, list) and value in default:
-        return (*where, default.index(value))
-    return where
 
 
 def _parse_path(

@@ -55,21 +55,21 @@ def check_scalar(raw: Any, field: FieldType) -> Any:
     kind = field.kind
     if kind == "string":
         if not isinstance(raw, str):
-            raise OperandError(f"expected a string, got {_shown(raw)}")
+            raise OperandError(f"expected a string, got {describe_raw(raw)}")
         if (unknown := field.unknown_value(raw)) is not None:
             raise UnknownValueError(unknown, raw)
         return raw
     if kind == "boolean":
         if not isinstance(raw, bool):
-            raise OperandError(f"expected true or false, got {_shown(raw)}")
+            raise OperandError(f"expected true or false, got {describe_raw(raw)}")
         return raw
     if kind == "integer":
         if isinstance(raw, bool) or not isinstance(raw, int):
-            raise OperandError(f"expected an integer, got {_shown(raw)}")
+            raise OperandError(f"expected an integer, got {describe_raw(raw)}")
         return raw
     if kind == "number":
         if isinstance(raw, bool) or not isinstance(raw, (int, float)):
-            raise OperandError(f"expected a number, got {_shown(raw)}")
+            raise OperandError(f"expected a number, got {describe_raw(raw)}")
         return raw
     return _timestamp(raw)
 
@@ -83,13 +83,13 @@ def _timestamp(raw: Any) -> datetime:
         try:
             stamp = datetime.fromisoformat(raw)
         except ValueError:
-            raise OperandError(f"expected an ISO 8601 timestamp, got {_shown(raw)}") from None
+            raise OperandError(f"expected an ISO 8601 timestamp, got {describe_raw(raw)}") from None
     else:
-        raise OperandError(f"expected an ISO 8601 timestamp, got {_shown(raw)}")
+        raise OperandError(f"expected an ISO 8601 timestamp, got {describe_raw(raw)}")
     return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
 
 
-def _shown(raw: Any) -> str:
+def describe_raw(raw: Any) -> str:
     if isinstance(raw, bool):
         return "true" if raw else "false"
     if raw is None:
@@ -102,7 +102,7 @@ def _shown(raw: Any) -> str:
 def _list_of(check: Callable[[Any, FieldType], Any]) -> Callable[[Any, FieldType], Any]:
     def checker(raw: Any, field: FieldType) -> tuple[Any, ...]:
         if not isinstance(raw, list):
-            raise OperandError(f"expected a list, got {_shown(raw)}")
+            raise OperandError(f"expected a list, got {describe_raw(raw)}")
         return tuple(check(item, field) for item in raw)
 
     return checker
@@ -110,22 +110,22 @@ def _list_of(check: Callable[[Any, FieldType], Any]) -> Callable[[Any, FieldType
 
 def _boolean(raw: Any, field: FieldType) -> bool:
     if not isinstance(raw, bool):
-        raise OperandError(f"expected true or false, got {_shown(raw)}")
+        raise OperandError(f"expected true or false, got {describe_raw(raw)}")
     return raw
 
 
 def _regex(raw: Any, field: FieldType) -> Regex:
     if not isinstance(raw, str):
-        raise OperandError(f"expected a regular expression string, got {_shown(raw)}")
+        raise OperandError(f"expected a regular expression string, got {describe_raw(raw)}")
     try:
         return compile_regex(raw)
     except RegexError as exc:
         raise OperandError(f"invalid regular expression {raw!r}: {exc}") from None
 
 
-def _network(raw: Any) -> IpNetwork:
+def check_network(raw: Any) -> IpNetwork:
     if not isinstance(raw, str):
-        raise OperandError(f"expected a CIDR string, got {_shown(raw)}")
+        raise OperandError(f"expected a CIDR string, got {describe_raw(raw)}")
     try:
         return ipaddress.ip_network(raw.strip(), strict=False)
     except ValueError:
@@ -136,13 +136,13 @@ def _networks(raw: Any, field: FieldType) -> tuple[IpNetwork, ...]:
     items = raw if isinstance(raw, list) else [raw]
     if not items:
         raise OperandError("expected at least one CIDR")
-    return tuple(_network(item) for item in items)
+    return tuple(check_network(item) for item in items)
 
 
 _PORT_RANGE = re.compile(r"^\s*(\d+)\s*-\s*(\d+)\s*$")
 
 
-def _port_range(raw: Any) -> PortRange:
+def check_port_range(raw: Any) -> PortRange:
     if isinstance(raw, int) and not isinstance(raw, bool):
         low = high = raw
     elif isinstance(raw, str) and (found := _PORT_RANGE.match(raw)):
@@ -150,7 +150,7 @@ def _port_range(raw: Any) -> PortRange:
     elif isinstance(raw, str) and raw.strip().isdigit():
         low = high = int(raw)
     else:
-        raise OperandError(f"expected a port or a 'low-high' range, got {_shown(raw)}")
+        raise OperandError(f"expected a port or a 'low-high' range, got {describe_raw(raw)}")
     if not 0 <= low <= high <= 65535:
         raise OperandError(f"port range {low}-{high} is outside 0-65535 or reversed")
     return (low, high)
@@ -158,7 +158,7 @@ def _port_range(raw: Any) -> PortRange:
 
 def _port_ranges(raw: Any, field: FieldType) -> tuple[PortRange, ...]:
     items = raw if isinstance(raw, list) else [raw]
-    return tuple(_port_range(item) for item in items)
+    return tuple(check_port_range(item) for item in items)
 
 
 # ---------------------------------------------------------------- applicability
