@@ -82,5 +82,5 @@ class Rule:
             ),
             references=self.references,
             tags=self.tags,
-            source=self.source,
+            compliance=dict(sorted(self.compliance.items())),
         )

@@ -234,7 +234,7 @@ def parse_command(
     """A remediation command for resources of ``kind``, maybe repeated per captured item."""
     scope: dict[str, FieldType] = {}
     if for_each is not None:
-        scope[for_each.name] = _for_each_type(for_each, for_each_path, root, captures)
+        scope[for_each.name] = _for_each_type(for_each, for_each_path, captures)
     if _OPEN in text or _CLOSE in text:
         raise ConditionError(doc_path, "the command contains a private-use character")
     pieces = _pieces(text, doc_path)
@@ -280,7 +280,7 @@ def parse_for_each(raw: Any, doc_path: DocPath, root: ObjectType) -> ForEach:
 
 
 def _for_each_type(
-    for_each: ForEach, doc_path: DocPath, root: ObjectType, captures: Mapping[str, FieldType | None]
+    for_each: ForEach, doc_path: DocPath, captures: Mapping[str, FieldType | None]
 ) -> FieldType:
     if for_each.capture not in captures:
         raise ConditionError(
