@@ -240,7 +240,7 @@ def load_config(path: Path) -> Config:
     data = {} if doc.data is None else doc.data  # an empty file (or only comments): no settings
     if not isinstance(data, dict):
         raise ConfigError("the config file must be a mapping", where=doc.where())
-    reader = _Reader(doc)
+    reader = _SectionReader(doc)
     parsed = reader.validate(_ConfigDoc, data, ())
     rules_data = parsed.rules
     known = {k: v for k, v in rules_data.items() if k in RULES_KEYS}
@@ -279,7 +279,7 @@ def load_config(path: Path) -> Config:
 
 
 @dataclass
-class _Reader:
+class _SectionReader:
     """Validates the sections of one config file, recording every problem. A key with a
     problem gets its default and a list loses only its bad items, so that the rest of the
     file can still be checked."""
