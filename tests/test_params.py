@@ -173,3 +173,19 @@ def _config_errors(tmp_path: Path, text: str, rule: Rule) -> ConfigErrors:
     with pytest.raises(ConfigErrors) as info:
         configure_rules([rule], load_config(path))
     return info.value
+
+
+def test_a_value_is_described_the_same_way_in_every_message() -> None:
+    def refused(fail_if: str) -> str:
+        text = MINIMAL_RULE.replace("tests:\n", f"fail_if: {fail_if}\nmessage: m\ntests:\n")
+        with pytest.raises(RuleError) as info:
+            rule_from_text(text)
+        return info.value.message
+
+    assert refused("{path: tags.key, contains_any: null}") == (
+        "'contains_any': expected a list, got null"
+    )
+    assert refused("{path: tags.key, empty: false, default: null}") == (
+        "default: expected a list, got null"
+    )
+    assert refused("null") == "a condition must be a mapping, got null"

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from lslint.engine.operators import OPERATORS, OperandError, Operator, check_scalar
+from lslint.engine.operators import OPERATORS, OperandError, Operator, check_scalar, describe_raw
 from lslint.engine.params import ParamUse
 from lslint.engine.paths import (
     FieldType,
@@ -131,7 +131,7 @@ def _parse_node(
     raw: Any, doc_path: DocPath, ctx: ParseContext, scope: Mapping[str, FieldType]
 ) -> Condition:
     if not isinstance(raw, dict):
-        raise ConditionError(doc_path, f"a condition must be a mapping, got {_kind(raw)}")
+        raise ConditionError(doc_path, f"a condition must be a mapping, got {describe_raw(raw)}")
     combinators = [key for key in (*LOGICAL, *QUANTIFIERS) if key in raw]
     if combinators:
         key = combinators[0]
@@ -268,7 +268,7 @@ def _parse_path(
     raw: Any, doc_path: DocPath, ctx: ParseContext, scope: Mapping[str, FieldType]
 ) -> tuple[PathRef, FieldType]:
     if not isinstance(raw, str) or not raw.strip():
-        raise ConditionError(doc_path, f"path must be a dotted field name, got {_kind(raw)}")
+        raise ConditionError(doc_path, f"path must be a dotted field name, got {describe_raw(raw)}")
     return parse_path_text(raw.strip(), doc_path, ctx.root, scope)
 
 
@@ -286,7 +286,7 @@ def _check_new_name(
     name: Any, doc_path: DocPath, ctx: ParseContext, scope: Mapping[str, FieldType], *, what: str
 ) -> None:
     if not isinstance(name, str) or not _NAME.match(name):
-        raise ConditionError(doc_path, f"{what} must be an identifier, got {_kind(name)}")
+        raise ConditionError(doc_path, f"{what} must be an identifier, got {describe_raw(name)}")
     if name in RESERVED_NAMES or name in ctx.root.fields:
         raise ConditionError(
             doc_path, f"{what} '{name}' would hide the resource field or reserved name '{name}'"
@@ -322,7 +322,7 @@ def _check_default(raw: Any, field_type: FieldType, doc_path: DocPath) -> Any:
             return check_scalar(raw, field_type)
         if isinstance(field_type, ListType):
             if not isinstance(raw, list):
-                raise OperandError(f"expected a list, got {_kind(raw)}")
+                raise OperandError(f"expected a list, got {describe_raw(raw)}")
             if isinstance(field_type.item, ScalarType):
                 return [check_scalar(item, field_type.item) for item in raw]
             if raw:
@@ -339,16 +339,6 @@ def _reject_unknown_keys(raw: dict[str, Any], allowed: Sequence[str], doc_path: 
             raise ConditionError(
                 (*doc_path, key), f"unknown condition key '{key}'" + suggest(key, allowed)
             )
-
-
-def _kind(raw: Any) -> str:
-    if isinstance(raw, dict):
-        return "a mapping"
-    if isinstance(raw, list):
-        return "a list"
-    if raw is None:
-        return "nothing"
-    return f"{type(raw).__name__} {raw!r}"
 
 
 # ---------------------------------------------------------------- reading
