@@ -31,7 +31,6 @@ from pydantic import (
 )
 
 from lslint.engine.evaluate import RuleVariant
-from lslint.engine.operators import OperandError
 from lslint.engine.rule import Rule
 from lslint.errors import ConfigError, ConfigErrors
 from lslint.findings import AppliedOverride, Severity
@@ -241,7 +240,7 @@ def load_config(path: Path) -> Config:
     data = {} if doc.data is None else doc.data  # an empty file (or only comments): no settings
     if not isinstance(data, dict):
         raise ConfigError("the config file must be a mapping", where=doc.where())
-    reader = _Reader(doc)
+    reader = _SectionReader(doc)
     parsed = reader.validate(_ConfigDoc, data, ())
     rules_data = parsed.rules
     known = {k: v for k, v in rules_data.items() if k in RULES_KEYS}
@@ -280,7 +279,7 @@ def load_config(path: Path) -> Config:
 
 
 @dataclass
-class _Reader:
+class _SectionReader:
     """Validates the sections of one config file, recording every problem. A key with a
     problem gets its default and a list loses only its bad items, so that the rest of the
     file can still be checked."""
@@ -398,28 +397,14 @@ def _bind(
     rule: Rule, params: Mapping[str, Any], path: DocPath, config: Config,
     problems: list[ConfigError],
 ) -> Rule | None:  # fmt: skip
-    """``rule`` with the config's parameter values, or ``None`` after recording a problem
-    for each parameter that is unknown or does not fit."""
-    count = len(problems)
-    for name, value in params.items():
-        where = config.where((*path, name))
-        if name not in rule.params:
-            message = f"unknown parameter '{name}' for {rule.id}" + suggest(name, rule.params)
-            if not rule.params:
-                message += f" ({rule.id} has no parameters)"
-            problems.append(ConfigError(message, where=where))
-            continue
-        try:
-            rule.bind({name: value})  # one at a time, so that each bad value is reported
-        except OperandError as exc:
-            problems.append(ConfigError(str(exc), where=where))
-    if len(problems) > count:
-        return None
-    try:
-        return rule.bind(params)
-    except OperandError as exc:  # values that only clash together
-        problems.append(ConfigError(str(exc), where=config.where(path)))
-        return None
+    """``rule`` with the config's parameter values over the ones it has, or ``None`` after
+    recording a problem, at the value at fault, for each parameter that is unknown or does
+    not fit."""
+    found = rule.param_problems(params)
+    problems.extend(
+        ConfigError(str(p), where=config.where(p.doc_path((*path, p.name)))) for p in found
+    )
+    return None if found else rule.bind({**rule.param_values, **params})
 
 
 def build_suppressor(config: Config, rules: Sequence[Rule], today: date) -> Suppressor:
@@ -472,13 +457,10 @@ def build_overrides(
                 where = config.where((*path, "rule"))
                 problems.append(ConfigError(index.unknown(entry.rule, "overrides"), where=where))
             continue
-        base = running.get(rule.id, rule)
-        if _bind(base, entry.params, (*path, "params"), config, problems) is None:
-            continue
-        try:  # on top of the values the rule runs with elsewhere
-            bound = base.bind({**base.param_values, **entry.params})
-        except OperandError as exc:
-            problems.append(ConfigError(str(exc), where=config.where((*path, "params"))))
+        # On top of the values the rule runs with elsewhere.
+        bound = _bind(running.get(rule.id, rule), entry.params, (*path, "params"), config,
+                      problems)  # fmt: skip
+        if bound is None:
             continue
         applied = AppliedOverride(
             params={name: bound.param_values[name] for name in sorted(entry.params)},

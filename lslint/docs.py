@@ -69,6 +69,12 @@ def render_rules(rules: Sequence[Rule]) -> str:
             lines += ["", "References:", *(f"- <{ref}>" for ref in rule.references)]
         if rule.tags:
             lines += ["", "Tags: " + ", ".join(f"`{tag}`" for tag in rule.tags)]
+        if rule.compliance:
+            lines += ["", "Compliance:"]
+            lines += [
+                f"- {framework}: " + ", ".join(f"`{control}`" for control in controls)
+                for framework, controls in sorted(rule.compliance.items())
+            ]
         passes = sum(1 for t in rule.tests if t.expect == "pass")
         fails = sum(1 for t in rule.tests if t.expect == "fail")
         lines += ["", f"Embedded tests: {len(rule.tests)} ({passes} pass, {fails} fail cases)."]

@@ -140,7 +140,8 @@ class RuleInfo:
     remediation_command: str  # the command with stand-ins: "aws lightsail ... <instance-name>"
     references: tuple[str, ...]
     tags: tuple[str, ...]
-    source: str
+    # Framework -> the controls the rule maps to, e.g. {"cis-aws-compute-services-1.0.0": ("3.1",)}
+    compliance: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass

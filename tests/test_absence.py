@@ -20,8 +20,8 @@ import pytest
 from lslint.engine.conditions import AllOf, AnyOf, Condition, Leaf, Negation, Quantifier
 from lslint.engine.evaluate import judge
 from lslint.engine.loader import load_rules
+from lslint.engine.paths import ListType, ObjectType
 from lslint.engine.rule import Rule
-from lslint.engine.schema import ListType, ObjectType
 from lslint.errors import RuleError
 
 from conftest import BUILTIN_RULES, EXAMPLES, CliResult, rule_from_text

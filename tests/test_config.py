@@ -279,7 +279,7 @@ CONFIG_ERRORS: list[Any] = [
     ),
     pytest.param(
         "rules:\n  LS001:\n    params:\n      allowed_ports: [80, 70000]\n",
-        "4:7",
+        "4:27",  # the list item at fault
         ("allowed_ports", "70000"),
         id="param-bad-port",
     ),
@@ -478,7 +478,7 @@ def test_problems_of_every_section_come_together(cli: Cli, tmp_path: Path) -> No
     )
     lines = error_lines(cli(["scan", "--input", FLEET]))
     positions = [line.removeprefix(f"lslint: error: {path}:").split(": ")[0] for line in lines]
-    assert positions == ["2:12", "4:14", "4:37", "7:7", "9:6", "10:36", "11:1"]
+    assert positions == ["2:12", "4:14", "4:37", "7:23", "9:6", "10:36", "11:1"]
     assert "did you mean 'imdsv1-allowed'" in lines[0]
     assert "did you mean 'required_tags'" in lines[1]
     assert "unknown parameter 'x' for LS004" in lines[2]

@@ -165,7 +165,7 @@ def test_a_typo_in_a_test_case_parameter_is_refused() -> None:
     case = "{name: a, expect: pass, resource: {}, params: {bad_states: [terminatd]}}"
     text = rule_text(STATES_CONDITION, params=STATES_PARAM, tests=case)
     error = refused(text)
-    assert error.where == position(text, "params: {bad_states: [terminatd]")
+    assert error.where == position(text, "terminatd")  # the list item at fault
     assert "'terminatd' is not a known value" in error.message
     assert error.message.endswith("(did you mean 'terminated'?)")
 
@@ -184,7 +184,8 @@ def test_a_typo_in_a_config_parameter_override_is_refused(cli: Cli, tmp_path: Pa
     result = cli(["scan", "--input", str(fleet)])
     assert_one_error(
         result,
-        "parameter 'bad_states': 'terminatd' is not a known value",
+        "parameter 'bad_states' (compared with 'state.name' by 'in'): 'terminatd' is not a known "
+        "value",
         "(did you mean 'terminated'?)",
         where=f"{config}:4:",
     )

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import botocore.session
 import pytest
 
-from lslint.engine.schema import FieldType, ListType, ObjectType, ScalarType, object_fields
+from lslint.engine.paths import FieldType, ListType, ObjectType, ScalarType, object_fields
 from lslint.models import EnumLike, Instance, LightsailModel
 
 _BOTOCORE_SCALARS = {

@@ -251,7 +251,7 @@ OVERRIDE_ERRORS: list[Any] = [
     ),
     pytest.param(
         OVERRIDE + "    params: {allowed_ports: [22, 70000]}\n    reason: r\n",
-        "4:14",
+        "4:34",  # the list item at fault
         ("parameter 'allowed_ports'", "70000"),
         id="bad-port",
     ),

@@ -377,14 +377,15 @@ def test_operand_mapping_must_be_a_param_reference() -> None:
 def test_param_default_of_the_wrong_type() -> None:
     text = GOOD.replace("default: 4", "default: four")
     assert str(refused(text)) == (
-        f"{at(text, 'default')}: parameter 'max_cpus': expected an integer, got 'four'"
+        f"{at(text, 'default')}: parameter 'max_cpus': expected an integer, got str 'four'"
     )
 
 
 def test_param_that_does_not_fit_its_operator() -> None:
     text = GOOD.replace("type: integer, default: 4", "type: string, default: '4'")
-    assert refused(text).message == (
-        "parameter 'max_cpus' does not fit 'gt': expected an integer, got str '4'"
+    assert str(refused(text)) == (
+        f"{at(text, 'default')}: parameter 'max_cpus' (compared with 'hardware.cpuCount' by "
+        "'gt'): expected an integer, got str '4'"
     )
 
 
@@ -542,14 +543,16 @@ def test_test_case_resource_of_the_wrong_type() -> None:
 def test_test_case_with_unknown_param() -> None:
     text = GOOD.replace("expect: fail,", "expect: fail, params: {max_cpu: 2},")
     assert str(refused(text)) == (
-        f"{at(text, 'params', line_with='max_cpu:')}: test 'big': unknown parameter 'max_cpu'"
+        f"{at(text, 'max_cpu:', line_with='max_cpu:')}: test 'big': unknown parameter "
+        "'max_cpu' for T001 (did you mean 'max_cpus'?)"
     )
 
 
 def test_test_case_with_param_of_the_wrong_type() -> None:
     text = GOOD.replace("expect: fail,", "expect: fail, params: {max_cpus: two},")
-    assert refused(text).message == (
-        "test 'big': parameter 'max_cpus': expected an integer, got 'two'"
+    assert str(refused(text)) == (
+        f"{at(text, 'max_cpus: two', line_with='max_cpus: two')}: "
+        "test 'big': parameter 'max_cpus': expected an integer, got str 'two'"
     )
 
 

@@ -1,35 +1,27 @@
-"""Rule conditions: parsed and type-checked when a rule loads, evaluated with 3-valued logic.
+"""Rule conditions: their nodes, and their parsing and type-checking when a rule loads.
 
-A condition is *true*, *false* or *unknown*. A missing or null value makes a leaf unknown
-unless the leaf gives ``default:``; ``and``/``or``/``not`` combine unknowns the way SQL does.
-An unknown ``fail_if`` becomes an error result, never a pass.
+Every path, operator and literal is checked against the models here; evaluation is in
+:mod:`lslint.engine.logic`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from lslint.engine.operators import (
-    OPERATORS,
-    OperandError,
-    Operator,
-    Truth,
-    UnknownValueError,
-    Verdict,
-    check_scalar,
-)
-from lslint.engine.schema import (
+from lslint.engine.operators import OPERATORS, OperandError, Operator, check_scalar, describe_raw
+from lslint.engine.params import ParamUse
+from lslint.engine.paths import (
     FieldType,
     ListType,
     ObjectType,
     PathError,
+    PathRef,
     ScalarType,
-    resolve,
+    parse_path,
 )
-from lslint.models import LightsailModel
 from lslint.suggest import suggest
 from lslint.yamldoc import DocPath
 
@@ -39,7 +31,7 @@ LOGICAL = ("and", "or", "not")
 LEAF_KEYS = ("path", "default", "match", "capture")
 QUANTIFIER_KEYS = ("path", "as", "where", "default", "capture")
 RESERVED_NAMES = frozenset({"resource", "params"})
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")  # a bound or capture name
 MAX_CONDITION_DEPTH = 32
 """Deepest nesting of and/or/not/some/every/none (the built-in rules use 4); evaluation
 recurses once per level, so this bound keeps it far from Python's recursion limit."""
@@ -55,15 +47,6 @@ class ConditionError(Exception):
 
 
 # ---------------------------------------------------------------- nodes
-
-
-@dataclass(frozen=True)
-class PathRef:
-    """A dotted path, from a bound name (``port.cidrs``) or from the resource."""
-
-    var: str | None
-    segments: tuple[str, ...]
-    text: str
 
 
 @dataclass(frozen=True)
@@ -116,20 +99,10 @@ class Negation:
 Condition = Leaf | Quantifier | AllOf | AnyOf | Negation
 
 
-@dataclass(frozen=True)
-class ParamUse:
-    """Where a parameter is used as an operand, and how its value is checked there."""
-
-    name: str
-    slot: int
-    check: Callable[[Any], Any]
-    doc_path: DocPath
-
-
 @dataclass
 class ParseContext:
     root: ObjectType
-    param_defaults: Mapping[str, Any]
+    param_names: Sequence[str]
     param_uses: list[ParamUse] = field(default_factory=list)
     # Captured names and the type of each value they collect; None when the captures of one
     # name disagree (a remediation command cannot then read fields of its items).
@@ -158,7 +131,7 @@ def _parse_node(
     raw: Any, doc_path: DocPath, ctx: ParseContext, scope: Mapping[str, FieldType]
 ) -> Condition:
     if not isinstance(raw, dict):
-        raise ConditionError(doc_path, f"a condition must be a mapping, got {_kind(raw)}")
+        raise ConditionError(doc_path, f"a condition must be a mapping, got {describe_raw(raw)}")
     combinators = [key for key in (*LOGICAL, *QUANTIFIERS) if key in raw]
     if combinators:
         key = combinators[0]
@@ -269,56 +242,33 @@ def _parse_operand(
     ctx: ParseContext,
     shown: str,
 ) -> Operand:
-    def check(value: Any) -> Any:
-        return operator.check_operand(value, target)
-
+    """A literal operand, checked now, or a parameter use, whose values (the default and any
+    override) are checked when the rule is bound to them."""
     if isinstance(raw, dict):
         if set(raw) != {"param"} or not isinstance(raw["param"], str):
             raise ConditionError(
                 op_path, "an operand mapping must be {param: NAME}, referring to a rule parameter"
             )
         name = raw["param"]
-        if name not in ctx.param_defaults:
+        if name not in ctx.param_names:
             raise ConditionError(
                 (*op_path, "param"),
-                f"unknown parameter '{name}'" + suggest(name, ctx.param_defaults),
+                f"unknown parameter '{name}'" + suggest(name, ctx.param_names),
             )
-        default = ctx.param_defaults[name]
-        try:
-            check(default)
-        except UnknownValueError as exc:
-            # The default is what is misspelt, not the condition that uses it.
-            raise ConditionError(
-                _default_item(name, default, exc.value),
-                f"parameter '{name}' (compared with '{shown}' by '{operator.name}'): {exc}",
-            ) from None
-        except OperandError as exc:
-            raise ConditionError(
-                (*op_path, "param"),
-                f"parameter '{name}' does not fit '{operator.name}': {exc}",
-            ) from None
         slot = len(ctx.param_uses)
-        ctx.param_uses.append(ParamUse(name, slot, check, op_path))
+        ctx.param_uses.append(ParamUse(name, slot, operator, target, shown))
         return Operand(param=name, slot=slot)
     try:
-        return Operand(value=check(raw))
+        return Operand(value=operator.check_operand(raw, target))
     except OperandError as exc:
         raise ConditionError(op_path, f"'{operator.name}': {exc}") from None
-
-
-def _default_item(name: str, default: Any, value: str) -> DocPath:
-    """Where ``value`` is in the default of parameter ``name``."""
-    where: DocPath = ("params", name, "default")
-    if isinstance(default, list) and value in default:
-        return (*where, default.index(value))
-    return where
 
 
 def _parse_path(
     raw: Any, doc_path: DocPath, ctx: ParseContext, scope: Mapping[str, FieldType]
 ) -> tuple[PathRef, FieldType]:
     if not isinstance(raw, str) or not raw.strip():
-        raise ConditionError(doc_path, f"path must be a dotted field name, got {_kind(raw)}")
+        raise ConditionError(doc_path, f"path must be a dotted field name, got {describe_raw(raw)}")
     return parse_path_text(raw.strip(), doc_path, ctx.root, scope)
 
 
@@ -326,33 +276,17 @@ def parse_path_text(
     text: str, doc_path: DocPath, root: ObjectType, scope: Mapping[str, FieldType]
 ) -> tuple[PathRef, FieldType]:
     """Resolve ``text`` against bound names first, then the resource."""
-    segments = text.split(".")
-    for segment in segments:
-        if not _NAME.match(segment):
-            raise ConditionError(doc_path, f"invalid path '{text}': bad segment '{segment}'")
-    head, rest = segments[0], segments[1:]
-    if head == "params":
-        raise ConditionError(
-            doc_path, f"'{text}' is a parameter, not a resource path; use {{param: NAME}}"
-        )
     try:
-        if head in scope:
-            return PathRef(head, tuple(rest), text), resolve(scope[head], rest, text, head)
-        if head == "resource":
-            return PathRef(None, tuple(rest), text), resolve(root, rest, text, head)
-        return PathRef(None, tuple(segments), text), resolve(root, segments, text)
+        return parse_path(text, root, scope)
     except PathError as exc:
-        hint = ""
-        if head not in root.fields and scope:
-            hint = f"; bound names here: {', '.join(sorted(scope))}"
-        raise ConditionError(doc_path, f"{exc}{hint}") from None
+        raise ConditionError(doc_path, str(exc)) from None
 
 
 def _check_new_name(
     name: Any, doc_path: DocPath, ctx: ParseContext, scope: Mapping[str, FieldType], *, what: str
 ) -> None:
     if not isinstance(name, str) or not _NAME.match(name):
-        raise ConditionError(doc_path, f"{what} must be an identifier, got {_kind(name)}")
+        raise ConditionError(doc_path, f"{what} must be an identifier, got {describe_raw(name)}")
     if name in RESERVED_NAMES or name in ctx.root.fields:
         raise ConditionError(
             doc_path, f"{what} '{name}' would hide the resource field or reserved name '{name}'"
@@ -388,7 +322,7 @@ def _check_default(raw: Any, field_type: FieldType, doc_path: DocPath) -> Any:
             return check_scalar(raw, field_type)
         if isinstance(field_type, ListType):
             if not isinstance(raw, list):
-                raise OperandError(f"expected a list, got {_kind(raw)}")
+                raise OperandError(f"expected a list, got {describe_raw(raw)}")
             if isinstance(field_type.item, ScalarType):
                 return [check_scalar(item, field_type.item) for item in raw]
             if raw:
@@ -407,226 +341,33 @@ def _reject_unknown_keys(raw: dict[str, Any], allowed: Sequence[str], doc_path: 
             )
 
 
-def _kind(raw: Any) -> str:
-    if isinstance(raw, dict):
-        return "a mapping"
-    if isinstance(raw, list):
-        return "a list"
-    if raw is None:
-        return "nothing"
-    return f"{type(raw).__name__} {raw!r}"
+# ---------------------------------------------------------------- reading
 
 
-def walk(node: Condition) -> Sequence[Condition]:
-    """Every node below and including ``node``, depth first."""
-    found: list[Condition] = [node]
-    if isinstance(node, (AllOf, AnyOf)):
-        for child in node.children:
-            found.extend(walk(child))
-    elif isinstance(node, Negation):
-        found.extend(walk(node.child))
-    elif isinstance(node, Quantifier):
-        found.extend(walk(node.where))
+def read_paths(*conditions: Condition | None) -> list[tuple[str, Leaf | Quantifier]]:
+    """Each leaf and quantifier under ``conditions`` with the resource path it reads, spelt
+    from the resource: ``port.cidrs`` inside ``some: {path: networking.ports, as: port}`` reads
+    ``networking.ports.cidrs``, and ``port`` itself reads ``networking.ports``."""
+    found: list[tuple[str, Leaf | Quantifier]] = []
+    for condition in conditions:
+        if condition is not None:
+            _collect_paths(condition, {}, found)
     return found
 
 
-# ---------------------------------------------------------------- evaluation
-
-
-@dataclass(frozen=True)
-class Assumed:
-    """A default that stood in for an absent value; messages say it was assumed."""
-
-    value: Any
-    path: str
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    truth: Truth
-    captures: tuple[tuple[str, Any], ...] = ()
-    evidence: tuple[tuple[str, Any], ...] = ()
-    reasons: tuple[str, ...] = ()
-
-
-FALSE = Outcome(False)
-
-
-@dataclass
-class Env:
-    resource: LightsailModel
-    operands: Sequence[Any]  # converted parameter values, by ParamUse.slot
-    bindings: dict[str, tuple[Any, str]] = field(default_factory=dict)
-
-
-def lookup(ref: PathRef, env: Env) -> tuple[Any, str]:
-    """The value at ``ref`` and how to show its location (``networking.ports[2].cidrs``)."""
-    if ref.var is not None:
-        value, shown = env.bindings[ref.var]
-    else:
-        value, shown = env.resource, ""
-    for segment in ref.segments:
-        shown = f"{shown}.{segment}" if shown else segment
-        if value is None:
-            return None, shown
-        if isinstance(value, list):
-            projected: list[Any] = []
-            for item in value:
-                inner = None if item is None else getattr(item, segment, None)
-                projected.extend(inner) if isinstance(inner, list) else projected.append(inner)
-            value = projected
-        else:
-            value = getattr(value, segment, None)
-    return value, shown
-
-
-def evaluate(node: Condition, env: Env) -> Outcome:
-    if isinstance(node, Leaf):
-        return _evaluate_leaf(node, env)
-    if isinstance(node, Quantifier):
-        return _evaluate_quantifier(node, env)
-    if isinstance(node, AllOf):
-        results = []
+def _collect_paths(
+    node: Condition,
+    bound: Mapping[str, Sequence[str]],
+    found: list[tuple[str, Leaf | Quantifier]],
+) -> None:
+    if isinstance(node, (AllOf, AnyOf)):
         for child in node.children:
-            result = evaluate(child, env)
-            if result.truth is False:
-                return FALSE
-            results.append(result)
-        return _combine(results, True if all(r.truth for r in results) else None)
-    if isinstance(node, AnyOf):
-        results = [evaluate(child, env) for child in node.children]
-        if any(r.truth for r in results):
-            return _combine([r for r in results if r.truth], True)
-        return _combine(results, False if all(r.truth is False for r in results) else None)
-    inner = evaluate(node.child, env)
-    if inner.truth is None:
-        return Outcome(None, reasons=inner.reasons)
-    return Outcome(not inner.truth)
-
-
-def _combine(results: Sequence[Outcome], truth: Truth) -> Outcome:
-    if truth is None:
-        return Outcome(None, reasons=tuple(r for o in results for r in o.reasons))
-    if not truth:
-        return FALSE
-    return Outcome(
-        True,
-        captures=tuple(c for o in results for c in o.captures),
-        evidence=tuple(e for o in results for e in o.evidence),
-    )
-
-
-def _operand(leaf: Leaf, env: Env) -> Any:
-    return env.operands[leaf.operand.slot] if leaf.operand.param else leaf.operand.value
-
-
-def _evaluate_leaf(leaf: Leaf, env: Env) -> Outcome:
-    value, shown = lookup(leaf.path, env)
-    operand = _operand(leaf, env)
-    if leaf.operator.name == "exists":
-        return _leaf_outcome(leaf, leaf.operator.test(value, operand, leaf.field), shown)
-    if value is None:
-        if not leaf.has_default:
-            return Outcome(None, reasons=(f"{shown} absent",))
-        verdict = _test(leaf, leaf.default, operand, shown)
-        if verdict.truth:
-            # The default made the leaf true: messages and evidence must say it was assumed.
-            verdict = Verdict(True, Assumed(verdict.witness, shown))
-        return _leaf_outcome(leaf, verdict, shown)
-    return _leaf_outcome(leaf, _test(leaf, value, operand, shown), shown)
-
-
-def _test(leaf: Leaf, value: Any, operand: Any, shown: str) -> Verdict:
-    if leaf.match is None:
-        verdict = leaf.operator.test(value, operand, leaf.field)
-        if verdict.truth is None:
-            return Verdict(None, reason=f"{shown}: {verdict.reason}")
-        return verdict
-    item_type = leaf.field.item if isinstance(leaf.field, ListType) else leaf.field
-    hits: list[Any] = []
-    misses = 0
-    reasons: list[str] = []
-    for index, item in enumerate(value):
-        if item is None:
-            reasons.append(f"{shown}[{index}] absent")
-            continue
-        verdict = leaf.operator.test(item, operand, item_type)
-        if verdict.truth is None:
-            reasons.append(f"{shown}[{index}]: {verdict.reason}")
-        elif verdict.truth:
-            hits.append(verdict.witness)
-        else:
-            misses += 1
-    if leaf.match == "some":
-        truth: Truth = True if hits else (None if reasons else False)
-        witness: Any = hits
-    elif leaf.match == "every":
-        truth = False if misses else (None if reasons else True)
-        witness = hits
+            _collect_paths(child, bound, found)
+    elif isinstance(node, Negation):
+        _collect_paths(node.child, bound, found)
     else:
-        truth = False if hits else (None if reasons else True)
-        witness = list(value)
-    return Verdict(truth, witness if truth else None, "; ".join(reasons))
-
-
-def _leaf_outcome(leaf: Leaf, verdict: Verdict, shown: str) -> Outcome:
-    if verdict.truth is None:
-        return Outcome(None, reasons=(verdict.reason or f"{shown} unknown",))
-    if not verdict.truth:
-        return FALSE
-    captures = ((leaf.capture, verdict.witness),) if leaf.capture else ()
-    return Outcome(True, captures=captures, evidence=((shown, verdict.witness),))
-
-
-def _evaluate_quantifier(node: Quantifier, env: Env) -> Outcome:
-    value, shown = lookup(node.path, env)
-    if value is None:
-        if not node.has_default:
-            return Outcome(None, reasons=(f"{shown} absent",))
-        value = node.default
-    saved = env.bindings.get(node.name)
-    matched: list[Outcome] = []
-    matched_items: list[Any] = []
-    unknown: list[Outcome] = []
-    unknown_items: list[Any] = []
-    misses = 0
-    try:
-        for index, item in enumerate(value):
-            env.bindings[node.name] = (item, f"{shown}[{index}]")
-            result = evaluate(node.where, env)
-            if result.truth:
-                matched.append(result)
-                matched_items.append(item)
-            elif result.truth is None:
-                unknown.append(result)
-                unknown_items.append(item)
-            else:
-                misses += 1
-    finally:
-        if saved is None:
-            env.bindings.pop(node.name, None)
-        else:
-            env.bindings[node.name] = saved
-    reasons = tuple(r for o in unknown for r in o.reasons)
-    if node.kind == "some":
-        truth: Truth = True if matched else (None if unknown else False)
-        items = matched_items
-    elif node.kind == "every":
-        truth = False if misses else (None if unknown else True)
-        items = list(value)
-    else:
-        truth = False if matched else (None if unknown else True)
-        items = list(value)
-    if truth is None:
-        return Outcome(None, reasons=reasons)
-    if not truth:
-        return FALSE
-    captures = tuple(c for o in matched for c in o.captures)
-    if node.capture:
-        captures += ((node.capture, items),)
-    evidence: tuple[tuple[str, Any], ...] = ((shown, items),)
-    if node.kind == "some" and unknown_items:
-        # Items that could not be judged are evidence too: a new one changes the finding's
-        # fingerprint, so a baseline or pinned suppression of the old finding stops hiding it.
-        evidence += ((f"{shown} (undecided)", unknown_items),)
-    return Outcome(True, captures=captures, evidence=evidence)
+        base = bound[node.path.var] if node.path.var is not None else ()
+        full = (*base, *node.path.segments)
+        found.append((".".join(full), node))
+        if isinstance(node, Quantifier):
+            _collect_paths(node.where, {**bound, node.name: full}, found)

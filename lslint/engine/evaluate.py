@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from lslint.engine.conditions import Assumed, Env, Outcome, evaluate
+from lslint.engine.logic import Assumed, Env, Outcome, evaluate
 from lslint.engine.rule import Rule, RuleTest
 from lslint.findings import AppliedOverride, Check, Finding, ScanResult, Status, fingerprint
 from lslint.inventory import Inventory, Resource

@@ -15,10 +15,16 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError
 
-from lslint.engine.conditions import Condition, ConditionError, ParseContext, parse_condition
-from lslint.engine.operators import OperandError
-from lslint.engine.rule import ParamSpec, ParamType, Rule, RuleTest, read_paths
-from lslint.engine.schema import FieldType, ObjectType, unknown_values
+from lslint.engine.conditions import (
+    Condition,
+    ConditionError,
+    ParseContext,
+    parse_condition,
+    read_paths,
+)
+from lslint.engine.params import ParamError, ParamSpec, ParamType
+from lslint.engine.paths import FieldType, ObjectType, unknown_values
+from lslint.engine.rule import Rule, RuleTest
 from lslint.engine.templates import Command, parse_command, parse_for_each, parse_template
 from lslint.errors import RuleError
 from lslint.findings import Severity
@@ -107,17 +113,13 @@ def _build(parsed: _RuleDoc, doc: YamlDoc) -> Rule:
     for name, spec in parsed.params.items():
         if not re.match(r"^[a-z_][a-z0-9_]*$", name):
             raise ConditionError(("params", name), f"parameter name '{name}' must be snake_case")
-        declared = ParamSpec(name, spec.type, spec.default, spec.description)
+        params[name] = ParamSpec(name, spec.type, spec.default, spec.description)
         try:
-            params[name] = ParamSpec(
-                name, spec.type, declared.check(spec.default), spec.description
-            )
-        except OperandError as exc:
-            raise ConditionError(
-                ("params", name, "default"), f"parameter '{name}': {exc}"
-            ) from None
+            params[name].check_type(spec.default)
+        except ParamError as exc:
+            raise ConditionError(exc.doc_path(("params", name, "default")), str(exc)) from None
 
-    ctx = ParseContext(root=root, param_defaults={n: p.default for n, p in params.items()})
+    ctx = ParseContext(root=root, param_names=list(params))
     applies_if = (
         parse_condition(parsed.applies_if, ("applies_if",), ctx, {})
         if "applies_if" in doc.data
@@ -130,7 +132,7 @@ def _build(parsed: _RuleDoc, doc: YamlDoc) -> Rule:
     cli = _remediation_command(parsed, root, defaults, ctx.captures)
     _check_unique(parsed.tags, ("tags",), "tag")
     _check_plain_text(parsed)
-    rule = Rule(
+    unbound = Rule(
         id=parsed.id,
         name=parsed.name,
         title=parsed.title,
@@ -151,7 +153,11 @@ def _build(parsed: _RuleDoc, doc: YamlDoc) -> Rule:
         location=doc.where(("id",)),
         param_uses=tuple(ctx.param_uses),
         safe_defaults={path: " ".join(why.split()) for path, why in parsed.safe_defaults.items()},
-    ).bind()
+    )
+    try:
+        rule = unbound.bind()
+    except ParamError as exc:  # a default that does not fit an operator that uses it
+        raise ConditionError(exc.doc_path(("params", exc.name, "default")), str(exc)) from None
     return replace(rule, tests=_build_tests(parsed, doc, rule))
 
 
@@ -222,8 +228,9 @@ def _build_tests(parsed: _RuleDoc, doc: YamlDoc, rule: Rule) -> tuple[RuleTest, 
             )
         try:
             rule.bind(case.params)
-        except OperandError as exc:
-            raise ConditionError((*where, "params"), f"test '{case.name}': {exc}") from None
+        except ParamError as exc:
+            at = exc.doc_path((*where, "params", exc.name))
+            raise ConditionError(at, f"test '{case.name}': {exc}") from None
         if case.commands is not None and parsed.remediation.cli is None:
             raise ConditionError(
                 (*where, "commands"), f"test '{case.name}': the rule has no remediation cli"

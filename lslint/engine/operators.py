@@ -16,8 +16,8 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 
+from lslint.engine.paths import FieldType, ListType, ObjectType, ScalarType
 from lslint.engine.regex import Regex, RegexError, compile_regex
-from lslint.engine.schema import FieldType, ListType, ObjectType, ScalarType
 from lslint.models import InstancePortInfo
 
 Truth = bool | None
@@ -38,7 +38,7 @@ class UnknownValueError(OperandError):
 
 
 @dataclass(frozen=True)
-class Verdict:
+class OperatorResult:
     """An operator's answer: its truth, the value that made it true, and why it is unknown."""
 
     truth: Truth
@@ -55,21 +55,21 @@ def check_scalar(raw: Any, field: FieldType) -> Any:
     kind = field.kind
     if kind == "string":
         if not isinstance(raw, str):
-            raise OperandError(f"expected a string, got {_shown(raw)}")
+            raise OperandError(f"expected a string, got {describe_raw(raw)}")
         if (unknown := field.unknown_value(raw)) is not None:
             raise UnknownValueError(unknown, raw)
         return raw
     if kind == "boolean":
         if not isinstance(raw, bool):
-            raise OperandError(f"expected true or false, got {_shown(raw)}")
+            raise OperandError(f"expected true or false, got {describe_raw(raw)}")
         return raw
     if kind == "integer":
         if isinstance(raw, bool) or not isinstance(raw, int):
-            raise OperandError(f"expected an integer, got {_shown(raw)}")
+            raise OperandError(f"expected an integer, got {describe_raw(raw)}")
         return raw
     if kind == "number":
         if isinstance(raw, bool) or not isinstance(raw, (int, float)):
-            raise OperandError(f"expected a number, got {_shown(raw)}")
+            raise OperandError(f"expected a number, got {describe_raw(raw)}")
         return raw
     return _timestamp(raw)
 
@@ -83,13 +83,13 @@ def _timestamp(raw: Any) -> datetime:
         try:
             stamp = datetime.fromisoformat(raw)
         except ValueError:
-            raise OperandError(f"expected an ISO 8601 timestamp, got {_shown(raw)}") from None
+            raise OperandError(f"expected an ISO 8601 timestamp, got {describe_raw(raw)}") from None
     else:
-        raise OperandError(f"expected an ISO 8601 timestamp, got {_shown(raw)}")
+        raise OperandError(f"expected an ISO 8601 timestamp, got {describe_raw(raw)}")
     return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
 
 
-def _shown(raw: Any) -> str:
+def describe_raw(raw: Any) -> str:
     if isinstance(raw, bool):
         return "true" if raw else "false"
     if raw is None:
@@ -102,7 +102,7 @@ def _shown(raw: Any) -> str:
 def _list_of(check: Callable[[Any, FieldType], Any]) -> Callable[[Any, FieldType], Any]:
     def checker(raw: Any, field: FieldType) -> tuple[Any, ...]:
         if not isinstance(raw, list):
-            raise OperandError(f"expected a list, got {_shown(raw)}")
+            raise OperandError(f"expected a list, got {describe_raw(raw)}")
         return tuple(check(item, field) for item in raw)
 
     return checker
@@ -110,22 +110,22 @@ def _list_of(check: Callable[[Any, FieldType], Any]) -> Callable[[Any, FieldType
 
 def _boolean(raw: Any, field: FieldType) -> bool:
     if not isinstance(raw, bool):
-        raise OperandError(f"expected true or false, got {_shown(raw)}")
+        raise OperandError(f"expected true or false, got {describe_raw(raw)}")
     return raw
 
 
 def _regex(raw: Any, field: FieldType) -> Regex:
     if not isinstance(raw, str):
-        raise OperandError(f"expected a regular expression string, got {_shown(raw)}")
+        raise OperandError(f"expected a regular expression string, got {describe_raw(raw)}")
     try:
         return compile_regex(raw)
     except RegexError as exc:
         raise OperandError(f"invalid regular expression {raw!r}: {exc}") from None
 
 
-def _network(raw: Any) -> IpNetwork:
+def check_network(raw: Any) -> IpNetwork:
     if not isinstance(raw, str):
-        raise OperandError(f"expected a CIDR string, got {_shown(raw)}")
+        raise OperandError(f"expected a CIDR string, got {describe_raw(raw)}")
     try:
         return ipaddress.ip_network(raw.strip(), strict=False)
     except ValueError:
@@ -136,13 +136,13 @@ def _networks(raw: Any, field: FieldType) -> tuple[IpNetwork, ...]:
     items = raw if isinstance(raw, list) else [raw]
     if not items:
         raise OperandError("expected at least one CIDR")
-    return tuple(_network(item) for item in items)
+    return tuple(check_network(item) for item in items)
 
 
 _PORT_RANGE = re.compile(r"^\s*(\d+)\s*-\s*(\d+)\s*$")
 
 
-def _port_range(raw: Any) -> PortRange:
+def check_port_range(raw: Any) -> PortRange:
     if isinstance(raw, int) and not isinstance(raw, bool):
         low = high = raw
     elif isinstance(raw, str) and (found := _PORT_RANGE.match(raw)):
@@ -150,7 +150,7 @@ def _port_range(raw: Any) -> PortRange:
     elif isinstance(raw, str) and raw.strip().isdigit():
         low = high = int(raw)
     else:
-        raise OperandError(f"expected a port or a 'low-high' range, got {_shown(raw)}")
+        raise OperandError(f"expected a port or a 'low-high' range, got {describe_raw(raw)}")
     if not 0 <= low <= high <= 65535:
         raise OperandError(f"port range {low}-{high} is outside 0-65535 or reversed")
     return (low, high)
@@ -158,7 +158,7 @@ def _port_range(raw: Any) -> PortRange:
 
 def _port_ranges(raw: Any, field: FieldType) -> tuple[PortRange, ...]:
     items = raw if isinstance(raw, list) else [raw]
-    return tuple(_port_range(item) for item in items)
+    return tuple(check_port_range(item) for item in items)
 
 
 # ---------------------------------------------------------------- applicability
@@ -201,45 +201,45 @@ def _fold(value: Any, field: FieldType) -> Any:
     return value
 
 
-def _equals(value: Any, operand: Any, field: FieldType) -> Verdict:
-    return Verdict(_fold(value, field) == _fold(operand, field), value)
+def _equals(value: Any, operand: Any, field: FieldType) -> OperatorResult:
+    return OperatorResult(_fold(value, field) == _fold(operand, field), value)
 
 
-def _not_equals(value: Any, operand: Any, field: FieldType) -> Verdict:
-    return Verdict(_fold(value, field) != _fold(operand, field), value)
+def _not_equals(value: Any, operand: Any, field: FieldType) -> OperatorResult:
+    return OperatorResult(_fold(value, field) != _fold(operand, field), value)
 
 
-def _in(value: Any, operand: Sequence[Any], field: FieldType) -> Verdict:
+def _in(value: Any, operand: Sequence[Any], field: FieldType) -> OperatorResult:
     folded = _fold(value, field)
-    return Verdict(any(folded == _fold(item, field) for item in operand), value)
+    return OperatorResult(any(folded == _fold(item, field) for item in operand), value)
 
 
-def _not_in(value: Any, operand: Sequence[Any], field: FieldType) -> Verdict:
-    return Verdict(not _in(value, operand, field).truth, value)
+def _not_in(value: Any, operand: Sequence[Any], field: FieldType) -> OperatorResult:
+    return OperatorResult(not _in(value, operand, field).truth, value)
 
 
-def _order(compare: Callable[[Any, Any], bool]) -> Callable[[Any, Any, FieldType], Verdict]:
-    def test(value: Any, operand: Any, field: FieldType) -> Verdict:
-        return Verdict(compare(value, operand), value)
+def _order(compare: Callable[[Any, Any], bool]) -> Callable[[Any, Any, FieldType], OperatorResult]:
+    def test(value: Any, operand: Any, field: FieldType) -> OperatorResult:
+        return OperatorResult(compare(value, operand), value)
 
     return test
 
 
-def _matches(value: Any, operand: Regex, field: FieldType) -> Verdict:
-    return Verdict(operand.search(value), value)
+def _matches(value: Any, operand: Regex, field: FieldType) -> OperatorResult:
+    return OperatorResult(operand.search(value), value)
 
 
-def _matches_any(value: Any, operand: Sequence[Regex], field: FieldType) -> Verdict:
-    return Verdict(any(pattern.search(value) for pattern in operand), value)
+def _matches_any(value: Any, operand: Sequence[Regex], field: FieldType) -> OperatorResult:
+    return OperatorResult(any(pattern.search(value) for pattern in operand), value)
 
 
-def _exists(value: Any, operand: bool, field: FieldType) -> Verdict:
-    return Verdict((value is not None) == operand, value)
+def _exists(value: Any, operand: bool, field: FieldType) -> OperatorResult:
+    return OperatorResult((value is not None) == operand, value)
 
 
-def _empty(value: Any, operand: bool, field: FieldType) -> Verdict:
+def _empty(value: Any, operand: bool, field: FieldType) -> OperatorResult:
     is_empty = not value.strip() if isinstance(value, str) else len(value) == 0
-    return Verdict(is_empty == operand, value)
+    return OperatorResult(is_empty == operand, value)
 
 
 def _list_members(
@@ -254,29 +254,33 @@ def _list_members(
     return found, missing, has_gaps
 
 
-def _contains(value: Sequence[Any], operand: Any, field: FieldType) -> Verdict:
+def _contains(value: Sequence[Any], operand: Any, field: FieldType) -> OperatorResult:
     return _contains_any(value, (operand,), field)
 
 
-def _contains_any(value: Sequence[Any], operand: Sequence[Any], field: FieldType) -> Verdict:
+def _contains_any(value: Sequence[Any], operand: Sequence[Any], field: FieldType) -> OperatorResult:
     found, _, gaps = _list_members(value, operand, field)
     if found:
-        return Verdict(True, found)
-    return Verdict(None, reason="list has absent items") if gaps else Verdict(False)
+        return OperatorResult(True, found)
+    return OperatorResult(None, reason="list has absent items") if gaps else OperatorResult(False)
 
 
-def _contains_all(value: Sequence[Any], operand: Sequence[Any], field: FieldType) -> Verdict:
+def _contains_all(value: Sequence[Any], operand: Sequence[Any], field: FieldType) -> OperatorResult:
     found, missing, gaps = _list_members(value, operand, field)
     if not missing:
-        return Verdict(True, found)
-    return Verdict(None, reason="list has absent items") if gaps else Verdict(False)
+        return OperatorResult(True, found)
+    return OperatorResult(None, reason="list has absent items") if gaps else OperatorResult(False)
 
 
-def _lacks_any(value: Sequence[Any], operand: Sequence[Any], field: FieldType) -> Verdict:
+def _lacks_any(value: Sequence[Any], operand: Sequence[Any], field: FieldType) -> OperatorResult:
     _, missing, gaps = _list_members(value, operand, field)
     if not missing:
-        return Verdict(False)
-    return Verdict(None, reason="list has absent items") if gaps else Verdict(True, missing)
+        return OperatorResult(False)
+    return (
+        OperatorResult(None, reason="list has absent items")
+        if gaps
+        else OperatorResult(True, missing)
+    )
 
 
 @lru_cache(maxsize=4096)
@@ -288,24 +292,24 @@ def parse_network(text: str) -> IpNetwork | None:
         return None
 
 
-def _cidr_is_world(value: Any, operand: bool, field: FieldType) -> Verdict:
+def _cidr_is_world(value: Any, operand: bool, field: FieldType) -> OperatorResult:
     network = parse_network(value)
     if network is None:
-        return Verdict(None, reason=f"{value!r} is not a valid CIDR")
-    return Verdict((network.prefixlen == 0) == operand, value)
+        return OperatorResult(None, reason=f"{value!r} is not a valid CIDR")
+    return OperatorResult((network.prefixlen == 0) == operand, value)
 
 
 def _cidr_test(
     relation: Callable[[IpNetwork, IpNetwork], bool],
-) -> Callable[[Any, Sequence[IpNetwork], FieldType], Verdict]:
-    def test(value: Any, operand: Sequence[IpNetwork], field: FieldType) -> Verdict:
+) -> Callable[[Any, Sequence[IpNetwork], FieldType], OperatorResult]:
+    def test(value: Any, operand: Sequence[IpNetwork], field: FieldType) -> OperatorResult:
         network = parse_network(value)
         if network is None:
-            return Verdict(None, reason=f"{value!r} is not a valid CIDR")
+            return OperatorResult(None, reason=f"{value!r} is not a valid CIDR")
         hit = any(
             network.version == other.version and relation(network, other) for other in operand
         )
-        return Verdict(hit, value)
+        return OperatorResult(hit, value)
 
     return test
 
@@ -335,31 +339,31 @@ def _entry_range(entry: InstancePortInfo) -> tuple[PortRange | None, str]:
     return (min(entry.fromPort, entry.toPort), max(entry.fromPort, entry.toPort)), ""
 
 
-def _exposes_port(value: Any, operand: Sequence[PortRange], field: FieldType) -> Verdict:
+def _exposes_port(value: Any, operand: Sequence[PortRange], field: FieldType) -> OperatorResult:
     opened, reason = _entry_range(value)
     if reason:
-        return Verdict(None, reason=reason)
+        return OperatorResult(None, reason=reason)
     if opened is None:
-        return Verdict(False)
+        return OperatorResult(False)
     hit = any(low <= opened[1] and opened[0] <= high for low, high in operand)
-    return Verdict(hit, value)
+    return OperatorResult(hit, value)
 
 
-def _only_ports(value: Any, operand: Sequence[PortRange], field: FieldType) -> Verdict:
+def _only_ports(value: Any, operand: Sequence[PortRange], field: FieldType) -> OperatorResult:
     opened, reason = _entry_range(value)
     if reason:
-        return Verdict(None, reason=reason)
+        return OperatorResult(None, reason=reason)
     if opened is None:
-        return Verdict(True, value)
+        return OperatorResult(True, value)
     if (value.protocol or "").casefold() == "all":
-        return Verdict(False)  # 'all' also opens protocols without ports: never inside
+        return OperatorResult(False)  # 'all' also opens protocols without ports: never inside
     uncovered = opened[0]
     for low, high in sorted(operand):
         if low <= uncovered <= high:
             uncovered = high + 1
         if uncovered > opened[1]:
-            return Verdict(True, value)
-    return Verdict(False)
+            return OperatorResult(True, value)
+    return OperatorResult(False)
 
 
 # ---------------------------------------------------------------- the table
@@ -374,7 +378,7 @@ class Operator:
     accepts: Callable[[FieldType], bool]
     operand: str  # operand description, for docs
     check: Callable[[Any, FieldType], Any]
-    test: Callable[[Any, Any, FieldType], Verdict]
+    test: Callable[[Any, Any, FieldType], OperatorResult]
     whole_value: bool = False  # applies to a list as a whole, never per element
 
     def check_operand(self, raw: Any, field: FieldType) -> Any:

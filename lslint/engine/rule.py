@@ -2,101 +2,16 @@
 
 from __future__ import annotations
 
-import ipaddress
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from lslint.engine.conditions import (
-    AllOf,
-    AnyOf,
-    Condition,
-    Leaf,
-    Negation,
-    ParamUse,
-    Quantifier,
-)
-from lslint.engine.operators import OperandError
+from lslint.engine.conditions import Condition, Leaf, Quantifier, read_paths
+from lslint.engine.params import ParamError, ParamSpec, ParamUse, bind_params, param_problems
 from lslint.engine.templates import Command, Template
 from lslint.findings import RuleInfo, Severity
 
-ParamType = Literal[
-    "string", "integer", "number", "boolean", "string_list", "integer_list", "port_list",
-    "cidr_list",
-]  # fmt: skip
 Expectation = Literal["pass", "fail", "error", "skip"]
-
-
-def _string(value: Any) -> str:
-    if not isinstance(value, str):
-        raise OperandError(f"expected a string, got {value!r}")
-    return value
-
-
-def _integer(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise OperandError(f"expected an integer, got {value!r}")
-    return value
-
-
-def _number(value: Any) -> float | int:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise OperandError(f"expected a number, got {value!r}")
-    return value
-
-
-def _boolean(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise OperandError(f"expected true or false, got {value!r}")
-    return value
-
-
-def _port(value: Any) -> int | str:
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 65535:
-        return value
-    if isinstance(value, str) and value.replace("-", "", 1).replace(" ", "").isdigit():
-        return value
-    raise OperandError(f"expected a port (0-65535) or a 'low-high' range, got {value!r}")
-
-
-def _cidr(value: Any) -> str:
-    try:
-        ipaddress.ip_network(_string(value).strip(), strict=False)
-    except ValueError:
-        raise OperandError(f"'{value}' is not a valid CIDR") from None
-    return str(value)
-
-
-def _list(item: Callable[[Any], Any]) -> Callable[[Any], list[Any]]:
-    def check(value: Any) -> list[Any]:
-        if not isinstance(value, list):
-            raise OperandError(f"expected a list, got {value!r}")
-        return [item(v) for v in value]
-
-    return check
-
-
-PARAM_CHECKS: dict[str, Callable[[Any], Any]] = {
-    "string": _string,
-    "integer": _integer,
-    "number": _number,
-    "boolean": _boolean,
-    "string_list": _list(_string),
-    "integer_list": _list(_integer),
-    "port_list": _list(_port),
-    "cidr_list": _list(_cidr),
-}
-
-
-@dataclass(frozen=True)
-class ParamSpec:
-    name: str
-    type: ParamType
-    default: Any
-    description: str
-
-    def check(self, value: Any) -> Any:
-        return PARAM_CHECKS[self.type](value)
 
 
 @dataclass(frozen=True)
@@ -142,23 +57,14 @@ class Rule:
     def bind(self, overrides: Mapping[str, Any] | None = None) -> Rule:
         """This rule with parameter values (defaults, then ``overrides``) checked and converted.
 
-        Raises ``OperandError`` naming the parameter when a value does not fit.
+        Raises :class:`ParamError` for the first value that is unknown or does not fit.
         """
-        values = {name: spec.default for name, spec in self.params.items()}
-        for name, value in (overrides or {}).items():
-            if name not in self.params:
-                raise OperandError(f"unknown parameter '{name}'")
-            try:
-                values[name] = self.params[name].check(value)
-            except OperandError as exc:
-                raise OperandError(f"parameter '{name}': {exc}") from None
-        operands: list[Any] = [None] * len(self.param_uses)
-        for use in self.param_uses:
-            try:
-                operands[use.slot] = use.check(values[use.name])
-            except OperandError as exc:
-                raise OperandError(f"parameter '{use.name}': {exc}") from None
-        return replace(self, param_values=values, operands=tuple(operands))
+        bound = bind_params(self.id, self.params, self.param_uses, overrides or {})
+        return replace(self, param_values=bound.values, operands=bound.operands)
+
+    def param_problems(self, values: Mapping[str, Any]) -> list[ParamError]:
+        """One problem for each of ``values`` that is unknown to the rule or does not fit."""
+        return param_problems(self.id, self.params, self.param_uses, values)
 
     def with_severity(self, severity: Severity) -> Rule:
         return replace(self, severity=severity)
@@ -176,34 +82,5 @@ class Rule:
             ),
             references=self.references,
             tags=self.tags,
-            source=self.source,
+            compliance=dict(sorted(self.compliance.items())),
         )
-
-
-def read_paths(*conditions: Condition | None) -> list[tuple[str, Leaf | Quantifier]]:
-    """Each leaf and quantifier under ``conditions`` with the resource path it reads, spelt
-    from the resource: ``port.cidrs`` inside ``some: {path: networking.ports, as: port}`` reads
-    ``networking.ports.cidrs``, and ``port`` itself reads ``networking.ports``."""
-    found: list[tuple[str, Leaf | Quantifier]] = []
-    for condition in conditions:
-        if condition is not None:
-            _collect_paths(condition, {}, found)
-    return found
-
-
-def _collect_paths(
-    node: Condition,
-    bound: Mapping[str, Sequence[str]],
-    found: list[tuple[str, Leaf | Quantifier]],
-) -> None:
-    if isinstance(node, (AllOf, AnyOf)):
-        for child in node.children:
-            _collect_paths(child, bound, found)
-    elif isinstance(node, Negation):
-        _collect_paths(node.child, bound, found)
-    else:
-        base = bound[node.path.var] if node.path.var is not None else ()
-        full = (*base, *node.path.segments)
-        found.append((".".join(full), node))
-        if isinstance(node, Quantifier):
-            _collect_paths(node.where, {**bound, node.name: full}, found)

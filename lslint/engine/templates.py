@@ -19,16 +19,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from lslint.engine.conditions import (
-    RESERVED_NAMES,
-    Assumed,
-    ConditionError,
-    Env,
-    PathRef,
-    lookup,
-    parse_path_text,
-)
-from lslint.engine.schema import FieldType, ListType, ObjectType
+from lslint.engine.conditions import RESERVED_NAMES, ConditionError, parse_path_text
+from lslint.engine.logic import Assumed
+from lslint.engine.paths import FieldType, ListType, ObjectType, PathRef, lookup
 from lslint.models import LightsailModel
 from lslint.suggest import suggest
 from lslint.yamldoc import DocPath
@@ -67,8 +60,7 @@ def _value(
     assert part.path is not None
     if resource is None or (part.path.var is not None and part.path.var not in bindings):
         return None
-    env = Env(resource, (), {name: (item, name) for name, item in bindings.items()})
-    value, _ = lookup(part.path, env)
+    value, _ = lookup(part.path, resource, {name: (item, name) for name, item in bindings.items()})
     return value
 
 
@@ -242,7 +234,7 @@ def parse_command(
     """A remediation command for resources of ``kind``, maybe repeated per captured item."""
     scope: dict[str, FieldType] = {}
     if for_each is not None:
-        scope[for_each.name] = _for_each_type(for_each, for_each_path, root, captures)
+        scope[for_each.name] = _for_each_type(for_each, for_each_path, captures)
     if _OPEN in text or _CLOSE in text:
         raise ConditionError(doc_path, "the command contains a private-use character")
     pieces = _pieces(text, doc_path)
@@ -288,7 +280,7 @@ def parse_for_each(raw: Any, doc_path: DocPath, root: ObjectType) -> ForEach:
 
 
 def _for_each_type(
-    for_each: ForEach, doc_path: DocPath, root: ObjectType, captures: Mapping[str, FieldType | None]
+    for_each: ForEach, doc_path: DocPath, captures: Mapping[str, FieldType | None]
 ) -> FieldType:
     if for_each.capture not in captures:
         raise ConditionError(

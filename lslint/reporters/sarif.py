@@ -103,6 +103,12 @@ def _rule(rule: RuleInfo) -> dict[str, Any]:
             "tags": tags,
             "security-severity": SECURITY_SEVERITY[rule.severity],
             "precision": "high",
+            # Framework -> controls; only for rules that map to one (SARIF's property bag).
+            **(
+                {"compliance": {k: list(v) for k, v in rule.compliance.items()}}
+                if rule.compliance
+                else {}
+            ),
         },
     }
     help_uri = absolute_uri(rule.references[0]) if rule.references else None

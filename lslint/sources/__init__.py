@@ -11,9 +11,6 @@ from lslint.inventory import Inventory, Resource
 class Source(Protocol):
     """Something that lists resources: a snapshot file, or the AWS API."""
 
-    @property
-    def label(self) -> str: ...
-
     def collect(self) -> Inventory: ...
 
 

@@ -101,8 +101,6 @@ def client_config() -> botocore.config.Config:
 class AwsSource:
     """A Source that lists instances from the Lightsail API."""
 
-    label = "aws"
-
     def __init__(
         self,
         regions: Sequence[str] = (),

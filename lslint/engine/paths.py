@@ -1,14 +1,16 @@
-"""The shape of the resource models, as rules see it.
+"""Paths into resources: the shape of the models as rules see it, dotted paths parsed and
+resolved against it when a rule loads, and looked up in resources when it runs.
 
-Rule paths, operators and literals are checked against this at load time, so a rule can
-never silently stop matching because a field name is misspelt.
+Rule paths, operators and literals are checked against the models at load time, so a rule
+can never silently stop matching because a field name is misspelt.
 """
 
 from __future__ import annotations
 
+import re
 import types
 import typing
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -175,3 +177,66 @@ def unknown_values(raw: Any, field: FieldType) -> Iterator[tuple[tuple[str | int
             if key in fields:
                 for where, reason in unknown_values(value, fields[key]):
                     yield (key, *where), reason
+
+
+# ---------------------------------------------------------------- paths in rules
+
+_SEGMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class PathRef:
+    """A dotted path, from a bound name (``port.cidrs``) or from the resource."""
+
+    var: str | None
+    segments: tuple[str, ...]
+    text: str
+
+
+def parse_path(
+    text: str, root: ObjectType, scope: Mapping[str, FieldType]
+) -> tuple[PathRef, FieldType]:
+    """``text`` resolved against bound names first, then the resource, with its type."""
+    segments = text.split(".")
+    for segment in segments:
+        if not _SEGMENT.match(segment):
+            raise PathError(f"invalid path '{text}': bad segment '{segment}'")
+    head, rest = segments[0], segments[1:]
+    if head == "params":
+        raise PathError(f"'{text}' is a parameter, not a resource path; use {{param: NAME}}")
+    try:
+        if head in scope:
+            return PathRef(head, tuple(rest), text), resolve(scope[head], rest, text, head)
+        if head == "resource":
+            return PathRef(None, tuple(rest), text), resolve(root, rest, text, head)
+        return PathRef(None, tuple(segments), text), resolve(root, segments, text)
+    except PathError as exc:
+        hint = ""
+        if head not in root.fields and scope:
+            hint = f"; bound names here: {', '.join(sorted(scope))}"
+        raise PathError(f"{exc}{hint}") from None
+
+
+def lookup(
+    ref: PathRef, resource: LightsailModel, bindings: Mapping[str, tuple[Any, str]]
+) -> tuple[Any, str]:
+    """The value at ``ref`` and how to show its location (``networking.ports[2].cidrs``).
+
+    ``bindings`` maps each bound name to its item and that item's shown location."""
+    if ref.var is not None:
+        value, shown = bindings[ref.var]
+    else:
+        value, shown = resource, ""
+    for segment in ref.segments:
+        shown = f"{shown}.{segment}" if shown else segment
+        if value is None:
+            return None, shown
+        if isinstance(value, list):
+            projected: list[Any] = []
+            for item in value:
+                inner = None if item is None else getattr(item, segment, None)
+                projected.extend(inner) if isinstance(inner, list) else projected.append(inner)
+            value = projected
+        else:
+            value = getattr(value, segment, None)
+    return value, shown

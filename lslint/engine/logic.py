@@ -1,0 +1,194 @@
+"""Three-valued evaluation of parsed conditions.
+
+A condition is *true*, *false* or *unknown*. A missing or null value makes a leaf unknown
+unless the leaf gives ``default:``; ``and``/``or``/``not`` combine unknowns the way SQL does,
+and ``some``/``every``/``none`` (quantifier nodes, and ``match:`` on leaves) share one truth
+table, :func:`quantify`. An unknown ``fail_if`` becomes an error result, never a pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from lslint.engine.conditions import AllOf, AnyOf, Condition, Leaf, Quantifier, Quantity
+from lslint.engine.operators import OperatorResult, Truth
+from lslint.engine.paths import ListType, lookup
+from lslint.models import LightsailModel
+
+
+def quantify(kind: Quantity, hits: int, misses: int, unknowns: int) -> Truth:
+    """Whether some, every or no item holds, from how many items do, do not, or are unknown.
+
+    An unknown item decides nothing when a known one already does (one hit makes ``some``
+    true, one miss makes ``every`` false); otherwise it makes the answer unknown."""
+    if kind == "some":
+        return True if hits else (None if unknowns else False)
+    if kind == "every":
+        return False if misses else (None if unknowns else True)
+    return False if hits else (None if unknowns else True)
+
+
+@dataclass(frozen=True)
+class Assumed:
+    """A default that stood in for an absent value; messages say it was assumed."""
+
+    value: Any
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    truth: Truth
+    captures: tuple[tuple[str, Any], ...] = ()
+    evidence: tuple[tuple[str, Any], ...] = ()
+    reasons: tuple[str, ...] = ()
+
+
+FALSE = Outcome(False)
+
+
+@dataclass
+class Env:
+    resource: LightsailModel
+    operands: Sequence[Any]  # converted parameter values, by ParamUse.slot
+    bindings: dict[str, tuple[Any, str]] = field(default_factory=dict)
+
+
+def evaluate(node: Condition, env: Env) -> Outcome:
+    if isinstance(node, Leaf):
+        return _evaluate_leaf(node, env)
+    if isinstance(node, Quantifier):
+        return _evaluate_quantifier(node, env)
+    if isinstance(node, AllOf):
+        results = []
+        for child in node.children:
+            result = evaluate(child, env)
+            if result.truth is False:
+                return FALSE
+            results.append(result)
+        return _combine(results, True if all(r.truth for r in results) else None)
+    if isinstance(node, AnyOf):
+        results = [evaluate(child, env) for child in node.children]
+        if any(r.truth for r in results):
+            return _combine([r for r in results if r.truth], True)
+        return _combine(results, False if all(r.truth is False for r in results) else None)
+    inner = evaluate(node.child, env)
+    if inner.truth is None:
+        return Outcome(None, reasons=inner.reasons)
+    return Outcome(not inner.truth)
+
+
+def _combine(results: Sequence[Outcome], truth: Truth) -> Outcome:
+    if truth is None:
+        return Outcome(None, reasons=tuple(r for o in results for r in o.reasons))
+    if not truth:
+        return FALSE
+    return Outcome(
+        True,
+        captures=tuple(c for o in results for c in o.captures),
+        evidence=tuple(e for o in results for e in o.evidence),
+    )
+
+
+def _operand(leaf: Leaf, env: Env) -> Any:
+    return env.operands[leaf.operand.slot] if leaf.operand.param else leaf.operand.value
+
+
+def _evaluate_leaf(leaf: Leaf, env: Env) -> Outcome:
+    value, shown = lookup(leaf.path, env.resource, env.bindings)
+    operand = _operand(leaf, env)
+    if leaf.operator.name == "exists":
+        return _leaf_outcome(leaf, leaf.operator.test(value, operand, leaf.field), shown)
+    if value is None:
+        if not leaf.has_default:
+            return Outcome(None, reasons=(f"{shown} absent",))
+        result = _test(leaf, leaf.default, operand, shown)
+        if result.truth:
+            # The default made the leaf true: messages and evidence must say it was assumed.
+            result = OperatorResult(True, Assumed(result.witness, shown))
+        return _leaf_outcome(leaf, result, shown)
+    return _leaf_outcome(leaf, _test(leaf, value, operand, shown), shown)
+
+
+def _test(leaf: Leaf, value: Any, operand: Any, shown: str) -> OperatorResult:
+    if leaf.match is None:
+        result = leaf.operator.test(value, operand, leaf.field)
+        if result.truth is None:
+            return OperatorResult(None, reason=f"{shown}: {result.reason}")
+        return result
+    item_type = leaf.field.item if isinstance(leaf.field, ListType) else leaf.field
+    hits: list[Any] = []
+    misses = 0
+    reasons: list[str] = []
+    for index, item in enumerate(value):
+        if item is None:
+            reasons.append(f"{shown}[{index}] absent")
+            continue
+        result = leaf.operator.test(item, operand, item_type)
+        if result.truth is None:
+            reasons.append(f"{shown}[{index}]: {result.reason}")
+        elif result.truth:
+            hits.append(result.witness)
+        else:
+            misses += 1
+    truth = quantify(leaf.match, len(hits), misses, len(reasons))
+    # 'none' holds for the list as a whole; 'some' and 'every' for the items that matched.
+    witness: Any = list(value) if leaf.match == "none" else hits
+    return OperatorResult(truth, witness if truth else None, "; ".join(reasons))
+
+
+def _leaf_outcome(leaf: Leaf, result: OperatorResult, shown: str) -> Outcome:
+    if result.truth is None:
+        return Outcome(None, reasons=(result.reason or f"{shown} unknown",))
+    if not result.truth:
+        return FALSE
+    captures = ((leaf.capture, result.witness),) if leaf.capture else ()
+    return Outcome(True, captures=captures, evidence=((shown, result.witness),))
+
+
+def _evaluate_quantifier(node: Quantifier, env: Env) -> Outcome:
+    value, shown = lookup(node.path, env.resource, env.bindings)
+    if value is None:
+        if not node.has_default:
+            return Outcome(None, reasons=(f"{shown} absent",))
+        value = node.default
+    saved = env.bindings.get(node.name)
+    matched: list[Outcome] = []
+    matched_items: list[Any] = []
+    unknown: list[Outcome] = []
+    unknown_items: list[Any] = []
+    misses = 0
+    try:
+        for index, item in enumerate(value):
+            env.bindings[node.name] = (item, f"{shown}[{index}]")
+            result = evaluate(node.where, env)
+            if result.truth:
+                matched.append(result)
+                matched_items.append(item)
+            elif result.truth is None:
+                unknown.append(result)
+                unknown_items.append(item)
+            else:
+                misses += 1
+    finally:
+        if saved is None:
+            env.bindings.pop(node.name, None)
+        else:
+            env.bindings[node.name] = saved
+    truth = quantify(node.kind, len(matched), misses, len(unknown))
+    if truth is None:
+        return Outcome(None, reasons=tuple(r for o in unknown for r in o.reasons))
+    if not truth:
+        return FALSE
+    items = matched_items if node.kind == "some" else list(value)
+    captures = tuple(c for o in matched for c in o.captures)
+    if node.capture:
+        captures += ((node.capture, items),)
+    evidence: tuple[tuple[str, Any], ...] = ((shown, items),)
+    if node.kind == "some" and unknown_items:
+        # Items that could not be judged are evidence too: a new one changes the finding's
+        # fingerprint, so a baseline or pinned suppression of the old finding stops hiding it.
+        evidence += ((f"{shown} (undecided)", unknown_items),)
+    return Outcome(True, captures=captures, evidence=evidence)
