@@ -8,6 +8,7 @@ import json
 from lslint.docs import render_rules
 from lslint.engine.evaluate import run
 from lslint.inventory import Inventory
+from lslint.reporters.context import ReportContext
 from lslint.reporters.sarif import render_sarif
 
 from conftest import MINIMAL_RULE, rule_from_text
@@ -31,7 +32,7 @@ def test_the_rule_record_carries_the_mappings_sorted_by_framework() -> None:
 
 def test_sarif_rule_properties_hold_the_mappings() -> None:
     result = run([rule_from_text(MAPPED)], Inventory())
-    (described,) = json.loads(render_sarif(result))["runs"][0]["tool"]["driver"]["rules"]
+    (described,) = json.loads(render_sarif(result, ReportContext()))["runs"][0]["tool"]["driver"]["rules"]
     assert described["properties"]["compliance"] == {
         framework: list(controls) for framework, controls in EXPECTED.items()
     }
@@ -39,7 +40,7 @@ def test_sarif_rule_properties_hold_the_mappings() -> None:
 
 def test_sarif_leaves_the_property_out_for_a_rule_without_mappings() -> None:
     result = run([rule_from_text(UNMAPPED)], Inventory())
-    (described,) = json.loads(render_sarif(result))["runs"][0]["tool"]["driver"]["rules"]
+    (described,) = json.loads(render_sarif(result, ReportContext()))["runs"][0]["tool"]["driver"]["rules"]
     assert "compliance" not in described["properties"]
 
 
