@@ -32,7 +32,8 @@ def test_the_rule_record_carries_the_mappings_sorted_by_framework() -> None:
 
 def test_sarif_rule_properties_hold_the_mappings() -> None:
     result = run([rule_from_text(MAPPED)], Inventory())
-    (described,) = json.loads(render_sarif(result, ReportContext()))["runs"][0]["tool"]["driver"]["rules"]
+    sarif = json.loads(render_sarif(result, ReportContext()))
+    (described,) = sarif["runs"][0]["tool"]["driver"]["rules"]
     assert described["properties"]["compliance"] == {
         framework: list(controls) for framework, controls in EXPECTED.items()
     }
@@ -40,7 +41,8 @@ def test_sarif_rule_properties_hold_the_mappings() -> None:
 
 def test_sarif_leaves_the_property_out_for_a_rule_without_mappings() -> None:
     result = run([rule_from_text(UNMAPPED)], Inventory())
-    (described,) = json.loads(render_sarif(result, ReportContext()))["runs"][0]["tool"]["driver"]["rules"]
+    sarif = json.loads(render_sarif(result, ReportContext()))
+    (described,) = sarif["runs"][0]["tool"]["driver"]["rules"]
     assert "compliance" not in described["properties"]
 
 
