@@ -37,6 +37,7 @@ from lslint.gate import (
 )
 from lslint.gctune import tune_for_batch_run
 from lslint.inventory import Inventory
+from lslint.models import count_resources
 from lslint.output import STDOUT, ReadFile, check_outputs, same_file, write_all
 from lslint.progress import ProgressLine, retry_notes
 from lslint.redact import redact
@@ -276,7 +277,7 @@ def scan(
 ) -> None:
     """Scan Lightsail resources with the rules and report the findings.
 
-    Without --input, lists instances from AWS with the standard credential chain.
+    Without --input, lists every kind of resource from AWS with the standard credential chain.
     """
     started_at = scan_time()
     if fmt == "github":
@@ -485,7 +486,7 @@ def fetch(
     config_path: str | None,
     output: str,
 ) -> None:
-    """Save a snapshot of Lightsail instances from AWS, to scan later with --input.
+    """Save a snapshot of Lightsail resources from AWS, to scan later with --input.
 
     Regions, excluded regions and the profile come from the options, else from the config's
     'aws' section. Regions that could not be listed are recorded in the snapshot (a scan of
@@ -501,10 +502,9 @@ def fetch(
     write_all([(output, _snapshot_text(source, inventory.errors, started_at))])
     for error in inventory.errors:
         click.echo(f"lslint: error: {printable(error.describe())}", err=True)
-    count = len(inventory.resources)
     click.echo(
         f"wrote {'standard output' if output == STDOUT else output}: "
-        f"{count} instance{'s' if count != 1 else ''} from "
+        f"{count_resources(source.counts(inventory))} from "
         f"{len(source.regions)} region{'s' if len(source.regions) != 1 else ''}"
         + (f", {len(inventory.errors)} error(s)" if inventory.errors else ""),
         err=True,
@@ -571,7 +571,7 @@ def _snapshot_text(source: AwsSource, errors: Sequence[ScanError], created_at: d
     from lslint.sources.snapshot import render_snapshot  # noqa: PLC0415
 
     return render_snapshot(
-        source.raw_instances,
+        source.raw_resources,
         regions=source.regions,
         errors=list(errors),
         lslint_version=__version__,
