@@ -34,6 +34,7 @@ from lslint.reporters.json import render_json
 from lslint.reporters.junit import render_junit
 from lslint.reporters.locations import synthetic_path
 from lslint.reporters.sarif import render_sarif
+from lslint.reporters.text import render_text
 from lslint.sources.aws import AwsSource
 from lslint.sources.snapshot import parse_snapshot, render_snapshot
 
@@ -373,3 +374,18 @@ def test_a_live_source_can_list_only_some_kinds(
 def test_a_live_source_refuses_an_unknown_kind() -> None:
     with pytest.raises(ConfigError, match=r"unknown resource kind 'instances' \(did you mean"):
         AwsSource(["us-east-1"], kinds=["instances"])
+
+
+def test_the_text_report_keeps_resources_of_two_kinds_apart(second_kind: ResourceKind) -> None:
+    # Without ARNs, only the kind tells an instance from a static IP of the same name.
+    inventory = Inventory(
+        [
+            Resource(Instance.model_validate({**instance("web"), "arn": None})),
+            Resource(
+                FakeStaticIp.model_validate({**static_ip("web", isAttached=False), "arn": None})
+            ),
+        ]
+    )
+    result = run([unnamed_rule(), detached_rule()], inventory)
+    headers = [line for line in render_text(result).splitlines() if line.startswith("web ")]
+    assert len(headers) == 2

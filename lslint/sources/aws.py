@@ -450,7 +450,7 @@ class _RawJSONParser(botocore.parsers.JSONParser):
     """Keeps JSON response bodies as the API sent them, once they are known to be sound.
 
     botocore's parser walks every member of the output shape in Python, converting timestamps
-    and dropping members its model does not know yet. lslint validates instances with its own
+    and dropping members its model does not know yet. lslint validates resources with its own
     models, which keep unknown fields, so the walk would lose data and cost about half of each
     request's CPU time, which serialises the region threads on the interpreter lock.
 
