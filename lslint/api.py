@@ -324,7 +324,7 @@ class FetchOutcome:
     """A live fetch saved as a snapshot."""
 
     snapshot_text: str
-    instances: int
+    counts: dict[str, int]  # resources listed, by kind name (zeros included)
     regions: tuple[str, ...]
     errors: tuple[ScanError, ...]  # regions that could not be listed (also in the snapshot)
     notes: tuple[str, ...] = ()  # one per region that had to retry
@@ -341,7 +341,7 @@ def fetch(
     started_at: datetime | None = None,
     outputs: Sequence[tuple[str, str]] = (),
 ) -> FetchOutcome:
-    """List instances from AWS and render them as a snapshot, to scan later. ``outputs``:
+    """List resources from AWS and render them as a snapshot, to scan later. ``outputs``:
     the ``(what, path)`` files the caller will write, which may not replace the config."""
     started_at = started_at or scan_time()
     settings = read_config(config)
@@ -355,7 +355,7 @@ def fetch(
     inventory = source.collect()
     return FetchOutcome(
         snapshot_text_of(source, inventory.errors, started_at),
-        len(inventory.resources),
+        source.counts(inventory),
         tuple(source.regions),
         tuple(inventory.errors),
         tuple(retry_notes(source.retries)),
@@ -447,7 +447,7 @@ def snapshot_text_of(source: AwsSource, errors: Sequence[ScanError], created_at:
     from lslint.sources.snapshot import render_snapshot  # noqa: PLC0415
 
     return render_snapshot(
-        source.raw_instances,
+        source.raw_resources,
         regions=source.regions,
         errors=list(errors),
         lslint_version=__version__,

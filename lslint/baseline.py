@@ -73,7 +73,7 @@ def parse_baseline(text: str, label: str) -> dict[str, str]:
             fingerprints[fingerprint] = rule_id if isinstance(rule_id, str) else ""
 
     document = read_document(
-        text, label, streamed="findings", on_element=add, invalid="baseline is not valid JSON"
+        text, label, streams={"findings": add}, invalid="baseline is not valid JSON"
     )
     if not isinstance(document, dict) or document.get("format") != BASELINE_FORMAT:
         raise InputError(

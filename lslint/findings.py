@@ -76,6 +76,7 @@ class Finding:
     rule_name: str
     severity: Severity
     status: Literal["fail", "error"]
+    resource_kind: str  # the kind's name in rules: instance, bucket, ...
     resource_arn: str
     resource_name: str
     region: str
@@ -96,7 +97,14 @@ class Finding:
 
     @property
     def sort_key(self) -> tuple[str, ...]:
-        return (self.region, self.resource_name, self.resource_arn, self.rule_id, self.fingerprint)
+        return (
+            self.region,
+            self.resource_kind,
+            self.resource_name,
+            self.resource_arn,
+            self.rule_id,
+            self.fingerprint,
+        )
 
 
 @dataclass(frozen=True)
@@ -104,6 +112,7 @@ class Check:
     """One rule x resource evaluation, passes included (JUnit reports every check)."""
 
     rule_id: str
+    resource_kind: str
     resource_arn: str
     resource_name: str
     region: str
@@ -156,7 +165,9 @@ class ScanResult:
     def sort(self) -> None:
         self.rules.sort(key=lambda r: r.id)
         self.findings.sort(key=lambda f: f.sort_key)
-        self.checks.sort(key=lambda c: (c.region, c.resource_name, c.resource_arn, c.rule_id))
+        self.checks.sort(
+            key=lambda c: (c.region, c.resource_kind, c.resource_name, c.resource_arn, c.rule_id)
+        )
         self.errors.sort(key=lambda e: (e.region, e.source, e.operation, e.code, e.message))
 
     def failing(self, threshold: Severity | None) -> list[Finding]:

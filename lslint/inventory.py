@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from lslint.findings import ScanError
-from lslint.models import Instance
+from lslint.models import LightsailResource, ResourceKind, kind_of
 
 
 @dataclass(frozen=True)
@@ -18,8 +18,12 @@ class Origin:
 
 @dataclass(frozen=True)
 class Resource:
-    model: Instance
+    model: LightsailResource  # the model of one kind in RESOURCE_KINDS
     origin: Origin | None = None
+
+    @property
+    def kind(self) -> ResourceKind:
+        return kind_of(self.model)
 
     @property
     def arn(self) -> str:

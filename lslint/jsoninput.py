@@ -20,7 +20,7 @@ import json
 import math
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,20 +74,20 @@ def read_document(
     text: str,
     label: str,
     *,
-    streamed: str = "",
-    on_element: ElementHandler | None = None,
+    streams: Mapping[str, ElementHandler] | None = None,
     invalid: str = "invalid JSON",
 ) -> Any:
     """The JSON document in ``text``, strictly decoded; ``label`` names it in errors, and
     ``invalid`` starts the message of a syntax error.
 
-    If the document is an object whose member ``streamed`` is a list, each element goes to
-    ``on_element`` as soon as it is decoded and the member's value becomes :class:`Streamed`.
+    If the document is an object, each element of a member named in ``streams`` that is a
+    list goes to that member's handler as soon as it is decoded, and the member's value
+    becomes :class:`Streamed`.
     """
     reader = _Reader(text, label, invalid)
     index = reader.skip(0)
-    if text.startswith("{", index) and streamed and on_element is not None:
-        document, end = reader.object_streaming(index, streamed, on_element)
+    if text.startswith("{", index) and streams:
+        document, end = reader.object_streaming(index, streams)
     else:
         document, end = reader.value(index, depth=0)
     end = reader.skip(end)
@@ -148,9 +148,9 @@ class _Reader:
         return self.text.count("{", start, end) + self.text.count("[", start, end) > allowed
 
     def object_streaming(
-        self, index: int, streamed: str, on_element: ElementHandler
+        self, index: int, streams: Mapping[str, ElementHandler]
     ) -> tuple[dict[str, Any], int]:
-        """The object at ``index``, handing the elements of its list ``streamed`` out."""
+        """The object at ``index``, handing the elements of its lists in ``streams`` out."""
         text = self.text
         document: dict[str, Any] = {}
         first_seen: dict[str, int] = {}
@@ -168,8 +168,8 @@ class _Reader:
             if not text.startswith(":", index):
                 raise self.syntax("Expecting ':' delimiter", index)
             index = self.skip(index + 1)
-            if key == streamed and text.startswith("[", index):
-                count, index = self._stream_list(index, on_element)
+            if key in streams and text.startswith("[", index):
+                count, index = self._stream_list(index, streams[key])
                 document[key] = Streamed(count)
             else:
                 document[key], index = self.value(index, depth=1)

@@ -13,9 +13,10 @@ them: AWS adds values, and an unknown value in a response is simply a value no r
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
@@ -113,7 +114,9 @@ class AddOn(LightsailModel):
     duration: str | None = None
 
 
-class Disk(LightsailModel):
+class LightsailResource(LightsailModel):
+    """The members every Lightsail resource has, whatever its kind."""
+
     name: str | None = None
     arn: str | None = None
     supportCode: str | None = None
@@ -121,6 +124,19 @@ class Disk(LightsailModel):
     location: ResourceLocation | None = None
     resourceType: Annotated[str | None, EnumLike(RESOURCE_TYPES)] = None
     tags: list[Tag] | None = None
+
+    @property
+    def region(self) -> str:
+        """The region from ``location``, else from the ARN, else ``unknown``."""
+        if self.location and self.location.regionName:
+            return self.location.regionName
+        parts = (self.arn or "").split(":")
+        if len(parts) > 3 and parts[3]:
+            return parts[3]
+        return "unknown"
+
+
+class Disk(LightsailResource):
     addOns: list[AddOn] | None = None
     sizeInGb: int | None = None
     isSystemDisk: bool | None = None
@@ -200,16 +216,9 @@ class InstanceHealthStatus(LightsailModel):
     details: list[InstanceHealthStatusDetail] | None = None
 
 
-class Instance(LightsailModel):
+class Instance(LightsailResource):
     """A Lightsail instance, as ``GetInstances`` returns it."""
 
-    name: str | None = None
-    arn: str | None = None
-    supportCode: str | None = None
-    createdAt: Timestamp | None = None
-    location: ResourceLocation | None = None
-    resourceType: Annotated[str | None, EnumLike(RESOURCE_TYPES)] = None
-    tags: list[Tag] | None = None
     blueprintId: str | None = None
     blueprintName: str | None = None
     bundleId: str | None = None
@@ -228,15 +237,60 @@ class Instance(LightsailModel):
     instanceStatus: InstanceHealthStatus | None = None
     systemStatus: InstanceHealthStatus | None = None
 
-    @property
-    def region(self) -> str:
-        """The region from ``location``, else from the ARN, else ``unknown``."""
-        if self.location and self.location.regionName:
-            return self.location.regionName
-        parts = (self.arn or "").split(":")
-        if len(parts) > 3 and parts[3]:
-            return parts[3]
-        return "unknown"
+
+@dataclass(frozen=True)
+class ResourceKind:
+    """One kind of Lightsail resource, and everything lslint needs to know to audit it."""
+
+    name: str  # what rules say (``resource: instance``) and what findings carry
+    model: type[LightsailResource]
+    shape: str  # the botocore shape the model follows
+    operation: str  # the API operation that lists every resource of the kind in a region
+    response_key: str  # the list in the operation's answer; also the key in snapshots
+    plural: str  # in paths (lightsail/<region>/<plural>/<name>) and messages
+    request: Mapping[str, Any] = field(default_factory=dict)  # fixed parameters of each call
+
+    def count(self, number: int) -> str:
+        """``1 instance``, ``3 instances``."""
+        noun = self.name if number == 1 else self.plural
+        return f"{number} {noun.replace('_', ' ')}"
 
 
-RESOURCE_MODELS: dict[str, type[LightsailModel]] = {"instance": Instance}
+# Every kind lslint audits, by its name in rules. Adding a kind comes down to its model above,
+# a row here, an answer for its operation in the tests' stand-in (tests/standin.py), and rules:
+# the loader, the engine, the sources and the reports all read this table.
+RESOURCE_KINDS: dict[str, ResourceKind] = {
+    kind.name: kind
+    for kind in (
+        ResourceKind(
+            name="instance",
+            model=Instance,
+            shape="Instance",
+            operation="GetInstances",
+            response_key="instances",
+            plural="instances",
+            # Without it the answer leaves out instanceStatus and systemStatus.
+            request={"includeHealthStatus": True},
+        ),
+    )
+}
+
+
+def kind_of(model: LightsailResource) -> ResourceKind:
+    """The kind whose model ``model`` is."""
+    for kind in RESOURCE_KINDS.values():
+        if type(model) is kind.model:
+            return kind
+    raise LookupError(f"{type(model).__name__} is not the model of a resource kind")
+
+
+def count_resources(counts: Mapping[str, int]) -> str:
+    """``3 instances, 1 bucket`` from a count per kind name; kinds with none are left out
+    unless every count is zero."""
+    shown = [RESOURCE_KINDS[name].count(n) for name, n in counts.items() if n]
+    if shown:
+        return ", ".join(shown)
+    if len(counts) == 1:
+        [name] = counts
+        return RESOURCE_KINDS[name].count(0)
+    return "0 resources"

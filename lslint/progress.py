@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TextIO
 
+from lslint.models import RESOURCE_KINDS
+
 
 @dataclass(frozen=True)
 class Progress:
@@ -19,10 +21,11 @@ class Progress:
     region: str
     regions: int  # how many regions this fetch lists
     pages: int
-    instances: int
+    resources: int
     done: bool = False
     failed: bool = False
     retries: int = 0  # requests of this region sent again so far
+    kind: str | None = None  # the one kind listed (counts name it), or None for several
 
 
 def plural(count: int, noun: str) -> str:
@@ -54,27 +57,39 @@ class ProgressLine:
     @staticmethod
     def _single(step: Progress) -> str:
         state = ("failed, " if step.failed else "done, ") if step.done else ""
-        return f"listing {step.region}: {state}{_counts(step.pages, step.instances, step.retries)}"
+        return f"listing {step.region}: {state}{_counts(step)}"
 
     def _several(self, step: Progress) -> str:
         seen = self.regions.values()
         done = sum(1 for s in seen if s.done)
         failed = sum(1 for s in seen if s.failed)
         totals = _counts(
-            sum(s.pages for s in seen), sum(s.instances for s in seen), sum(s.retries for s in seen)
+            Progress(
+                step.region,
+                step.regions,
+                sum(s.pages for s in seen),
+                sum(s.resources for s in seen),
+                retries=sum(s.retries for s in seen),
+                kind=step.kind,
+            )
         )
         line = f"listing regions: {done}/{step.regions} done, {totals}"
         if failed:
             line += f", {failed} failed"
         if done < step.regions and not step.done:
-            line += f" ({step.region}: {_counts(step.pages, step.instances, step.retries)})"
+            line += f" ({step.region}: {_counts(step)})"
         return line
 
 
-def _counts(pages: int, instances: int, retries: int) -> str:
-    text = f"{plural(pages, 'page')}, {plural(instances, 'instance')}"
-    if retries:
-        text += f", {retries} {'retry' if retries == 1 else 'retries'}"
+def _counts(step: Progress) -> str:
+    listed = (
+        RESOURCE_KINDS[step.kind].count(step.resources)
+        if step.kind is not None
+        else plural(step.resources, "resource")
+    )
+    text = f"{plural(step.pages, 'page')}, {listed}"
+    if step.retries:
+        text += f", {step.retries} {'retry' if step.retries == 1 else 'retries'}"
     return text
 
 

@@ -6,6 +6,8 @@ header. Faults are planned per region: throttling, 5xx, access errors, a repeate
 a malformed body, added latency, and hostile answers (bodies that are not objects, wrong-typed
 page tokens, endless page chains, invalid UTF-8, numbers beyond a float, deep nesting, a body
 cut short).
+It answers GetRegions and the listing operation of every kind in lslint's table of resource
+kinds (``RESOURCE_KINDS``): a region's ``RegionPlan`` holds the resources of each kind.
 Only 127.0.0.1 is ever bound.
 """
 
@@ -20,6 +22,8 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from lslint.models import RESOURCE_KINDS, ResourceKind
 
 TARGET_PREFIX = "Lightsail_20161128."
 _SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/lightsail/aws4_request")
@@ -80,16 +84,21 @@ class _Truncated(bytes):
 
 @dataclass
 class RegionPlan:
-    """What one region answers: its instances, paged, and the faults to inject."""
+    """What one region answers: its resources of each kind, paged, and the faults to inject."""
 
     instances: list[dict[str, Any]] = field(default_factory=list)
     page_size: int = 25
     faults: list[str] = field(default_factory=list)  # consumed one per request, in order
-    always: str | None = None  # a fault for every GetInstances request
+    always: str | None = None  # a fault for every request that lists resources
+    # The resources of other kinds, by kind name: what their operations answer.
+    resources: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     latency: float = 0.0  # seconds added to every request
     # "endless_tokens" answers a new page token every time, up to this many pages (so a
     # client that never stops still ends in a test), then no token.
     endless_until: int = 1_000
+
+    def listed(self, kind: ResourceKind) -> list[dict[str, Any]]:
+        return self.instances if kind.name == "instance" else self.resources.get(kind.name, [])
 
 
 @dataclass
@@ -168,7 +177,8 @@ class LightsailStandIn:
             if self.regions_answer is not None:
                 return 200, self.regions_answer
             return 200, {"regions": [{"name": name} for name in self.regions]}
-        if target != "GetInstances":
+        kind = next((k for k in RESOURCE_KINDS.values() if k.operation == target), None)
+        if kind is None:
             return _error(400, "UnknownOperationException", target)
         fault = fault or plan.always
         if fault in ERRORS:
@@ -180,19 +190,20 @@ class LightsailStandIn:
         if fault == "truncated_body":  # the connection closes before the promised length
             return 200, _Truncated(b'{"instances": [')
         if fault == "endless_tokens":
-            served = len(self.calls(region))
-            endless: dict[str, Any] = {"instances": []}
+            served = len(self.calls(region, target))
+            endless: dict[str, Any] = {kind.response_key: []}
             if served < plan.endless_until:
                 endless["nextPageToken"] = f"endless-{served}"
             return 200, endless
         token = str(body.get("pageToken") or "page-0").removeprefix("page-")
         start = int(token) if token.isdigit() else 0
-        page = plan.instances[start : start + plan.page_size]
-        answer: dict[str, Any] = {"instances": page}
+        listed = plan.listed(kind)
+        page = listed[start : start + plan.page_size]
+        answer: dict[str, Any] = {kind.response_key: page}
         if fault == "repeat_token":
             answer["nextPageToken"] = "page-stuck"
-            answer["instances"] = plan.instances[: plan.page_size]
-        elif start + plan.page_size < len(plan.instances):
+            answer[kind.response_key] = listed[: plan.page_size]
+        elif start + plan.page_size < len(listed):
             answer["nextPageToken"] = f"page-{start + plan.page_size}"
         return 200, answer
 

@@ -190,7 +190,11 @@ def test_a_fetch_through_the_library_counts_what_it_saved(
 ) -> None:
     standin({"us-east-1": RegionPlan(make_instances("us-east-1", 2))})
     outcome = fetch(LiveOptions(regions=("us-east-1",)))
-    assert (outcome.instances, outcome.regions, outcome.errors) == (2, ("us-east-1",), ())
+    assert (outcome.counts, outcome.regions, outcome.errors) == (
+        {"instance": 2},
+        ("us-east-1",),
+        (),
+    )
     assert outcome.exit_code == EXIT_OK
     assert len(json.loads(outcome.snapshot_text)["instances"]) == 2
 

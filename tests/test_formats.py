@@ -227,7 +227,7 @@ def test_junit_is_valid_and_counts_every_check(cli: Cli, junit_schema: xmlschema
     assert (xml.tests, xml.failures, xml.errors) == (25, 13, 0)
     assert sum(suite.skipped for suite in xml) == 3  # ACME001 applies to production only
     cases = [case for suite in xml for case in suite]
-    assert {case.classname for case in cases} >= {"lightsail.us-east-1.web-prod-1"}
+    assert {case.classname for case in cases} >= {"lightsail.instance.us-east-1.web-prod-1"}
     assert all(case.name.split()[0] in {"ACME001", "LS001", "LS002", "LS003", "LS004"}
                for case in cases)  # fmt: skip
 
@@ -248,8 +248,8 @@ def test_junit_maps_statuses_to_elements(junit_schema: xmlschema.XMLSchema) -> N
     assert (suite.tests, suite.failures, suite.errors, suite.skipped) == (13, 0, 2, 1)
     root = ET.fromstring(text)
     by_class = {c.attrib["classname"] for c in root.iter("testcase")}
-    assert "lightsail.us-east-1.bad_name" in by_class  # dots in names replaced
-    skipped = root.find(".//testcase[@classname='lightsail.us-east-1.bad_name']/skipped")
+    assert "lightsail.instance.us-east-1.bad_name" in by_class  # dots in names replaced
+    skipped = root.find(".//testcase[@classname='lightsail.instance.us-east-1.bad_name']/skipped")
     assert skipped is not None and skipped.attrib["message"] == "suppressed: ticket 42"
     errors = [e.attrib["message"] for e in root.iter("error")]
     assert "us-east-1 GetInstances Throttling: slow down" in errors

@@ -69,6 +69,7 @@ def finding(**fields: Any) -> Finding:
         "rule_name": "port-open-to-world",
         "severity": Severity.HIGH,
         "status": "fail",
+        "resource_kind": "instance",
         "resource_arn": "arn:aws:lightsail:us-east-1:111122223333:Instance/web",
         "resource_name": "web",
         "region": "us-east-1",

@@ -426,7 +426,11 @@ def test_json_writers_never_write_infinity() -> None:
     raw = {"name": "a", "score": float("inf")}
     with pytest.raises(ValueError, match="JSON compliant"):
         render_snapshot(
-            [raw], regions=[], errors=[], lslint_version="0", created_at=datetime.now(UTC)
+            {"instance": [raw]},
+            regions=[],
+            errors=[],
+            lslint_version="0",
+            created_at=datetime.now(UTC),
         )
 
 

@@ -156,10 +156,11 @@ def test_each_remediation_command_is_its_own_line() -> None:
 def test_messages_keep_their_spaces() -> None:
     message = 'web: required tags missing or blank: Owner="  "'
     finding = Finding(
-        "T001", "t", Severity.LOW, "fail", "arn:t", "web", "us-east-1", message, {}, "", "f" * 32
-    )
+        "T001", "t", Severity.LOW, "fail", "instance", "arn:t", "web", "us-east-1", message, {},
+        "", "f" * 32,
+    )  # fmt: skip
     result = ScanResult(
-        findings=[finding], checks=[Check("T001", "arn:t", "web", "us-east-1", "fail")]
+        findings=[finding], checks=[Check("T001", "instance", "arn:t", "web", "us-east-1", "fail")]
     )
     (failure,) = ET.fromstring(render_junit(result, ReportContext()).encode("utf-8")).iter(
         "failure"

@@ -376,9 +376,9 @@ def test_progress_line_redraws_and_ends_with_a_newline() -> None:
 
     stream = Stream()
     show = ProgressLine(stream)  # type: ignore[arg-type]
-    show(Progress("us-east-1", 2, 1, 25))
-    show(Progress("eu-west-2", 2, 1, 3, done=True))
-    show(Progress("us-east-1", 2, 2, 40, done=True))
+    show(Progress("us-east-1", 2, 1, 25, kind="instance"))
+    show(Progress("eu-west-2", 2, 1, 3, kind="instance", done=True))
+    show(Progress("us-east-1", 2, 2, 40, kind="instance", done=True))
     assert stream.text.count("\r") == 3
     assert "listing regions: 0/2 done, 1 page, 25 instances (us-east-1: 1 page, 25" in stream.text
     assert stream.text.endswith("listing regions: 2/2 done, 3 pages, 43 instances\n")

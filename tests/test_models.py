@@ -9,7 +9,14 @@ import botocore.session
 import pytest
 
 from lslint.engine.paths import FieldType, ListType, ObjectType, ScalarType, object_fields
-from lslint.models import EnumLike, Instance, LightsailModel
+from lslint.models import (
+    RESOURCE_KINDS,
+    EnumLike,
+    Instance,
+    LightsailModel,
+    LightsailResource,
+    ResourceKind,
+)
 
 _BOTOCORE_SCALARS = {
     "string": "string",
@@ -22,9 +29,12 @@ _BOTOCORE_SCALARS = {
 }
 
 
+def _service_model() -> Any:
+    return botocore.session.get_session().get_service_model("lightsail")
+
+
 def _lightsail_shape(name: str) -> Any:
-    model = botocore.session.get_session().get_service_model("lightsail")
-    return model.shape_for(name)
+    return _service_model().shape_for(name)
 
 
 def _compare(shape: Any, model: type[LightsailModel], where: str, problems: list[str]) -> None:
@@ -60,10 +70,27 @@ def _compare_type(shape: Any, field: FieldType, path: str, problems: list[str]) 
             problems.append(f"{path}: enum values {unknown} unknown to models")
 
 
-def test_models_know_every_member_of_botocores_instance_shape() -> None:
+@pytest.mark.parametrize("kind", RESOURCE_KINDS.values(), ids=lambda kind: kind.name)
+def test_models_know_every_member_of_botocores_shape_of_each_kind(kind: ResourceKind) -> None:
     problems: list[str] = []
-    _compare(_lightsail_shape("Instance"), Instance, "Instance", problems)
+    _compare(_lightsail_shape(kind.shape), kind.model, kind.shape, problems)
     assert problems == []
+
+
+@pytest.mark.parametrize("kind", RESOURCE_KINDS.values(), ids=lambda kind: kind.name)
+def test_each_kinds_operation_lists_its_shape_under_its_key(kind: ResourceKind) -> None:
+    operation = _service_model().operation_model(kind.operation)
+    listed = operation.output_shape.members[kind.response_key]
+    assert listed.type_name == "list" and listed.member.name == kind.shape
+    assert "nextPageToken" in operation.output_shape.members
+    assert {"pageToken", *kind.request} <= set(operation.input_shape.members)
+    assert issubclass(kind.model, LightsailResource)
+
+
+def test_every_resource_shape_has_the_members_of_the_shared_base() -> None:
+    shared = set(object_fields(LightsailResource))
+    for kind in RESOURCE_KINDS.values():
+        assert shared <= set(_lightsail_shape(kind.shape).members), kind.name
 
 
 def test_the_walk_notices_an_enum_the_models_leave_open() -> None:

@@ -158,7 +158,7 @@ def live_result(region: str, name: str) -> ScanResult:
     ],
 )
 def test_synthetic_paths_sanitise_region_and_name(region: str, name: str, expected: str) -> None:
-    path = synthetic_path(region, name)
+    path = synthetic_path(region, "instance", name)
     assert path == expected
     assert not {".", ".."} & set(path.split("/"))
 
@@ -175,7 +175,7 @@ def test_sarif_uris_for_live_resources_are_valid(
     (finding,) = document["runs"][0]["results"]
     uri = finding["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
     assert_uri_reference(uri)
-    assert unquote(uri) == synthetic_path(region, name)
+    assert unquote(uri) == synthetic_path(region, "instance", name)
     assert unquote(uri).startswith("lightsail/")
     assert finding["locations"][0]["logicalLocations"][0]["name"] == name
 

@@ -26,6 +26,7 @@ from lslint.cli.options import (
 from lslint.errors import ConfigError
 from lslint.findings import ScanResult
 from lslint.gate import DEFAULT_FAIL_ON, FAIL_ON_CHOICES
+from lslint.models import count_resources
 from lslint.output import STDOUT, same_file, write_all
 from lslint.reporters import FORMATS
 from lslint.sources.snapshot import STDIN
@@ -92,7 +93,7 @@ def scan(
 ) -> None:
     """Scan Lightsail resources with the rules and report the findings.
 
-    Without --input, lists instances from AWS with the standard credential chain.
+    Without --input, lists every kind of resource from AWS with the standard credential chain.
     """
     if fmt == "github":
         click.get_current_context().meta[GITHUB_ERRORS] = True
@@ -265,7 +266,7 @@ def fetch(
     config_path: str | None,
     output: str,
 ) -> None:
-    """Save a snapshot of Lightsail instances from AWS, to scan later with --input.
+    """Save a snapshot of Lightsail resources from AWS, to scan later with --input.
 
     Regions, excluded regions and the profile come from the options, else from the config's
     'aws' section. Regions that could not be listed are recorded in the snapshot (a scan of
@@ -279,10 +280,10 @@ def fetch(
     write_all([(output, outcome.snapshot_text)])
     for fetch_error in outcome.errors:
         error(fetch_error.describe())
-    count, listed = outcome.instances, len(outcome.regions)
+    listed = len(outcome.regions)
     click.echo(
         f"wrote {'standard output' if output == STDOUT else output}: "
-        f"{count} instance{'s' if count != 1 else ''} from "
+        f"{count_resources(outcome.counts)} from "
         f"{listed} region{'s' if listed != 1 else ''}"
         + (f", {len(outcome.errors)} error(s)" if outcome.errors else ""),
         err=True,

@@ -130,7 +130,7 @@ def to_json(value: Any) -> Any:
 def run(
     rules: Sequence[Rule], inventory: Inventory, variants: RuleVariants | None = None
 ) -> ScanResult:
-    """Evaluate every rule on every resource; source errors carry over to the result.
+    """Evaluate every rule on every resource of its kind; source errors carry over to the result.
 
     ``variants`` gives a rule other parameters for some resources (per-resource overrides);
     findings evaluated with a variant carry its override. Accepting findings (suppressions,
@@ -142,14 +142,17 @@ def run(
         warnings=list(inventory.warnings),
         resource_count=len(inventory.resources),
     )
+    by_kind: dict[str, list[Rule]] = {}
+    for rule in rules:
+        by_kind.setdefault(rule.resource, []).append(rule)
     for resource in inventory.resources:
-        for rule in rules:
+        for rule in by_kind.get(resource.kind.name, []):
             variant = variants(rule, resource) if variants is not None else None
             applied = variant.rule if variant is not None else rule
             verdict = judge(applied, resource.model)
             result.checks.append(
-                Check(rule.id, resource.arn, resource.name, resource.region, verdict.status,
-                      overridden=variant is not None)
+                Check(rule.id, rule.resource, resource.arn, resource.name, resource.region,
+                      verdict.status, overridden=variant is not None)
             )  # fmt: skip
             if verdict.status in ("fail", "error"):
                 override = variant.override if variant is not None else None
@@ -169,6 +172,7 @@ def _finding(
         rule_name=rule.name,
         severity=rule.severity,
         status="fail" if verdict.status == "fail" else "error",
+        resource_kind=rule.resource,
         resource_arn=resource.arn,
         resource_name=resource.name,
         region=resource.region,

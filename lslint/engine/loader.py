@@ -28,7 +28,7 @@ from lslint.engine.rule import Rule, RuleTest
 from lslint.engine.templates import Command, parse_command, parse_for_each, parse_template
 from lslint.errors import RuleError
 from lslint.findings import Severity
-from lslint.models import RESOURCE_MODELS
+from lslint.models import RESOURCE_KINDS, ResourceKind
 from lslint.suggest import suggest
 from lslint.yamldoc import DocPath, StrictDoc, YamlDoc, load_yaml_file, validation_error
 
@@ -62,7 +62,7 @@ class _RuleDoc(StrictDoc):
     name: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
     title: str = Field(min_length=1)
     severity: Literal["info", "low", "medium", "high", "critical"]
-    resource: Literal["instance"]
+    resource: str  # a kind in RESOURCE_KINDS, checked in _build with a suggestion
     description: str = Field(min_length=1)
     remediation: _RemediationDoc
     references: list[str] = Field(default_factory=list)
@@ -108,7 +108,7 @@ def build_rule(doc: YamlDoc) -> Rule:
 
 
 def _build(parsed: _RuleDoc, doc: YamlDoc) -> Rule:
-    root = ObjectType(RESOURCE_MODELS[parsed.resource])
+    root = ObjectType(_resource_kind(parsed.resource).model)
     params: dict[str, ParamSpec] = {}
     for name, spec in parsed.params.items():
         if not re.match(r"^[a-z_][a-z0-9_]*$", name):
@@ -206,8 +206,19 @@ def _remediation_command(
     )
 
 
+def _resource_kind(name: str) -> ResourceKind:
+    kind = RESOURCE_KINDS.get(name)
+    if kind is None:
+        raise ConditionError(
+            ("resource",),
+            f"unknown resource kind '{name}'{suggest(name, RESOURCE_KINDS)}; "
+            f"known kinds: {', '.join(sorted(RESOURCE_KINDS))}",
+        )
+    return kind
+
+
 def _build_tests(parsed: _RuleDoc, doc: YamlDoc, rule: Rule) -> tuple[RuleTest, ...]:
-    model = RESOURCE_MODELS[parsed.resource]
+    model = RESOURCE_KINDS[parsed.resource].model
     tests: list[RuleTest] = []
     for index, case in enumerate(parsed.tests):
         where: DocPath = ("tests", index)

@@ -18,7 +18,7 @@ from pathlib import PurePath
 from lslint.findings import ScanResult, Severity
 from lslint.reporters.context import ReportContext
 from lslint.reporters.escape import printable
-from lslint.reporters.locations import finding_location, synthetic_path
+from lslint.reporters.locations import finding_location, finding_synthetic_path
 
 COMMANDS = {
     Severity.CRITICAL: "error",
@@ -84,7 +84,7 @@ def render_github(result: ScanResult, context: ReportContext) -> str:
             continue  # accepted: not worth an annotation
         uri, line = finding_location(finding, root, base)
         where: dict[str, str | int] = {}
-        if uri != synthetic_path(finding.region, finding.resource_name):
+        if uri != finding_synthetic_path(finding):
             where = {"file": uri, "line": line}
         if finding.status == "error":
             title = f"{finding.rule_id} {finding.rule_name} (indeterminate)"

@@ -32,6 +32,7 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
         "rule_name": finding.rule_name,
         "severity": finding.severity.value,
         "status": finding.status,
+        "resource_type": finding.resource_kind,
         "resource_arn": finding.resource_arn,
         "resource_name": finding.resource_name,
         "region": finding.region,

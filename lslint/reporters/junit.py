@@ -84,7 +84,8 @@ def _case(suite: _Suite, classname: str, name: str, arn: str) -> ET.Element:
 
 def _add_check(suite: _Suite, check: Check, rule: RuleInfo | None, finding: Finding | None) -> None:
     resource = (check.resource_name or "unnamed").replace(".", "_")
-    classname = f"lightsail.{check.region}.{resource}"
+    # The kind keeps an instance and a bucket of the same name apart.
+    classname = f"lightsail.{check.resource_kind}.{check.region}.{resource}"
     case = _case(
         suite, classname, f"{check.rule_id} {rule.name if rule else ''}".strip(), check.resource_arn
     )

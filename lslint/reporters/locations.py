@@ -8,6 +8,7 @@ from pathlib import PurePath, PurePosixPath
 from urllib.parse import quote
 
 from lslint.findings import Finding
+from lslint.models import RESOURCE_KINDS
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 # Characters that may stand unencoded in an absolute URI (RFC 3986: reserved and unreserved).
@@ -25,10 +26,16 @@ def path_segment(text: str, *, empty: str) -> str:
     return safe or empty
 
 
-def synthetic_path(region: str, name: str) -> str:
-    """A stable repo-relative path for a resource that came from no file (live scans)."""
+def synthetic_path(region: str, kind: str, name: str) -> str:
+    """A stable repo-relative path for a resource of ``kind`` (its name in rules) that came
+    from no file (live scans): ``lightsail/<region>/<kind plural>/<name>``."""
     region_part = path_segment(region, empty="unknown")
-    return f"lightsail/{region_part}/instances/{path_segment(name, empty='unnamed')}"
+    plural = RESOURCE_KINDS[kind].plural
+    return f"lightsail/{region_part}/{plural}/{path_segment(name, empty='unnamed')}"
+
+
+def finding_synthetic_path(finding: Finding) -> str:
+    return synthetic_path(finding.region, finding.resource_kind, finding.resource_name)
 
 
 def uri_reference(path: str) -> str:
@@ -64,13 +71,13 @@ def finding_location(
     The path is a plain relative path with ``/`` (GitHub annotations and GitLab take it as it
     is; SARIF encodes it with :func:`uri_reference`). A file outside ``root`` (or standard
     input, or a live scan) cannot be shown by a code host, so those findings point to the
-    synthetic ``lightsail/<region>/instances/<name>``.
+    synthetic ``lightsail/<region>/<kind plural>/<name>``.
     """
     if finding.source_path and finding.source_path != "<stdin>" and finding.source_line > 0:
         relative = _relative(PurePath(finding.source_path), root, base or root)
         if relative is not None:
             return relative, finding.source_line
-    return synthetic_path(finding.region, finding.resource_name), 1
+    return finding_synthetic_path(finding), 1
 
 
 def _relative(path: PurePath, root: PurePath | None, base: PurePath | None) -> str | None:

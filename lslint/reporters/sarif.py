@@ -16,7 +16,12 @@ from lslint import jsontext
 from lslint.findings import Finding, RuleInfo, ScanError, ScanResult, Severity
 from lslint.reporters.context import ReportContext
 from lslint.reporters.escape import printable, without_surrogates
-from lslint.reporters.locations import absolute_uri, finding_location, uri_reference
+from lslint.reporters.locations import (
+    absolute_uri,
+    finding_location,
+    finding_synthetic_path,
+    uri_reference,
+)
 
 SCHEMA_URI = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -128,8 +133,9 @@ def _locations(finding: Finding, roots: _Roots) -> list[dict[str, Any]]:
             "logicalLocations": [
                 {
                     "name": finding.resource_name,
-                    "fullyQualifiedName": finding.resource_arn or finding.resource_name,
+                    "fullyQualifiedName": finding.resource_arn or finding_synthetic_path(finding),
                     "kind": "resource",
+                    "properties": {"resourceType": finding.resource_kind},
                 }
             ],
         }
@@ -162,7 +168,11 @@ def _indeterminate_notification(
         "message": {"text": printable(finding.message)},
         "locations": _locations(finding, roots),
         "associatedRule": {"id": finding.rule_id, "index": rule_index[finding.rule_id]},
-        "properties": {"region": finding.region, "resourceArn": finding.resource_arn},
+        "properties": {
+            "region": finding.region,
+            "resourceType": finding.resource_kind,
+            "resourceArn": finding.resource_arn,
+        },
     }
 
 

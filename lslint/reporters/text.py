@@ -34,12 +34,12 @@ def render_text(result: ScanResult, context: ReportContext) -> str:
     if lines:
         lines.append("")
 
-    def resource_key(f: Finding) -> tuple[str, str, str]:
-        return (f.region, f.resource_name, f.resource_arn)
+    def resource_key(f: Finding) -> tuple[str, str, str, str]:
+        return (f.region, f.resource_kind, f.resource_name, f.resource_arn)
 
     width = max((len(f.rule_name) for f in result.findings), default=0)
     id_width = max((len(f.rule_id) for f in result.findings), default=0)
-    for (region, name, arn), group in groupby(result.findings, key=resource_key):
+    for (region, _kind, name, arn), group in groupby(result.findings, key=resource_key):
         findings = list(group)
         location = findings[0].source_path
         if location:

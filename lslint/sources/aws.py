@@ -1,11 +1,13 @@
-"""List Lightsail instances from AWS: every page, every requested region, in parallel.
+"""List Lightsail resources from AWS: every kind, every page, every requested region.
 
 This is the only module that imports boto3, and it is imported only for live scans, so
 ``lslint --version`` and offline scans start without loading the AWS SDK.
 
-The fetch fails closed: a region that cannot be listed completely (after botocore's retries)
-becomes a ``ScanError`` and none of its partial pages are scanned; the other regions are still
-listed. "Zero instances" and "could not list" are never confused.
+Regions are listed in parallel, the kinds of one region one after another (each kind's
+operation, answer key and fixed parameters come from ``RESOURCE_KINDS``). The fetch fails
+closed: a kind that cannot be listed completely in a region (after botocore's retries) becomes
+a ``ScanError`` and none of its partial pages are scanned; the other kinds and regions are
+still listed. "Zero instances" and "could not list" are never confused.
 
 Answers are not trusted: a body that is not a JSON object, invalid UTF-8, a number beyond a
 float, deep nesting, a page token that is not a string, or a page chain that
@@ -37,7 +39,7 @@ from pydantic import ValidationError
 from lslint.errors import ConfigError
 from lslint.findings import ScanError
 from lslint.inventory import Inventory, Resource
-from lslint.models import Instance
+from lslint.models import RESOURCE_KINDS, ResourceKind
 from lslint.progress import Progress
 from lslint.redact import redact
 from lslint.sources.tasks import Task, run_all
@@ -45,8 +47,6 @@ from lslint.suggest import suggest
 
 if TYPE_CHECKING:
     from mypy_boto3_lightsail import LightsailClient
-
-OPERATION = "GetInstances"
 
 # Retries: botocore's "standard" mode retries throttling (exponential backoff from 1 s,
 # capped at 20 s) and transient 5xx/connection errors. Six attempts ride out a throttling
@@ -56,13 +56,13 @@ OPERATION = "GetInstances"
 MAX_ATTEMPTS = 6
 RETRY_MODE = "standard"
 # Timeouts: a Lightsail endpoint that does not accept a connection in 5 s is unreachable, and
-# a page of instances comes back in well under a second, so 30 s only cuts off a stuck read.
+# a page of resources comes back in well under a second, so 30 s only cuts off a stuck read.
 CONNECT_TIMEOUT = 5
 READ_TIMEOUT = 30
 # All of Lightsail's ~20 regions in flight at once: wall time is the slowest region's chain.
 MAX_CONCURRENCY = 32
-# Page chains: a region of 10,000 pages holds far more instances than an account may have, so a
-# longer chain is a server that keeps returning new page tokens, not a large fleet.
+# Page chains: a region of 10,000 pages holds far more resources of a kind than an account may
+# have, so a longer chain is a server that keeps returning new page tokens, not a large fleet.
 MAX_PAGES = 10_000
 # Lightsail answers nest about 6 levels; far deeper is not an answer (and no snapshot reader
 # should have to take it).
@@ -76,9 +76,12 @@ ACCESS_DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "Unaut
 
 
 @dataclass
-class RegionFetch:
+class Listing:
+    """The resources of one kind in one region, as far as they were listed."""
+
     region: str
-    instances: list[dict[str, Any]] = field(default_factory=list)
+    kind: ResourceKind
+    raw: list[dict[str, Any]] = field(default_factory=list)  # as the API returned them
     resources: list[Resource] = field(default_factory=list)
     pages: int = 0
     error: ScanError | None = None
@@ -99,7 +102,7 @@ def client_config() -> botocore.config.Config:
 
 
 class AwsSource:
-    """A Source that lists instances from the Lightsail API."""
+    """A Source that lists every kind of resource in ``RESOURCE_KINDS`` from the Lightsail API."""
 
     def __init__(
         self,
@@ -112,10 +115,11 @@ class AwsSource:
         progress: Callable[[Progress], None] | None = None,
         origins: Mapping[str, str] | None = None,
         max_pages: int | None = None,
+        kinds: Sequence[str] = (),
     ) -> None:
         """``origins`` says where a region name was given (e.g. a config file's line), so an
         unknown name is reported there. A region with more than ``max_pages`` pages (default
-        ``MAX_PAGES``) is an error."""
+        ``MAX_PAGES``) is an error. ``kinds`` names the kinds to list (default: every kind)."""
         self.requested = list(dict.fromkeys(regions))
         self.all_regions = all_regions
         self.excluded = list(dict.fromkeys(exclude))
@@ -124,18 +128,31 @@ class AwsSource:
         self.progress = progress
         self.origins = dict(origins or {})
         self.max_pages = max(1, max_pages if max_pages is not None else MAX_PAGES)
-        self.fetched: list[RegionFetch] = []
+        self.kinds = _chosen_kinds(kinds)
+        self.fetched: list[Listing] = []
         self.retries: dict[str, dict[str, int]] = {}
         self._region_count = 0
 
     @property
     def regions(self) -> list[str]:
-        return [f.region for f in self.fetched]
+        return list(dict.fromkeys(f.region for f in self.fetched))
 
     @property
-    def raw_instances(self) -> list[dict[str, Any]]:
-        """The instances as the API returned them, from regions listed completely."""
-        return [i for f in self.fetched if f.error is None for i in f.instances]
+    def raw_resources(self) -> dict[str, list[dict[str, Any]]]:
+        """Each kind's resources as the API returned them, by kind name, from the regions
+        where the kind was listed completely."""
+        listed: dict[str, list[dict[str, Any]]] = {kind.name: [] for kind in self.kinds}
+        for fetch in self.fetched:
+            if fetch.error is None:
+                listed[fetch.kind.name].extend(fetch.raw)
+        return listed
+
+    def counts(self, inventory: Inventory) -> dict[str, int]:
+        """How many resources of each kind listed ``inventory`` holds, zeros included."""
+        counted = dict.fromkeys((kind.name for kind in self.kinds), 0)
+        for resource in inventory.resources:
+            counted[resource.kind.name] += 1
+        return counted
 
     def collect(self) -> Inventory:
         clients = _Clients(self._session(), client_config())
@@ -153,14 +170,27 @@ class AwsSource:
                 inventory.resources.extend(fetch.resources)
         return inventory
 
-    def _fetch_all(self, clients: _Clients, regions: list[str]) -> list[RegionFetch]:
+    def _fetch_all(self, clients: _Clients, regions: list[str]) -> list[Listing]:
         # Clients not made yet are made here, before any region starts: client creation is CPU
         # work that would otherwise compete with the region threads for the interpreter lock.
         ready = [
-            partial(self._fetch, region, clients.get(region), clients.logs[region])
+            partial(self._fetch_region, region, clients.get(region), clients.logs[region])
             for region in regions
         ]
-        return run_all(ready, self.concurrency)
+        return [listing for listings in run_all(ready, self.concurrency) for listing in listings]
+
+    def _fetch_region(
+        self, region: str, client: LightsailClient, retries: _RetryLog
+    ) -> list[Listing]:
+        """Every kind of one region, one after another: a region's client and retry log are
+        used by one thread at a time."""
+        listings: list[Listing] = []
+        for kind in self.kinds:
+            listings.append(Listing(region, kind))
+            self._fetch(listings, client, retries)
+        retries.on_retry = None
+        self._report(listings, retries, done=True)
+        return listings
 
     def _session(self) -> boto3.session.Session:
         core = botocore.session.Session()
@@ -249,25 +279,30 @@ class AwsSource:
                     hint=hint,
                 )
 
-    def _fetch(self, region: str, client: LightsailClient, retries: _RetryLog) -> RegionFetch:
-        fetch = RegionFetch(region)
+    def _fetch(self, listings: list[Listing], client: LightsailClient, retries: _RetryLog) -> None:
+        """Every page of the last of ``listings`` (those before it are the region's kinds
+        listed already, counted in its progress)."""
+        fetch = listings[-1]
+        kind, region = fetch.kind, fetch.region
         # Redraw the progress as each retry is sent, not only when the next page arrives.
-        retries.on_retry = partial(self._report, fetch, retries)
+        retries.on_retry = partial(self._report, listings, retries)
+        list_page = getattr(client, botocore.xform_name(kind.operation))
+        key = kind.response_key
         seen: set[str] = set()
         token: str | None = None
         try:
             while True:
-                params = {"pageToken": token} if token else {}
-                answer = _call(partial(client.get_instances, **params))
-                page = answer.get("instances")
+                params = {**kind.request, **({"pageToken": token} if token else {})}
+                answer = _call(partial(list_page, **params))
+                page = answer.get(key)
                 if not isinstance(page, list):
-                    raise _Malformed(_not_a("'instances'", page, "list", answer, "instances"))
+                    raise _Malformed(_not_a(f"'{key}'", page, "list", answer, key))
                 fetch.pages += 1
                 for raw in page:
                     # Validated as pages arrive, overlapping with the wait for the next page.
-                    fetch.resources.append(_to_resource(raw, len(fetch.instances)))
-                    fetch.instances.append(dict(raw))
-                self._report(fetch, retries)
+                    fetch.resources.append(_to_resource(kind, raw, len(fetch.raw)))
+                    fetch.raw.append(dict(raw))
+                self._report(listings, retries)
                 token = _next_token(answer)
                 if token is None:
                     break
@@ -283,26 +318,36 @@ class AwsSource:
                     )
                 seen.add(token)
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
-            fetch.error = _scan_error(region, OPERATION, exc, fetch)
+            fetch.error = _scan_error(region, kind.operation, exc, fetch)
         except _Malformed as exc:
-            fetch.error = _error(OPERATION, exc.code, _partial(exc.message, fetch), region)
-        retries.on_retry = None
-        self._report(fetch, retries, done=True)
-        return fetch
+            fetch.error = _error(kind.operation, exc.code, _partial(exc.message, fetch), region)
 
-    def _report(self, fetch: RegionFetch, retries: _RetryLog, *, done: bool = False) -> None:
+    def _report(self, listings: list[Listing], retries: _RetryLog, *, done: bool = False) -> None:
+        """One region's progress: its kinds listed so far, together."""
         if self.progress is not None:
             self.progress(
                 Progress(
-                    fetch.region,
+                    listings[-1].region,
                     self._region_count,
-                    fetch.pages,
-                    len(fetch.instances),
+                    sum(listing.pages for listing in listings),
+                    sum(len(listing.raw) for listing in listings),
                     done,
-                    fetch.error is not None,
+                    any(listing.error is not None for listing in listings),
                     retries.total,
+                    kind=self.kinds[0].name if len(self.kinds) == 1 else None,
                 )
             )
+
+
+def _chosen_kinds(names: Sequence[str]) -> list[ResourceKind]:
+    """The kinds named, in the table's order; every kind when none is named."""
+    for name in names:
+        if name not in RESOURCE_KINDS:
+            raise ConfigError(
+                f"unknown resource kind '{name}'{suggest(name, RESOURCE_KINDS)}",
+                hint=f"the kinds are {', '.join(RESOURCE_KINDS)}",
+            )
+    return [kind for kind in RESOURCE_KINDS.values() if not names or kind.name in names]
 
 
 class _RetryLog:
@@ -403,7 +448,7 @@ class _RawJSONParser(botocore.parsers.JSONParser):
     """Keeps JSON response bodies as the API sent them, once they are known to be sound.
 
     botocore's parser walks every member of the output shape in Python, converting timestamps
-    and dropping members its model does not know yet. lslint validates instances with its own
+    and dropping members its model does not know yet. lslint validates resources with its own
     models, which keep unknown fields, so the walk would lose data and cost about half of each
     request's CPU time, which serialises the region threads on the interpreter lock.
 
@@ -628,7 +673,7 @@ def _error(operation: str, code: str, message: str, region: str) -> ScanError:
 
 
 def _scan_error(
-    region: str, operation: str, exc: Exception, fetch: RegionFetch | None = None
+    region: str, operation: str, exc: Exception, fetch: Listing | None = None
 ) -> ScanError:
     if isinstance(exc, botocore.exceptions.ClientError):
         error = exc.response.get("Error", {})
@@ -650,21 +695,23 @@ def _scan_error(
     return _error(operation, code, message, region)
 
 
-def _partial(message: str, fetch: RegionFetch) -> str:
+def _partial(message: str, fetch: Listing) -> str:
     if not fetch.pages:
         return message
+    listed = len(fetch.raw)
     return (
         f"{message} (after {fetch.pages} page{'s' if fetch.pages != 1 else ''}; the "
-        f"{len(fetch.instances)} instances listed so far were not scanned)"
+        f"{fetch.kind.count(listed)} listed so far {'was' if listed == 1 else 'were'} not scanned)"
     )
 
 
-def _to_resource(raw: Any, index: int) -> Resource:
+def _to_resource(kind: ResourceKind, raw: Any, index: int) -> Resource:
+    noun = kind.name.replace("_", " ")
     if not isinstance(raw, dict):
-        raise _Malformed(_not_a(f"instance {index}", raw, "object"))
+        raise _Malformed(_not_a(f"{noun} {index}", raw, "object"))
     try:
-        return Resource(Instance.model_validate(raw))
+        return Resource(kind.model.model_validate(raw))
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise _Malformed(f"instance {index} has an invalid {where}: {first['msg']}") from None
+        raise _Malformed(f"{noun} {index} has an invalid {where}: {first['msg']}") from None
