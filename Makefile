@@ -10,7 +10,7 @@ ACTION_PLATFORMS := x86_64-manylinux_2_28 aarch64-manylinux_2_28 aarch64-apple-d
 dev:
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --upgrade pip
-	$(PY) -m pip install -e '.[dev]'
+	$(PY) -m pip install -e '.[test]' --group dev
 
 test:
 	$(PY) -m pytest
@@ -19,7 +19,7 @@ lint:
 	$(VENV)/bin/ruff check lslint tests bench
 	$(VENV)/bin/ruff format --check lslint tests bench
 	$(VENV)/bin/mypy --strict lslint
-	$(VENV)/bin/zizmor --persona pedantic action.yml examples/github/*.yml
+	$(VENV)/bin/zizmor --persona pedantic action.yml .github/workflows/*.yml examples/github/*.yml
 
 docs:
 	$(PY) -m lslint.docs
@@ -31,7 +31,7 @@ goldens:
 # with the hashes of every file of each, for the Python the action sets up; then check that
 # every runner platform finds a wheel for each (the action installs wheels only).
 lock:
-	$(PY) -m pip install --quiet -e '.[lock]'
+	$(PY) -m pip install --quiet --group lock
 	$(PY) -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"], sep="\n")' \
 	  | $(UV) pip compile --no-config --quiet --upgrade --universal --python-version 3.12 \
 	      --generate-hashes --custom-compile-command 'make lock' -o $(ACTION_LOCK) pyproject.toml -

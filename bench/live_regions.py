@@ -1,6 +1,7 @@
 """Benchmark a live multi-region fetch against the local Lightsail stand-in; prints figures.
 
     python bench/live_regions.py [--regions 20] [--pages 8] [--latency 0.05] [--repeat 5]
+                                 [--gc cli|default]
 
 Every request to the stand-in takes ``--latency`` seconds. Both runs list regions as
 ``lslint scan --all-regions`` does (GetRegions, then every page of each region), once with one
@@ -14,7 +15,8 @@ threads cannot overlap: about 5 ms to create each region's client (overlapped wi
 for GetRegions where it can be) and about 2.5 ms per page (botocore's signing, events and
 HTTP, then validating the instances). At 50 ms per request that work, not the network, sets
 the wall time; with the latencies of real AWS regions (100 ms and more per call) the ratio
-falls (try ``--latency 0.1``). The process runs with the CLI's garbage-collector settings.
+falls (try ``--latency 0.1``). The process runs with the CLI's garbage-collector settings
+unless ``--gc default`` asks for CPython's, to compare.
 """
 
 from __future__ import annotations
@@ -90,6 +92,10 @@ def main() -> int:
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--page-size", type=int, default=25)
     parser.add_argument("--repeat", type=int, default=5, help="runs of each; medians compared")
+    parser.add_argument(
+        "--gc", choices=["cli", "default"], default="cli",
+        help="the CLI's garbage-collector settings, or CPython's defaults (to compare)",
+    )  # fmt: skip
     args = parser.parse_args()
     plans = {
         r: RegionPlan(
@@ -101,7 +107,8 @@ def main() -> int:
         AWS_ACCESS_KEY_ID="AKIDEXAMPLE", AWS_SECRET_ACCESS_KEY="bench", AWS_REGION="us-east-1",
         AWS_EC2_METADATA_DISABLED="true",
     )  # fmt: skip
-    tune_for_batch_run()  # as the CLI does
+    if args.gc == "cli":
+        tune_for_batch_run()
     one_region = {"us-east-1": plans["us-east-1"]}
     timed_fetch(one_region)  # warm-up: the first run pays for imports that a CLI run pays once
     ones: list[float] = []

@@ -226,7 +226,7 @@ def test_lock_refresh_command_is_the_makefile_target() -> None:
     target = makefile.split("\nlock:\n", 1)[1].split("\n\n", 1)[0]
     assert "--generate-hashes" in target and "$(ACTION_LOCK)" in target
     assert "ACTION_LOCK := action/requirements.lock" in makefile
-    assert all("==" in tool for tool in PYPROJECT["project"]["optional-dependencies"]["lock"])
+    assert all("==" in tool for tool in PYPROJECT["dependency-groups"]["lock"])
 
 
 FAKE_PYTHON = """#!/usr/bin/env bash

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import email
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -50,3 +52,18 @@ def test_unpacked_wheel_lists_rules_from_another_directory(wheel: Path, tmp_path
         cwd=elsewhere, env=env, capture_output=True, text=True, check=True,
     )  # fmt: skip
     assert Path(probe.stdout.strip()).is_relative_to(site)
+
+
+def test_wheel_metadata_has_urls_and_licence_but_no_development_tools(wheel: Path) -> None:
+    archive = zipfile.ZipFile(wheel)
+    (metadata_name,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+    metadata = email.message_from_bytes(archive.read(metadata_name))
+    assert metadata.get_all("Provides-Extra") == ["test"]
+    required = {
+        re.split(r"[\[=<>~! ;]", r, maxsplit=1)[0] for r in metadata.get_all("Requires-Dist")
+    }
+    assert not required & {"ruff", "mypy", "zizmor", "check-jsonschema", "boto3-stubs", "uv"}
+    urls = dict(url.split(", ", 1) for url in metadata.get_all("Project-URL"))
+    assert set(urls) >= {"Homepage", "Documentation", "Issues", "Changelog"}
+    assert metadata["License-Expression"] == "Apache-2.0"
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in archive.namelist())
