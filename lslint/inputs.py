@@ -126,7 +126,7 @@ def parse_size(text: str) -> int | None:
     ``B`` after it in powers of 1000. Case does not matter.
     """
     match = _SIZE.match(text)
-    if match is None:
+    if match is None or len(match["number"]) > 30:  # no real limit has more digits
         return None
     number = int(match["number"])
     unit = (match["unit"] or "b").lower()

@@ -15,12 +15,14 @@ links, ``..`` and hard links all lead to the same file identity.
 from __future__ import annotations
 
 import os
+import re
 import stat
 import sys
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TextIO
 
 from lslint.errors import OutputError
 
@@ -101,27 +103,51 @@ def write_output(path: Path, text: str) -> None:
     write_all([(str(path), text)])
 
 
+_STREAM_NAMES = {"/dev/stdout": 1, "/dev/stderr": 2}
+_FD_PATH = re.compile(r"^/(?:dev/fd|proc/self/fd)/(\d+)$")
+
+
+def stream_fd(target: str) -> int | None:
+    """The file descriptor a path names (``/dev/stdout``, ``/dev/fd/N``, ``/proc/self/fd/N``).
+
+    Such a path is the open stream, which may be a file opened for appending (``>> log``):
+    it is written through the descriptor, never reopened, truncated or replaced."""
+    if target in _STREAM_NAMES:
+        return _STREAM_NAMES[target]
+    match = _FD_PATH.match(target)
+    return int(match[1]) if match else None
+
+
 def write_all(outputs: Sequence[tuple[str, str]]) -> None:
     """Write every ``(target, text)``, or, as far as the system allows, none of them.
 
-    Regular files are first staged as temporary files beside their targets; only when every
-    one is staged are they renamed into place. So a report that cannot be written (a full
-    disk, a missing permission) leaves no other report claiming a verdict the run did not
-    reach. Devices and FIFOs are written next, standard output (``-``) last.
+    Regular files are first staged as temporary files beside their targets; devices, FIFOs
+    and streams are written next; only then are the staged files renamed into place, so a
+    report that cannot be written (a full disk, a missing permission) leaves no other report
+    claiming a verdict the run did not reach. Standard output (``-``) comes last.
     """
     staged: list[tuple[Path, Path]] = []  # (temporary file, target)
     in_place: list[tuple[Path, str]] = []
+    streams: list[tuple[int, str, str]] = []  # (descriptor, target, text)
     to_stdout: list[str] = []
     try:
         for target, text in outputs:
+            if not target or target.endswith("/"):
+                raise OutputError("cannot write output: not a file name", where=target or "''")
             if target == STDOUT:
                 to_stdout.append(text)
+            elif (fd := stream_fd(target)) is not None:
+                streams.append((fd, target, text))
             elif _is_special(Path(target)):
                 in_place.append((Path(target), text))
             else:
                 path = Path(target)
                 final = _resolved(path) if path.is_symlink() else path
                 staged.append((_stage(final, text), final))
+        for path, text in in_place:
+            _write_in_place(path, text)
+        for fd, target, text in streams:
+            _write_stream(fd, target, text)
         for temp, final in staged:
             try:
                 temp.replace(final)
@@ -132,10 +158,22 @@ def write_all(outputs: Sequence[tuple[str, str]]) -> None:
     finally:  # whatever was not renamed into place is removed, even on Ctrl-C
         for temp, _ in staged:
             temp.unlink(missing_ok=True)
-    for path, text in in_place:
-        _write_in_place(path, text)
     for text in to_stdout:
         write_stdout(text)
+
+
+def _write_stream(fd: int, target: str, text: str) -> None:
+    if fd == 1:
+        write_stdout(text)
+        return
+    if fd == 2:
+        sys.stderr.flush()
+    data = text.encode("utf-8", "surrogateescape")
+    try:
+        while data:
+            data = data[os.write(fd, data) :]
+    except OSError as exc:
+        raise OutputError(f"cannot write output: {exc.strerror}", where=target) from None
 
 
 def _is_special(path: Path) -> bool:
@@ -219,3 +257,39 @@ def _discard_stdout() -> None:
         os.close(devnull)
     except (OSError, ValueError):
         pass
+
+
+class ForgivingStream:
+    """Standard error that survives its reader: a closed pipe or a full disk silences it
+    (messages cannot reach anyone then) instead of raising and turning exit code 2 into 1."""
+
+    def __init__(self, stream: TextIO | None) -> None:
+        self._stream = stream
+        self._lost = stream is None
+
+    def write(self, text: str) -> int:
+        if not self._lost and self._stream is not None:
+            try:
+                return self._stream.write(text)
+            except (OSError, ValueError):
+                self._lose()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self._lost and self._stream is not None:
+            try:
+                self._stream.flush()
+            except (OSError, ValueError):
+                self._lose()
+
+    def _lose(self) -> None:
+        self._lost = True
+        try:  # later flushes of the real stream (at exit) then go nowhere, quietly
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 2)
+            os.close(devnull)
+        except OSError:
+            pass
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)

@@ -220,6 +220,8 @@ _load_rule_file = loader.load_rule_file
 
 
 def _load_rule_file_once(path: Path) -> Rule:
+    if not path.is_file() or path.is_symlink():  # a FIFO would block here; never cached
+        return _load_rule_file(path)
     key = (str(path), path.read_bytes())
     if key not in _parsed_rules:
         _parsed_rules[key] = _load_rule_file(path)

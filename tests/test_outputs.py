@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import stat
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -247,3 +249,98 @@ def test_write_baseline_to_dash_goes_to_stdout(cli: Cli, tmp_path: Path) -> None
     assert "wrote baseline standard output" in result.stderr
     assert not (tmp_path / "-").exists()
     assert_one_error(cli(["scan", "-i", str(FLEET), "--write-baseline", "-"]), "only one output")
+
+
+@pytest.mark.parametrize("name", ["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"])
+def test_a_stream_path_appends_to_the_file_behind_the_stream(tmp_path: Path, name: str) -> None:
+    log = tmp_path / "log.txt"
+    log.write_text("PREVIOUS LINE\n")
+    inode = log.stat().st_ino
+    with log.open("ab") as stdout:
+        process = lslint_process("scan", "-i", str(FLEET), "-f", "json", "-o", name,
+                                 stdout=stdout.fileno())  # fmt: skip
+    assert process.returncode == 1, process.stderr
+    assert log.stat().st_ino == inode, "the file behind stdout was replaced"
+    previous, report = log.read_text().split("\n", 1)
+    assert previous == "PREVIOUS LINE"
+    assert json.loads(report)["tool"]["name"] == "lslint"
+
+
+def test_a_report_to_dev_stderr_keeps_the_log_it_appends_to(tmp_path: Path) -> None:
+    log = tmp_path / "err.log"
+    log.write_text("PREVIOUS\n")
+    out = tmp_path / "out.txt"
+    with log.open("ab") as stderr:
+        process = subprocess.run(
+            [sys.executable, "-m", "lslint", "scan", "-i", str(FLEET), "-o", str(out),
+             "--report", "sarif=/dev/stderr"],
+            stderr=stderr.fileno(), stdout=subprocess.PIPE, cwd=ROOT, timeout=60, check=False,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )  # fmt: skip
+    assert process.returncode == 1
+    text = log.read_text()
+    assert text.startswith("PREVIOUS\n") and '"version": "2.1.0"' in text
+
+
+@pytest.mark.parametrize(("target", "fragment"), [("", "empty path"), ("reports/", "not a file")])
+def test_an_output_that_names_no_file_is_refused(cli: Cli, target: str, fragment: str) -> None:
+    assert_one_error(cli(["scan", "-i", str(FLEET), "-o", target]), fragment)
+
+
+def test_a_device_that_fails_leaves_the_regular_reports_untouched(cli: Cli, tmp_path: Path) -> None:
+    full = device(tmp_path, "full", 7)
+    report = tmp_path / "report.txt"
+    report.write_text("old report\n")
+    result = cli(["scan", "-i", str(FLEET), "-o", str(report), "--report", f"json={full}"])
+    assert result.exit_code == 2
+    assert report.read_text() == "old report\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["full", "report.txt"]
+
+
+def test_a_lost_stderr_keeps_the_exit_code() -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = f'"{sys.executable}" -m lslint scan -i missing.json'
+    for script in (f"{command} 2>&1 | true; exit ${{PIPESTATUS[0]}}",
+                   f"{command} 2>&- ; exit $?"):  # fmt: skip
+        process = subprocess.run(
+            ["bash", "-c", script], capture_output=True, env=env, cwd=ROOT, timeout=60,
+            check=False,
+        )  # fmt: skip
+        assert process.returncode == 2, (script, process.stderr)
+
+
+def test_a_full_stderr_keeps_the_exit_code(tmp_path: Path) -> None:
+    full = device(tmp_path, "full", 7)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with full.open("wb") as stderr:
+        process = subprocess.run(
+            [sys.executable, "-m", "lslint", "scan", "-i", "missing.json"],
+            stderr=stderr.fileno(), stdout=subprocess.PIPE, env=env, cwd=ROOT, timeout=60,
+            check=False,
+        )  # fmt: skip
+    assert process.returncode == 2
+
+
+def test_sigterm_during_a_write_leaves_no_temporary_file(tmp_path: Path) -> None:
+    fifo = tmp_path / "blocked.fifo"
+    os.mkfifo(fifo)  # nobody reads it: the write blocks after the other reports are staged
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lslint", "scan", "-i", str(FLEET), "-f", "json",
+         "-o", str(tmp_path / "report.json"), "--report", f"sarif={fifo}"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=ROOT,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while not list(tmp_path.glob(".report.json.*.tmp")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert list(tmp_path.glob(".report.json.*.tmp")), "the report was never staged"
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode != 0
+    assert b"Traceback" not in stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["blocked.fifo"]
+
+
+def test_an_absurd_size_limit_is_one_error(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LSLINT_MAX_INPUT_BYTES", "9" * 5000)
+    assert_one_error(cli(["scan", "-i", str(FLEET)]), "LSLINT_MAX_INPUT_BYTES")

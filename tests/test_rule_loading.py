@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -669,3 +670,18 @@ def test_placeholders_outside_message_and_command_are_refused(key: str, line: st
     with pytest.raises(RuleError, match="placeholders") as info:
         rule_from_text(text)
     assert info.value.where.startswith("t.yaml:")
+
+
+@pytest.mark.parametrize("kind", ["broken-link", "fifo", "upper-case"])
+def test_an_entry_of_a_rule_folder_never_disappears_silently(tmp_path: Path, kind: str) -> None:
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    if kind == "broken-link":
+        (folder / "X300.yaml").symlink_to(tmp_path / "missing.yaml")
+    elif kind == "fifo":
+        os.mkfifo(folder / "X300.yaml")
+    else:
+        (folder / "X300.YAML").write_text("lslint: 1\nid: X300\n")
+    with pytest.raises(RuleError) as info:
+        load_rules([folder])
+    assert "X300" in info.value.where

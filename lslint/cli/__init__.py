@@ -10,6 +10,7 @@ nor the reporters.
 from __future__ import annotations
 
 import importlib
+import signal
 import sys
 import traceback
 from pathlib import Path
@@ -21,6 +22,7 @@ from lslint import __version__
 from lslint.cli.options import DEBUG, GITHUB_ERRORS, debug_option, printable
 from lslint.errors import LslintError
 from lslint.gctune import tune_for_batch_run
+from lslint.output import ForgivingStream
 
 EXIT_ERROR = 2
 MAX_ERRORS_SHOWN = 20  # a config with more problems than this is likely the wrong file
@@ -116,4 +118,12 @@ def main() -> None:
 def entry_point() -> None:
     """The ``lslint`` command: one run of the CLI in its own process."""
     tune_for_batch_run()
+    # CI cancels a job with SIGTERM: end the run the way Ctrl-C does, so a write in progress
+    # removes its temporary file instead of leaving it behind.
+    signal.signal(signal.SIGTERM, _terminate)
+    sys.stderr = ForgivingStream(sys.stderr)  # a lost stderr must not change the exit code
     main()
+
+
+def _terminate(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt

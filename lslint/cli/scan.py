@@ -110,6 +110,14 @@ def scan(
         inputs = _distinct_inputs(inputs)
     else:
         live = _live_options(regions, all_regions, exclude_regions, profile, concurrency, quiet)
+    for option, given in (
+        ("--output", output),
+        ("--snapshot", snapshot),
+        ("--write-baseline", write_baseline),
+        ("--baseline", baseline),
+    ):
+        if given is not None and not given.strip():
+            raise ConfigError(f"{option}: an empty path names no file")  # fmt: skip
     output = None if output == STDOUT else output
     extra_reports = _parse_reports(reports)
     outputs = [("--output", output or STDOUT), ("--snapshot", snapshot),

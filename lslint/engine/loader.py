@@ -291,12 +291,15 @@ def discover_rule_files(paths: Iterable[Path]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
+            # Every entry that looks like a rule file is one, whatever it turns out to be: a
+            # broken link, a FIFO or an unreadable file is then an error when it is loaded,
+            # never a rule that silently does not run.
             found.extend(
                 sorted(
                     p
                     for p in path.rglob("*")
-                    if p.suffix in RULE_SUFFIXES
-                    and p.is_file()
+                    if p.suffix.lower() in RULE_SUFFIXES
+                    and not _is_folder(p)
                     and not any(part.startswith(".") for part in p.relative_to(path).parts)
                 )
             )
@@ -305,6 +308,13 @@ def discover_rule_files(paths: Iterable[Path]) -> list[Path]:
         else:
             raise RuleError("rule path not found", where=str(path))
     return found
+
+
+def _is_folder(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # a link loop: not a folder; loading it reports the problem
+        return False
 
 
 def load_rules(paths: Iterable[Path]) -> list[Rule]:
