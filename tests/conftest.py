@@ -15,8 +15,6 @@ from hypothesis import HealthCheck, settings
 from standin import LightsailStandIn, RegionPlan
 
 from lslint.cli import main
-from lslint.cli import rules as rules_commands
-from lslint.engine import loader
 from lslint.engine.loader import build_rule
 from lslint.engine.rule import Rule
 from lslint.errors import RuleError
@@ -213,28 +211,3 @@ def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
         )
 
     return check
-
-
-_parsed_rules: dict[tuple[str, bytes], Rule] = {}
-_load_rule_file = loader.load_rule_file
-
-
-def _load_rule_file_once(path: Path) -> Rule:
-    if not path.is_file() or path.is_symlink():  # a FIFO would block here; never cached
-        return _load_rule_file(path)
-    key = (str(path), path.read_bytes())
-    if key not in _parsed_rules:
-        _parsed_rules[key] = _load_rule_file(path)
-    return _parsed_rules[key]
-
-
-@pytest.fixture(autouse=True)
-def _parse_each_rule_file_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Parse each rule file once per test run: YAML parsing is most of a small scan's time.
-
-    The same path and bytes always give the same frozen ``Rule``; errors are never cached.
-    """
-    monkeypatch.setattr(loader, "load_rule_file", _load_rule_file_once)
-    monkeypatch.setattr(
-        rules_commands, "load_rule_file", _load_rule_file_once
-    )  # rules validate and test

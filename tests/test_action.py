@@ -23,6 +23,8 @@ from ruamel.yaml import YAML
 
 from conftest import EXAMPLES, ROOT
 
+pytestmark = pytest.mark.slow  # subprocesses and builds: not in the inner loop
+
 ACTION = YAML(typ="safe").load((ROOT / "action.yml").read_text(encoding="utf-8"))
 EXPRESSION = re.compile(r"\$\{\{\s*([^}]*?)\s*\}\}")
 

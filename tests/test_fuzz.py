@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from conftest import BUILTIN_RULES, EXAMPLES, CliResult, passing_instance, run_lslint
 
-pytestmark = pytest.mark.fuzz
+pytestmark = [pytest.mark.fuzz, pytest.mark.slow]
 
 
 FLEET_TEXT = (EXAMPLES / "fleet.json").read_text(encoding="utf-8")

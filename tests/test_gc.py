@@ -25,6 +25,8 @@ from lslint.sources.aws import AwsSource
 
 from conftest import ROOT
 
+pytestmark = pytest.mark.slow  # subprocesses and builds: not in the inner loop
+
 
 def cyclic_garbage(work: Callable[[], object]) -> int:
     """How many objects ``work`` leaves that only a cyclic collection would free."""

@@ -20,7 +20,7 @@ from conftest import CliResult, assert_one_error
 Cli = Callable[..., CliResult]
 StandIn = Callable[..., LightsailStandIn]
 
-pytestmark = pytest.mark.usefixtures("aws_env")
+pytestmark = [pytest.mark.usefixtures("aws_env"), pytest.mark.slow]
 
 
 class Stream:

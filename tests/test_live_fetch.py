@@ -22,7 +22,7 @@ from conftest import EXAMPLES, CliResult
 Cli = Callable[..., CliResult]
 
 
-pytestmark = pytest.mark.usefixtures("aws_env")
+pytestmark = [pytest.mark.usefixtures("aws_env"), pytest.mark.slow]
 
 
 def scan_json(cli: Cli, *args: str) -> tuple[int, dict[str, object], str]:

@@ -24,7 +24,7 @@ from conftest import CliResult, assert_one_error
 Cli = Callable[..., CliResult]
 StandIn = Callable[..., LightsailStandIn]
 
-pytestmark = pytest.mark.usefixtures("aws_env")
+pytestmark = [pytest.mark.usefixtures("aws_env"), pytest.mark.slow]
 
 GOOD, BAD = "us-east-1", "eu-west-2"
 GOOD_FINDINGS = 3  # make_instances: one instance, failing LS002-LS004

@@ -14,6 +14,8 @@ import pytest
 
 from conftest import BUILTIN_RULES, ROOT
 
+pytestmark = pytest.mark.slow  # subprocesses and builds: not in the inner loop
+
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from lslint.engine.evaluate import case_failure
-from lslint.engine.loader import load_rules
+from lslint.engine.loader import load_rule_file, load_rules
 from lslint.engine.rule import Rule, RuleTest
 from lslint.errors import LslintError, RuleError
 
@@ -685,3 +685,12 @@ def test_an_entry_of_a_rule_folder_never_disappears_silently(tmp_path: Path, kin
     with pytest.raises(RuleError) as info:
         load_rules([folder])
     assert "X300" in info.value.where
+
+
+def test_a_rule_file_is_parsed_once_until_it_changes(tmp_path: Path) -> None:
+    path = write(tmp_path, "r.yaml", GOOD)
+    first = load_rule_file(path)
+    assert load_rule_file(path) is first  # the same text: not parsed again
+    write(tmp_path, "r.yaml", GOOD.replace("title: T\n", "title: U\n"))  # same size
+    changed = load_rule_file(path)
+    assert changed is not first and changed.title == "U"

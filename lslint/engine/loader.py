@@ -30,7 +30,7 @@ from lslint.errors import RuleError
 from lslint.findings import Severity
 from lslint.models import RESOURCE_KINDS, ResourceKind
 from lslint.suggest import suggest
-from lslint.yamldoc import DocPath, StrictDoc, YamlDoc, load_yaml_file, validation_error
+from lslint.yamldoc import DocPath, StrictDoc, YamlDoc, parse_yaml, read_text, validation_error
 
 SCHEMA_VERSION = 1
 RULE_SUFFIXES = (".yaml", ".yml")
@@ -76,9 +76,26 @@ class _RuleDoc(StrictDoc):
     tests: list[_TestDoc]
 
 
+# Parsed rules by (path, text): a program that scans many times (the library, a test suite)
+# parses each rule file once. YAML parsing that keeps positions is most of a small scan's
+# time. Rules are frozen, so sharing one is safe; a changed file is a new key.
+_PARSED: dict[tuple[str, str], Rule] = {}
+_PARSED_LIMIT = 512
+
+
 def load_rule_file(path: Path) -> Rule:
-    doc = load_yaml_file(path, what="rule file", error=RuleError)
-    return build_rule(doc)
+    text = read_text(path, what="rule file", error=RuleError)
+    key = (str(path), text)
+    rule = _PARSED.get(key)
+    if rule is None:
+        doc = parse_yaml(text, str(path), error=RuleError)
+        if doc.data is None:
+            raise RuleError("rule file is empty", where=str(path))
+        rule = build_rule(doc)
+        if len(_PARSED) >= _PARSED_LIMIT:
+            _PARSED.pop(next(iter(_PARSED)))  # the oldest: a bounded cache
+        _PARSED[key] = rule
+    return rule
 
 
 def build_rule(doc: YamlDoc) -> Rule:
