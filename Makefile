@@ -25,7 +25,7 @@ docs:
 	$(PY) -m lslint.docs
 
 goldens:
-	$(PY) -m pytest tests/test_reporters.py tests/test_formats.py --update-goldens
+	$(PY) -m pytest tests/reporters/test_reporters.py tests/reporters/test_formats.py --update-goldens
 
 # Refresh the action's lock: lslint's dependencies and build backend at their newest versions,
 # with the hashes of every file of each, for the Python the action sets up; then check that

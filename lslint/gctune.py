@@ -3,7 +3,7 @@
 An lslint run builds a large graph of objects that live until it exits (the AWS SDK's service
 model, the rules, every instance as a model) and makes few reference cycles: an offline scan
 leaves the same few dozen cyclic objects whatever the size of the fleet, and a live fetch
-leaves its SDK clients once plus about 3 objects per page (``tests/test_gc.py`` holds lslint
+leaves its SDK clients once plus about 3 objects per page (``tests/project/test_gc.py`` holds lslint
 to that). With CPython's default thresholds the collector walks that live graph again and
 again, and in a live fetch it does so holding the interpreter lock the region threads share.
 So the CLI process runs without automatic cyclic collection; reference counting still frees

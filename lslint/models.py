@@ -32,7 +32,7 @@ class EnumLike:
     values: tuple[str, ...] = ()
 
 
-# Values botocore's service model declares (tests/test_models.py keeps them in step with it).
+# Values botocore's service model declares (tests/engine/test_models.py keeps them in step with it).
 REGION_NAMES = (
     "us-east-1", "us-east-2", "us-west-1", "us-west-2", "eu-west-1", "eu-west-2", "eu-west-3",
     "eu-central-1", "eu-north-1", "eu-south-2", "ca-central-1", "ap-east-1", "ap-south-1",

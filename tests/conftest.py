@@ -25,7 +25,8 @@ DATA = Path(__file__).resolve().parent / "data"
 EXAMPLES = ROOT / "examples"
 BUILTIN_RULES = ROOT / "rules"
 DOCS_SAMPLE = DATA / "get-instances-docs-sample.json"
-# Property-based tests (tests/test_fuzz.py): short and the same every run by default; a long,
+SCHEMAS = Path(__file__).resolve().parent / "schemas"
+# Property-based tests (tests/inputs/test_fuzz.py): short and the same every run by default; a long,
 # randomised campaign with `pytest -m fuzz --hypothesis-profile=fuzz`.
 _FUZZ_CHECKS = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 settings.register_profile(

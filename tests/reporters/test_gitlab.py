@@ -26,10 +26,10 @@ from lslint.models import Instance
 from lslint.reporters.context import ReportContext
 from lslint.reporters.gitlab import render_gitlab
 
-from conftest import BUILTIN_RULES, ROOT, CliResult, passing_instance
+from conftest import BUILTIN_RULES, ROOT, SCHEMAS, CliResult, passing_instance
 
 Cli = Callable[..., CliResult]
-SCHEMA = Path(__file__).resolve().parent / "schemas" / "gitlab-codeclimate.json"
+SCHEMA = SCHEMAS / "gitlab-codeclimate.json"
 FLEET_ARGS = ["scan", "--input", "examples/fleet.json", "--config", "examples/lslint.yaml"]
 GITLAB_LEVELS = {"info", "minor", "major", "critical", "blocker"}
 

@@ -14,10 +14,9 @@ import pytest
 from lslint.engine.regex import RegexError, compile_regex
 from lslint.errors import RuleError
 
-from conftest import MINIMAL_RULE, CliResult, assert_one_error, rule_from_text
+from conftest import MINIMAL_RULE, ROOT, CliResult, assert_one_error, rule_from_text
 
 Cli = Callable[..., CliResult]
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def name_rule(operator: str, operand: str, *, fail_name: str = "aaa", pass_name: str = "b") -> str:

@@ -29,10 +29,9 @@ from lslint.reporters.markdown import MAX_ROWS, render_markdown
 from lslint.reporters.sarif import SECURITY_SEVERITY, render_sarif
 from lslint.reporters.text import render_text
 
-from conftest import BUILTIN_RULES, ROOT, CliResult, passing_instance
+from conftest import BUILTIN_RULES, ROOT, SCHEMAS, CliResult, passing_instance
 
 Cli = Callable[..., CliResult]
-SCHEMAS = Path(__file__).resolve().parent / "schemas"
 FORMATS = {
     "sarif": "sarif",
     "junit": "xml",

@@ -100,7 +100,8 @@ def test_contributing_has_a_checklist_for_each_kind_of_change() -> None:
                    "Update goldens", "Regenerate docs", "Refresh the Action's lock",
                    "Run the fuzz campaign"):  # fmt: skip
         assert wanted in headings, wanted
-    assert "pytest tests/test_reporters.py tests/test_formats.py --update-goldens" in text
+    goldens = "pytest tests/reporters/test_reporters.py tests/reporters/test_formats.py"
+    assert f"{goldens} --update-goldens" in text
     assert "python -m lslint.docs" in text and "make lock" in text and "bash .ci/run" in text
 
 

@@ -17,7 +17,7 @@ from lslint.engine.conditions import MAX_CONDITION_DEPTH
 from lslint.errors import RuleError
 from lslint.yamlsafety import MAX_DEPTH
 
-from conftest import EXAMPLES, MINIMAL_RULE, CliResult, assert_one_error, rule_from_text
+from conftest import EXAMPLES, MINIMAL_RULE, ROOT, CliResult, assert_one_error, rule_from_text
 
 Cli = Callable[..., CliResult]
 FLEET = str(EXAMPLES / "fleet.json")
@@ -95,7 +95,7 @@ def test_an_alias_bomb_is_refused_in_a_fraction_of_its_expansion_time(tmp_path: 
         timeout=60,
         check=False,
         preexec_fn=limit_memory,  # sets a limit only; the test starts no threads
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     assert proc.returncode == 2, proc.stderr
     assert f"lslint: error: {bomb}:1:5: YAML anchor &l0 is not allowed" in proc.stderr

@@ -23,10 +23,10 @@ from lslint.reporters.context import ReportContext
 from lslint.reporters.locations import absolute_uri, synthetic_path, uri_reference
 from lslint.reporters.sarif import render_sarif
 
-from conftest import BUILTIN_RULES, CliResult, passing_instance
+from conftest import BUILTIN_RULES, SCHEMAS, CliResult, passing_instance
 
 Cli = Callable[..., CliResult]
-SARIF_SCHEMA = Path(__file__).resolve().parent / "schemas" / "sarif-schema-2.1.0.json"
+SARIF_SCHEMA = SCHEMAS / "sarif-schema-2.1.0.json"
 
 # RFC 3986, section 3.3 and 4.2: a relative reference made of a path only (no query, no
 # fragment, no scheme-like first segment). The SARIF schema says "uri-reference", but

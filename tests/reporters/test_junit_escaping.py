@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 import xmlschema
@@ -20,9 +19,9 @@ from lslint.reporters.context import ReportContext
 from lslint.reporters.escape import printable
 from lslint.reporters.junit import render_junit, xml_text
 
-from conftest import BUILTIN_RULES, passing_instance
+from conftest import BUILTIN_RULES, SCHEMAS, passing_instance
 
-SCHEMA = Path(__file__).resolve().parent / "schemas" / "junit-10.xsd"
+SCHEMA = SCHEMAS / "junit-10.xsd"
 
 # Each hostile string, and what must show in its place.
 HOSTILE = {
