@@ -91,7 +91,7 @@ class Setup:
 def prepare(
     config: Config | None = None,
     *,
-    rule_paths: Sequence[Path] = (),
+    rule_paths: Sequence[str | Path] = (),
     select: Sequence[str] = (),
     ignore: Sequence[str] = (),
     builtin: bool = True,
@@ -106,7 +106,7 @@ def prepare(
     config = config or Config()
     problems: list[LslintError] = list(config.problems)
     paths = [builtin_rules_dir()] if builtin else []
-    paths += [*config.rule_paths, *rule_paths]
+    paths += [*config.rule_paths, *(Path(p) for p in rule_paths)]
     try:
         loaded = load_rules(paths)
     except LslintError as exc:
@@ -183,8 +183,8 @@ class ScanRequest:
 
     inputs: tuple[str | Path | Source, ...] = ()  # snapshot files, '-' for stdin, or sources
     live: LiveOptions | None = None
-    config: Config | Path | None = None  # settings, or the config file to read them from
-    rule_paths: tuple[Path, ...] = ()  # rule files or folders, besides the built-in rules
+    config: Config | str | Path | None = None  # settings, or the config file to read
+    rule_paths: tuple[str | Path, ...] = ()  # rule files or folders besides the built-ins
     select: tuple[str, ...] = ()  # rule ids or names, also comma-separated
     ignore: tuple[str, ...] = ()
     baseline: str | Path | frozenset[str] | None = None
@@ -195,6 +195,12 @@ class ScanRequest:
     started_at: datetime | None = None  # default: now, or SOURCE_DATE_EPOCH
     root: Path | None = None  # report paths are relative to it (default: report_root())
     base: Path | None = None  # where relative input paths start (default: the working folder)
+
+    def __post_init__(self) -> None:
+        # A bare string where a tuple belongs would be read one character at a time.
+        for name in ("inputs", "rule_paths", "select", "ignore", "outputs"):
+            if isinstance(getattr(self, name), str | Path):
+                raise ConfigError(f"ScanRequest.{name} must be a tuple, not a single value")
 
 
 @dataclass(frozen=True)
@@ -301,13 +307,16 @@ def scan(
     inputs: Sequence[str | Path | Source],
     *,
     config: Config | None = None,
-    rule_paths: Sequence[Path] = (),
+    rule_paths: Sequence[str | Path] = (),
     select: Sequence[str] = (),
     ignore: Sequence[str] = (),
     baseline: Collection[str] | None = None,
 ) -> ScanResult:
     """The result of :func:`run_scan` on snapshot files (paths, or ``-`` for stdin) or other
     sources. ``baseline`` is a set of fingerprints whose findings do not count."""
+    for name, value in (("inputs", inputs), ("select", select), ("ignore", ignore)):
+        if isinstance(value, str | Path):
+            raise ConfigError(f"scan(): {name} must be a list, not a single value")
     request = ScanRequest(
         inputs=tuple(inputs),
         config=config,
@@ -367,11 +376,11 @@ def split(values: Sequence[str]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
-def read_config(config: Config | Path | None) -> Config:
+def read_config(config: Config | str | Path | None) -> Config:
     """``config`` itself, the settings of the file it names, or none. Problems found in the
     file are kept in ``Config.problems``: :func:`prepare` reports them with the rules'."""
-    if isinstance(config, Path):
-        return load_config(config)
+    if isinstance(config, str | Path):
+        return load_config(Path(config))
     return config or Config()
 
 

@@ -210,7 +210,9 @@ def find_config(explicit: str | None, cwd: Path) -> Path | None:
     """The config to use: ``--config`` if given, else the nearest ``.lslint.yaml`` from
     ``cwd`` upwards, up to the repository root (the first folder holding ``.git``), the home
     folder or the file-system root, whichever comes first."""
-    if explicit:
+    if explicit is not None:
+        if not explicit.strip():
+            raise ConfigError("--config: an empty path names no file")
         return Path(explicit)
     try:
         home: Path | None = Path.home()

@@ -95,3 +95,18 @@ def _large(value: dict[Any, Any] | list[Any], levels: int) -> bool:
         isinstance(child, (dict, list)) and child and _large(child, levels - 1)
         for child in children
     )
+
+
+def json_kind(value: Any) -> str:
+    """What a JSON value is, for messages: ``a list``, ``an empty string``, ``null``."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string" if value else "an empty string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return "null" if value is None else f"a {type(value).__name__}"

@@ -132,7 +132,7 @@ def write_all(outputs: Sequence[tuple[str, str]]) -> None:
     to_stdout: list[str] = []
     try:
         for target, text in outputs:
-            if not target or target.endswith("/"):
+            if not target.strip() or target.endswith("/"):
                 raise OutputError("cannot write output: not a file name", where=target or "''")
             if target == STDOUT:
                 to_stdout.append(text)
@@ -243,13 +243,13 @@ def write_stdout(text: str) -> None:
         stream.write(text)
         stream.flush()
     except BrokenPipeError:
-        _discard_stdout()
+        discard_stdout()
     except OSError as exc:
-        _discard_stdout()
+        discard_stdout()
         raise OutputError(f"cannot write to standard output: {exc.strerror}") from None
 
 
-def _discard_stdout() -> None:
+def discard_stdout() -> None:
     """Point stdout at /dev/null, so the interpreter's final flush cannot fail again."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -290,6 +290,9 @@ class ForgivingStream:
             os.close(devnull)
         except OSError:
             pass
+
+    def isatty(self) -> bool:
+        return not self._lost and self._stream is not None and self._stream.isatty()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)

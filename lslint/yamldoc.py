@@ -131,14 +131,6 @@ def _plain(node: Any, path: DocPath, doc: YamlDoc, error: type[LslintError]) -> 
     raise error(f"unsupported YAML value {type(node).__name__}", where=doc.where(path))
 
 
-def load_yaml_file(path: Path, *, what: str, error: type[LslintError]) -> YamlDoc:
-    text = read_text(path, what=what, error=error)
-    doc = parse_yaml(text, str(path), error=error)
-    if doc.data is None:
-        raise error(f"{what} is empty", where=str(path))
-    return doc
-
-
 def validation_error(
     exc: ValidationError,
     doc: YamlDoc,

@@ -21,10 +21,11 @@ import click
 from lslint import __version__
 from lslint.cli.options import DEBUG, GITHUB_ERRORS, debug_option, printable
 from lslint.errors import LslintError
+from lslint.gate import EXIT_ERROR
 from lslint.gctune import tune_for_batch_run
 from lslint.output import ForgivingStream
+from lslint.output import discard_stdout as _discard_stdout
 
-EXIT_ERROR = 2
 MAX_ERRORS_SHOWN = 20  # a config with more problems than this is likely the wrong file
 COMMANDS = {  # name: module and attribute, imported when the command is asked for
     "scan": ("lslint.cli.scan", "scan"),
@@ -72,6 +73,16 @@ class LslintGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("lslint: interrupted", err=True)
             sys.exit(130)
+        except BrokenPipeError:  # the reader went away (`lslint rules list | head`): not ours
+            _discard_stdout()
+            sys.exit(0)
+        except OSError as exc:
+            if exc.filename is not None:  # a file lslint failed on: a real bug to report
+                raise
+            _discard_stdout()  # standard output itself: full disk, closed descriptor
+            click.echo(f"lslint: error: cannot write to standard output: {exc.strerror}",
+                       err=True)  # fmt: skip
+            sys.exit(EXIT_ERROR)
         except Exception as exc:  # noqa: BLE001 - last line of defence: no tracebacks
             if ctx.meta.get(DEBUG):
                 traceback.print_exc()

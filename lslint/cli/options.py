@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from lslint.reporters.escape import printable
+from lslint.escape import printable
 
 __all__ = ["printable"]
 

@@ -154,6 +154,9 @@ def _load_each(paths: Sequence[str]) -> tuple[list[Rule], list[str]]:
     builtin_files = {p.read_bytes(): p for p in discover_rule_files([builtin_rules_dir()])}
     checked: set[bytes] = set()
     for raw in paths:
+        if not raw.strip():  # Path("") is the working folder: never what was meant
+            problems.append("an empty rule path names no file or folder")
+            continue
         try:
             files = discover_rule_files([Path(raw)])
         except LslintError as exc:

@@ -27,7 +27,7 @@ from lslint.errors import ConfigError
 from lslint.findings import ScanResult
 from lslint.gate import DEFAULT_FAIL_ON, FAIL_ON_CHOICES
 from lslint.models import count_resources
-from lslint.output import STDOUT, same_file, write_all
+from lslint.output import STDOUT, same_file, stream_fd, write_all
 from lslint.reporters import FORMATS
 from lslint.sources.snapshot import STDIN
 from lslint.suggest import suggest
@@ -115,6 +115,9 @@ def scan(
         ("--snapshot", snapshot),
         ("--write-baseline", write_baseline),
         ("--baseline", baseline),
+        *(("--rules", path) for path in rule_paths),
+        # An empty FORMAT= is refused by _parse_reports, with the expected form.
+        *(("--report", path) for value in reports if (path := value.partition("=")[2])),
     ):
         if given is not None and not given.strip():
             raise ConfigError(f"{option}: an empty path names no file")  # fmt: skip
@@ -201,7 +204,11 @@ def _distinct_inputs(inputs: Sequence[str]) -> tuple[str, ...]:
 
 def _one_on_stdout(outputs: Sequence[tuple[str, str | None]]) -> None:
     """Standard output can take one report, snapshot or baseline, not two mixed together."""
-    on_stdout = [option for option, target in outputs if target == STDOUT]
+    on_stdout = [
+        option
+        for option, target in outputs
+        if target is not None and (target == STDOUT or stream_fd(target) == 1)
+    ]
     if len(on_stdout) > 1:
         raise ConfigError(
             f"{' and '.join(on_stdout)}: only one output can go to standard output",

@@ -18,7 +18,7 @@ Expectation = Literal["pass", "fail", "error", "skip"]
 class RuleTest:
     name: str
     expect: Expectation
-    resource: Any  # an Instance model
+    resource: Any  # a model of the rule's resource kind
     params: Mapping[str, Any]
     doc_line: str  # file:line:col of the case, for reports
     commands: tuple[str, ...] | None = None  # the remediation commands it expects, if given

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from lslint.errors import ConfigError
 from lslint.findings import ScanResult
 from lslint.reporters.context import ReportContext
 from lslint.reporters.github import render_github
@@ -16,6 +17,7 @@ from lslint.reporters.junit import render_junit
 from lslint.reporters.markdown import render_markdown
 from lslint.reporters.sarif import render_sarif
 from lslint.reporters.text import render_text
+from lslint.suggest import suggest
 
 Reporter = Callable[[ScanResult, ReportContext], str]
 
@@ -32,5 +34,11 @@ FORMATS = tuple(REPORTERS)
 
 
 def render(fmt: str, result: ScanResult, context: ReportContext) -> str:
-    """``result`` in the format ``fmt`` (one of ``FORMATS``)."""
-    return REPORTERS[fmt](result, context)
+    """``result`` in the format ``fmt`` (one of ``FORMATS``, any case)."""
+    reporter = REPORTERS.get(fmt.lower())
+    if reporter is None:
+        raise ConfigError(
+            f"unknown report format '{fmt}'" + suggest(fmt.lower(), FORMATS),
+            hint=f"formats: {', '.join(FORMATS)}",
+        )
+    return reporter(result, context)

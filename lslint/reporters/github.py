@@ -15,9 +15,9 @@ import os
 import re
 from pathlib import PurePath
 
+from lslint.escape import printable
 from lslint.findings import ScanResult, Severity
 from lslint.reporters.context import ReportContext
-from lslint.reporters.escape import printable
 from lslint.reporters.locations import finding_location, finding_synthetic_path
 
 COMMANDS = {

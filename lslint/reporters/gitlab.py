@@ -20,9 +20,9 @@ from pathlib import PurePath
 from typing import Any
 
 from lslint import jsontext
+from lslint.escape import printable, without_surrogates
 from lslint.findings import Finding, ScanError, ScanResult, Severity
 from lslint.reporters.context import ReportContext
-from lslint.reporters.escape import printable, without_surrogates
 from lslint.reporters.locations import finding_location
 
 LEVELS = {

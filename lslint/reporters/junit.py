@@ -15,9 +15,9 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from lslint.escape import printable
 from lslint.findings import Check, Finding, RuleInfo, ScanError, ScanResult
 from lslint.reporters.context import ReportContext
-from lslint.reporters.escape import printable
 
 
 def xml_text(text: str) -> str:

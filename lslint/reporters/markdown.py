@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
+from lslint.escape import printable
 from lslint.findings import Finding, ScanResult, Severity
 from lslint.reporters.context import ReportContext
-from lslint.reporters.escape import printable
 from lslint.reporters.json import summary
 
 MAX_ROWS = 200

@@ -13,9 +13,9 @@ from pathlib import PurePath
 from typing import Any
 
 from lslint import jsontext
+from lslint.escape import printable, without_surrogates
 from lslint.findings import Finding, RuleInfo, ScanError, ScanResult, Severity
 from lslint.reporters.context import ReportContext
-from lslint.reporters.escape import printable, without_surrogates
 from lslint.reporters.locations import (
     absolute_uri,
     finding_location,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from itertools import groupby
 
+from lslint.escape import printable
 from lslint.findings import Finding, ScanResult, Severity
 from lslint.reporters.context import ReportContext
-from lslint.reporters.escape import printable
 from lslint.reporters.json import summary
 
 _COLORS = {

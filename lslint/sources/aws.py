@@ -39,6 +39,7 @@ from pydantic import ValidationError
 from lslint.errors import ConfigError
 from lslint.findings import ScanError
 from lslint.inventory import Inventory, Resource
+from lslint.jsontext import json_kind
 from lslint.models import RESOURCE_KINDS, ResourceKind
 from lslint.progress import Progress
 from lslint.redact import redact
@@ -197,9 +198,10 @@ class AwsSource:
         core.register_component("response_parser_factory", _RawJSONParserFactory())
         try:
             session = boto3.session.Session(botocore_session=core, profile_name=self.profile)
-        except botocore.exceptions.ProfileNotFound:
+        except botocore.exceptions.ProfileNotFound as exc:
+            profile = exc.kwargs.get("profile") or self.profile  # AWS_PROFILE when not given
             raise ConfigError(
-                f"AWS profile '{self.profile}' not found",
+                f"AWS profile '{profile}' not found",
                 hint="list profiles with 'aws configure list-profiles'",
             ) from None
         except botocore.exceptions.BotoCoreError as exc:
@@ -565,7 +567,7 @@ def _as_text(value: Any) -> str:
     try:
         return json.dumps(value)
     except (ValueError, RecursionError):
-        return f"({_json_kind(value)})"
+        return f"({json_kind(value)})"
 
 
 def _call(request: Callable[[], Any]) -> dict[str, Any]:
@@ -637,21 +639,7 @@ def _not_a(
     if parent is not None and key not in parent:
         return f"{what} is missing"
     article = "an" if expected[0] in "aeiou" else "a"
-    return f"{what} is {_json_kind(value)}, not {article} {expected}"
-
-
-def _json_kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string" if value else "an empty string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return "null" if value is None else f"a {type(value).__name__}"
+    return f"{what} is {json_kind(value)}, not {article} {expected}"
 
 
 def _shown(text: str, limit: int = 64) -> str:

@@ -24,6 +24,7 @@ from lslint.findings import ScanError
 from lslint.inputs import SNAPSHOT_LIMIT, STDIN_LABEL, read_stdin, read_text_file
 from lslint.inventory import Inventory, Origin, Resource
 from lslint.jsoninput import Streamed, read_document
+from lslint.jsontext import json_kind
 from lslint.models import RESOURCE_KINDS, ResourceKind
 
 STDIN = "-"
@@ -76,7 +77,7 @@ def parse_snapshot(text: str, label: str) -> Inventory:
     document = read_document(text, label, streams=streams)
     if not isinstance(document, dict):
         raise InputError(
-            f"expected {expected}, got {_json_kind(document)}",
+            f"expected {expected}, got {json_kind(document)}",
             where=label,
             hint=f"pass the output of {_commands_wanted()} or 'lslint fetch'",
         )
@@ -90,7 +91,7 @@ def parse_snapshot(text: str, label: str) -> Inventory:
         value = document[kind.response_key]
         if not isinstance(value, Streamed):
             raise InputError(
-                f"'{kind.response_key}' must be a list, got {_json_kind(value)}", where=label
+                f"'{kind.response_key}' must be a list, got {json_kind(value)}", where=label
             )
 
     is_snapshot = document.get("format") == SNAPSHOT_FORMAT
@@ -143,7 +144,7 @@ class _ResourceCollector:
         element = f"{kind.response_key}[{index}]"
         if not isinstance(raw, dict):
             self.problem = InputError(
-                f"{element} must be an object, got {_json_kind(raw)}", where=where
+                f"{element} must be an object, got {json_kind(raw)}", where=where
             )
             return
         try:
@@ -180,16 +181,6 @@ def _snapshot_errors(document: dict[str, Any], label: str) -> list[ScanError]:
             )
         )
     return errors
-
-
-def _json_kind(value: Any) -> str:
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    if value is None:
-        return "null"
-    return f"a {type(value).__name__}"
 
 
 def render_snapshot(

@@ -15,6 +15,7 @@ from standin import LightsailStandIn, RegionPlan, make_instances
 
 from lslint import __version__
 from lslint.api import LiveOptions, ScanOutcome, ScanRequest, fetch, run_scan
+from lslint.api import scan as api_scan
 from lslint.cli import scan as scan_commands
 from lslint.errors import ConfigError, LslintError, OutputError
 from lslint.findings import Severity
@@ -265,3 +266,25 @@ def test_the_scan_command_is_a_request_to_the_library(
     outcome = run_scan(request)
     assert result.exit_code == outcome.exit_code == EXIT_OK
     assert json.loads(result.stdout)["summary"] == json.loads(outcome.report("json"))["summary"]
+
+
+def test_library_mistakes_are_lslint_errors_not_crashes(tmp_path: Path) -> None:
+    outcome = run_scan(ScanRequest(inputs=(str(EXAMPLES / "fleet.json"),)))
+    assert outcome.report("SARIF").startswith("{")  # any case
+    with pytest.raises(ConfigError, match="unknown report format 'xml'"):
+        outcome.report("xml")
+    with pytest.raises(ConfigError, match="single value"):
+        ScanRequest(inputs="fleet.json")  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="single value"):
+        api_scan("fleet.json")  # type: ignore[arg-type]
+    config = tmp_path / "cfg.yaml"
+    config.write_text("fail_on: never\n")
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "acme.yaml").write_text(
+        (EXAMPLES / "rules" / "ACME001-production-without-static-ip.yaml").read_text()
+    )
+    request = ScanRequest(inputs=(str(EXAMPLES / "fleet.json"),), config=str(config),
+                          rule_paths=(str(rules),))  # fmt: skip
+    outcome = run_scan(request)
+    assert outcome.exit_code == 0 and "ACME001" in {r.id for r in outcome.result.rules}

@@ -297,16 +297,44 @@ def test_a_device_that_fails_leaves_the_regular_reports_untouched(cli: Cli, tmp_
     assert sorted(p.name for p in tmp_path.iterdir()) == ["full", "report.txt"]
 
 
-def test_a_lost_stderr_keeps_the_exit_code() -> None:
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [("scan -i missing.json", 2), ("scan -i examples/fleet.json", 1),
+     ("scan -i examples/fleet.json --fail-on never", 0)],
+)  # fmt: skip
+def test_a_lost_stderr_keeps_the_exit_code(args: str, code: int) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    command = f'"{sys.executable}" -m lslint scan -i missing.json'
+    command = f'"{sys.executable}" -m lslint {args}'
     for script in (f"{command} 2>&1 | true; exit ${{PIPESTATUS[0]}}",
                    f"{command} 2>&- ; exit $?"):  # fmt: skip
         process = subprocess.run(
             ["bash", "-c", script], capture_output=True, env=env, cwd=ROOT, timeout=60,
             check=False,
         )  # fmt: skip
-        assert process.returncode == 2, (script, process.stderr)
+        assert process.returncode == code, (script, process.stderr)
+
+
+def test_a_rules_listing_to_a_reader_that_goes_away_is_not_an_error() -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    script = f'"{sys.executable}" -m lslint rules list | head -c 1; exit ${{PIPESTATUS[0]}}'
+    process = subprocess.run(
+        ["bash", "-c", script], capture_output=True, env=env, cwd=ROOT, timeout=60, check=False
+    )
+    assert b"internal error" not in process.stderr and b"Traceback" not in process.stderr
+    assert process.returncode in (0, 141), process.stderr
+
+
+def test_two_streams_onto_stdout_are_refused(cli: Cli) -> None:
+    result = cli(["scan", "-i", str(FLEET), "-o", "/dev/stdout", "--report", "sarif=-"])
+    assert_one_error(result, "only one output can go to standard output")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--rules", ""], ["--report", "sarif= "], ["--config", ""], ["--baseline", " "]],
+)
+def test_blank_paths_are_refused(cli: Cli, args: list[str]) -> None:
+    assert_one_error(cli(["scan", "-i", str(FLEET), *args]), "empty path")
 
 
 def test_a_full_stderr_keeps_the_exit_code(tmp_path: Path) -> None:

@@ -12,11 +12,11 @@ import xmlschema
 
 from lslint.engine.evaluate import run
 from lslint.engine.loader import load_rules
+from lslint.escape import printable
 from lslint.findings import Acceptance, Check, Finding, ScanError, ScanResult, Severity
 from lslint.inventory import Inventory, Origin, Resource
 from lslint.models import Instance
 from lslint.reporters.context import ReportContext
-from lslint.reporters.escape import printable
 from lslint.reporters.junit import render_junit, xml_text
 
 from conftest import BUILTIN_RULES, SCHEMAS, passing_instance

@@ -9,10 +9,10 @@ from collections.abc import Callable
 import pytest
 
 from lslint import __version__
+from lslint.escape import printable
 from lslint.findings import ScanError, ScanResult
 from lslint.reporters import FORMATS, REPORTERS, render
 from lslint.reporters.context import ReportContext
-from lslint.reporters.escape import printable
 from lslint.reporters.text import render_text
 
 from conftest import ROOT, CliResult
