@@ -69,6 +69,12 @@ tests:
 """
 
 
+def world_open_port(port: int) -> dict[str, Any]:
+    """A firewall entry that opens tcp ``port`` to every IPv4 address."""
+    return {"protocol": "tcp", "fromPort": port, "toPort": port, "accessFrom": "Custom",
+            "cidrs": ["0.0.0.0/0"]}  # fmt: skip
+
+
 def write_fleet(folder: Path, *instances: dict[str, Any], name: str = "fleet.json") -> Path:
     """A snapshot of ``instances`` in the AWS CLI's shape, written to ``folder/name``."""
     path = folder / name

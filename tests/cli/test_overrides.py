@@ -28,6 +28,7 @@ from conftest import (
     passing_instance,
     run_lslint,
     scan_report,
+    world_open_port,
     write_config,
     write_fleet,
 )
@@ -35,13 +36,10 @@ from conftest import (
 Cli = Callable[..., CliResult]
 
 
-def world(port: int) -> dict[str, Any]:
-    return {"protocol": "tcp", "fromPort": port, "toPort": port, "accessFrom": "Custom",
-            "cidrs": ["0.0.0.0/0"]}  # fmt: skip
-
-
 def instance(name: str, *ports: int, **fields: Any) -> dict[str, Any]:
-    return passing_instance(name, networking={"ports": [world(p) for p in ports]}, **fields)
+    return passing_instance(
+        name, networking={"ports": [world_open_port(p) for p in ports]}, **fields
+    )
 
 
 def role(value: str) -> list[dict[str, str]]:

@@ -30,6 +30,7 @@ from conftest import (
     passing_instance,
     run_lslint,
     scan_report,
+    world_open_port,
     write_config,
     write_fleet,
 )
@@ -37,13 +38,8 @@ from conftest import (
 Cli = Callable[..., CliResult]
 
 
-def world(port: int) -> dict[str, Any]:
-    return {"protocol": "tcp", "fromPort": port, "toPort": port, "accessFrom": "Custom",
-            "cidrs": ["0.0.0.0/0"]}  # fmt: skip
-
-
 def bastion(*ports: int) -> dict[str, Any]:
-    return passing_instance("bastion-1", networking={"ports": [world(p) for p in ports]})
+    return passing_instance("bastion-1", networking={"ports": [world_open_port(p) for p in ports]})
 
 
 def fingerprint_of(cli: Cli, fleet: Path, rule_id: str = "LS001") -> str:
