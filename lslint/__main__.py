@@ -1,5 +1,5 @@
 """``python -m lslint``, the same as the ``lslint`` command."""
 
-from lslint.cli import entry_point
+from lslint.launch import main
 
-entry_point()
+main()

@@ -372,3 +372,26 @@ def test_sigterm_during_a_write_leaves_no_temporary_file(tmp_path: Path) -> None
 def test_an_absurd_size_limit_is_one_error(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LSLINT_MAX_INPUT_BYTES", "9" * 5000)
     assert_one_error(cli(["scan", "-i", str(FLEET)]), "LSLINT_MAX_INPUT_BYTES")
+
+
+def test_ctrl_c_while_lslint_is_starting_prints_no_traceback() -> None:
+    # Deterministic: the interrupt arrives while the command line's modules are imported.
+    script = (
+        "import builtins, os, signal, sys\n"
+        "real = builtins.__import__\n"
+        "def importing(name, *args, **kwargs):\n"
+        "    if name == 'click':\n"
+        "        os.kill(os.getpid(), signal.SIGINT)\n"
+        "    return real(name, *args, **kwargs)\n"
+        "builtins.__import__ = importing\n"
+        f"sys.argv = ['lslint', 'scan', '-i', {str(FLEET)!r}]\n"
+        "from lslint.launch import main\n"
+        "main()\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, env=env, cwd=ROOT, timeout=60,
+        check=False,
+    )  # fmt: skip
+    assert process.returncode == 130, process.stderr
+    assert process.stderr == b"lslint: interrupted\n"

@@ -1,0 +1,27 @@
+"""The ``lslint`` command's first code, before anything heavy is imported.
+
+Ctrl-C while Python is still importing lslint would otherwise end in a traceback: until the
+command's own handlers exist, an interrupt ends the run quietly with the usual exit code.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from types import FrameType
+
+
+def _interrupted_early(_signum: int, _frame: FrameType | None) -> None:
+    sys.stderr.write("lslint: interrupted\n")
+    sys.stderr.flush()
+    os._exit(130)  # nothing is open yet that needs closing
+
+
+def main() -> None:
+    """The console script: guard the imports, then run the command line."""
+    signal.signal(signal.SIGINT, _interrupted_early)
+    from lslint.cli import entry_point  # noqa: PLC0415 - imported under the guard
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C handling takes over
+    entry_point()
