@@ -331,6 +331,17 @@ class _RuleIndex:
     def unknown(self, key: str, what: str) -> str:
         return f"unknown rule '{key}' in {what}" + suggest_any_case(key, self.exact)
 
+    def entry_rule(
+        self, config: Config, path: DocPath, key: str, problems: list[ConfigError]
+    ) -> Rule | None:
+        """The rule a list entry at ``path`` names in its ``rule`` key; an unknown one is a
+        problem (not when rules.paths could not be read: it may be defined there)."""
+        rule = self.find(key)
+        if rule is None and config.rule_paths_known:
+            where = config.where((*path, "rule"))
+            problems.append(ConfigError(self.unknown(key, str(path[0])), where=where))
+        return rule
+
 
 def configure_rules(
     rules: Sequence[Rule],
@@ -419,11 +430,8 @@ def build_suppressor(config: Config, rules: Sequence[Rule], today: date) -> Supp
     suppressions = []
     for position, entry in enumerate(config.suppressions):
         path = config.item_path(("suppressions",), position)
-        rule = index.find(entry.rule)
+        rule = index.entry_rule(config, path, entry.rule, problems)
         if rule is None:
-            if config.rule_paths_known:
-                where = config.where((*path, "rule"))
-                problems.append(ConfigError(index.unknown(entry.rule, "suppressions"), where=where))
             continue
         suppressions.append(
             Suppression(rule.id, entry.resource, entry.reason.strip(), entry.expires,
@@ -453,11 +461,8 @@ def build_overrides(
     entries = []
     for position, entry in enumerate(config.resource_overrides):
         path = config.item_path(("overrides",), position)
-        rule = index.find(entry.rule)
+        rule = index.entry_rule(config, path, entry.rule, problems)
         if rule is None:
-            if config.rule_paths_known:
-                where = config.where((*path, "rule"))
-                problems.append(ConfigError(index.unknown(entry.rule, "overrides"), where=where))
             continue
         # On top of the values the rule runs with elsewhere.
         bound = _bind(running.get(rule.id, rule), entry.params, (*path, "params"), config,
