@@ -4,6 +4,7 @@ table the way a real one would be: a model, a row, an answer in the stand-in, an
 
 from __future__ import annotations
 
+import io
 import json
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
@@ -344,19 +345,9 @@ def test_instances_are_listed_with_their_health_status(
 
 
 def test_progress_of_several_kinds_counts_resources(second_kind: ResourceKind) -> None:
-    class Stream:
-        text = ""
-
-        def write(self, text: str) -> int:
-            self.text += text
-            return len(text)
-
-        def flush(self) -> None:
-            pass
-
-    stream = Stream()
-    ProgressLine(stream)(Progress("us-east-1", 1, 2, 5, done=True))  # type: ignore[arg-type]
-    assert stream.text == "\r\x1b[Klisting us-east-1: done, 2 pages, 5 resources\n"
+    stream = io.StringIO()
+    ProgressLine(stream)(Progress("us-east-1", 1, 2, 5, done=True))
+    assert stream.getvalue() == "\r\x1b[Klisting us-east-1: done, 2 pages, 5 resources\n"
 
 
 @pytest.mark.usefixtures("aws_env")

@@ -3,6 +3,7 @@ permission hints, over real HTTP against the local Lightsail stand-in (tests/sta
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -21,18 +22,6 @@ Cli = Callable[..., CliResult]
 StandIn = Callable[..., LightsailStandIn]
 
 pytestmark = [pytest.mark.usefixtures("aws_env"), pytest.mark.slow]
-
-
-class Stream:
-    def __init__(self) -> None:
-        self.text = ""
-
-    def write(self, text: str) -> int:
-        self.text += text
-        return len(text)
-
-    def flush(self) -> None:
-        pass
 
 
 def scan_json(cli: Cli, *args: str) -> tuple[int, dict[str, Any], str]:
@@ -64,12 +53,12 @@ def terminal(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_progress_line_for_a_single_region_counts_pages_and_ends_done() -> None:
-    stream = Stream()
-    show = ProgressLine(stream)  # type: ignore[arg-type]
+    stream = io.StringIO()
+    show = ProgressLine(stream)
     show(Progress("us-east-1", 1, 1, 25, kind="instance"))
     show(Progress("us-east-1", 1, 1, 25, kind="instance", retries=2))
     show(Progress("us-east-1", 1, 2, 40, kind="instance", done=True, retries=2))
-    assert stream.text == (
+    assert stream.getvalue() == (
         "\r\x1b[Klisting us-east-1: 1 page, 25 instances"
         "\r\x1b[Klisting us-east-1: 1 page, 25 instances, 2 retries"
         "\r\x1b[Klisting us-east-1: done, 2 pages, 40 instances, 2 retries\n"
@@ -77,20 +66,22 @@ def test_progress_line_for_a_single_region_counts_pages_and_ends_done() -> None:
 
 
 def test_progress_line_says_when_a_single_region_failed() -> None:
-    stream = Stream()
+    stream = io.StringIO()
     failed = Progress("eu-west-1", 1, 0, 0, done=True, failed=True, retries=1, kind="instance")
-    ProgressLine(stream)(failed)  # type: ignore[arg-type]
-    assert stream.text == "\r\x1b[Klisting eu-west-1: failed, 0 pages, 0 instances, 1 retry\n"
+    ProgressLine(stream)(failed)
+    assert stream.getvalue() == "\r\x1b[Klisting eu-west-1: failed, 0 pages, 0 instances, 1 retry\n"
 
 
 def test_progress_line_for_several_regions_adds_up_retries() -> None:
-    stream = Stream()
-    show = ProgressLine(stream)  # type: ignore[arg-type]
+    stream = io.StringIO()
+    show = ProgressLine(stream)
     show(Progress("us-east-1", 2, 1, 5, kind="instance", retries=3))
     show(Progress("eu-west-2", 2, 1, 1, kind="instance", done=True, retries=1))
     show(Progress("us-east-1", 2, 1, 5, kind="instance", done=True, failed=True, retries=5))
-    assert "listing regions: 0/2 done, 1 page, 5 instances, 3 retries (us-east-1:" in stream.text
-    assert stream.text.endswith(
+    assert (
+        "listing regions: 0/2 done, 1 page, 5 instances, 3 retries (us-east-1:" in stream.getvalue()
+    )
+    assert stream.getvalue().endswith(
         "\r\x1b[Klisting regions: 2/2 done, 2 pages, 6 instances, 6 retries, 1 failed\n"
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -363,25 +364,17 @@ def test_region_and_all_regions_conflict(cli: Cli) -> None:
 
 
 def test_progress_line_redraws_and_ends_with_a_newline() -> None:
-    class Stream:
-        def __init__(self) -> None:
-            self.text = ""
-
-        def write(self, text: str) -> int:
-            self.text += text
-            return len(text)
-
-        def flush(self) -> None:
-            pass
-
-    stream = Stream()
-    show = ProgressLine(stream)  # type: ignore[arg-type]
+    stream = io.StringIO()
+    show = ProgressLine(stream)
     show(Progress("us-east-1", 2, 1, 25, kind="instance"))
     show(Progress("eu-west-2", 2, 1, 3, kind="instance", done=True))
     show(Progress("us-east-1", 2, 2, 40, kind="instance", done=True))
-    assert stream.text.count("\r") == 3
-    assert "listing regions: 0/2 done, 1 page, 25 instances (us-east-1: 1 page, 25" in stream.text
-    assert stream.text.endswith("listing regions: 2/2 done, 3 pages, 43 instances\n")
+    assert stream.getvalue().count("\r") == 3
+    assert (
+        "listing regions: 0/2 done, 1 page, 25 instances (us-east-1: 1 page, 25"
+        in stream.getvalue()
+    )
+    assert stream.getvalue().endswith("listing regions: 2/2 done, 3 pages, 43 instances\n")
 
 
 def test_offline_scans_and_version_do_not_import_boto3(tmp_path: Path) -> None:
