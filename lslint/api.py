@@ -52,6 +52,7 @@ from lslint.triage import triage
 
 if TYPE_CHECKING:
     from lslint.sources.aws import AwsSource
+    from lslint.sources.retry import RetryPolicy
 
 __all__ = [
     "LiveOptions",
@@ -169,6 +170,7 @@ class LiveOptions:
     profile: str | None = None
     concurrency: int | None = None  # regions listed at once (default: all, up to 32)
     progress: TextIO | None = None  # where to draw a progress line (a terminal), if anywhere
+    retry_policy: RetryPolicy | None = None  # default: lslint.sources.retry.DEFAULT_POLICY
 
 
 @dataclass(frozen=True)
@@ -444,6 +446,7 @@ def live_source(config: Config, live: LiveOptions) -> AwsSource:
         concurrency=live.concurrency or MAX_CONCURRENCY,
         progress=ProgressLine(live.progress) if live.progress is not None else None,
         origins=origins,
+        retry_policy=live.retry_policy,
     )
 
 

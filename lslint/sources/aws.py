@@ -5,7 +5,7 @@ This is the only module that imports boto3, and it is imported only for live sca
 
 Regions are listed in parallel, the kinds of one region one after another (each kind's
 operation, answer key and fixed parameters come from ``RESOURCE_KINDS``). The fetch fails
-closed: a kind that cannot be listed completely in a region (after botocore's retries) becomes
+closed: a kind that cannot be listed completely in a region (after lslint's retries) becomes
 a ``ScanError`` and none of its partial pages are scanned; the other kinds and regions are
 still listed. "Zero instances" and "could not list" are never confused.
 
@@ -21,9 +21,8 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +30,6 @@ import boto3
 import botocore.config
 import botocore.exceptions
 import botocore.parsers
-import botocore.retries.standard
 import botocore.session
 import botocore.utils
 from pydantic import ValidationError
@@ -43,19 +41,17 @@ from lslint.jsontext import json_kind
 from lslint.models import RESOURCE_KINDS, ResourceKind
 from lslint.progress import Progress
 from lslint.redact import redact
+from lslint.sources import retry
+from lslint.sources.retry import Retrier, RetriesExhausted, RetryPolicy
 from lslint.sources.tasks import Task, run_all
 from lslint.suggest import suggest
 
 if TYPE_CHECKING:
     from mypy_boto3_lightsail import LightsailClient
 
-# Retries: botocore's "standard" mode retries throttling (exponential backoff from 1 s,
-# capped at 20 s) and transient 5xx/connection errors. Six attempts ride out a throttling
-# burst of about half a minute, which a scheduled audit should wait for rather than fail on;
-# beyond that the region is reported as an error. AWS_MAX_ATTEMPTS and AWS_RETRY_MODE, when
-# set, win: they are how users tune every AWS tool.
-MAX_ATTEMPTS = 6
-RETRY_MODE = "standard"
+# Retries are lslint's own (lslint/sources/retry.py): botocore sends each request once. The
+# number of attempts set for every AWS tool (AWS_MAX_ATTEMPTS, or max_attempts in the AWS
+# profile) wins over the policy's default.
 # Timeouts: a Lightsail endpoint that does not accept a connection in 5 s is unreachable, and
 # a page of resources comes back in well under a second, so 30 s only cuts off a stuck read.
 CONNECT_TIMEOUT = 5
@@ -89,13 +85,8 @@ class Listing:
 
 
 def client_config() -> botocore.config.Config:
-    retries: dict[str, Any] = {}
-    if "AWS_MAX_ATTEMPTS" not in os.environ:
-        retries["total_max_attempts"] = MAX_ATTEMPTS
-    if "AWS_RETRY_MODE" not in os.environ:
-        retries["mode"] = RETRY_MODE
     return botocore.config.Config(
-        retries=retries,  # type: ignore[arg-type]
+        retries={"mode": "standard", "total_max_attempts": 1},  # lslint retries (see above)
         connect_timeout=CONNECT_TIMEOUT,
         read_timeout=READ_TIMEOUT,
         user_agent_extra="lslint",
@@ -117,10 +108,13 @@ class AwsSource:
         origins: Mapping[str, str] | None = None,
         max_pages: int | None = None,
         kinds: Sequence[str] = (),
+        retry_policy: RetryPolicy | None = None,
     ) -> None:
         """``origins`` says where a region name was given (e.g. a config file's line), so an
         unknown name is reported there. A region with more than ``max_pages`` pages (default
-        ``MAX_PAGES``) is an error. ``kinds`` names the kinds to list (default: every kind)."""
+        ``MAX_PAGES``) is an error. ``kinds`` names the kinds to list (default: every kind).
+        ``retry_policy`` defaults to ``retry.DEFAULT_POLICY``; the number of attempts set in
+        the AWS configuration (``AWS_MAX_ATTEMPTS``, a profile's ``max_attempts``) wins."""
         self.requested = list(dict.fromkeys(regions))
         self.all_regions = all_regions
         self.excluded = list(dict.fromkeys(exclude))
@@ -130,6 +124,7 @@ class AwsSource:
         self.origins = dict(origins or {})
         self.max_pages = max(1, max_pages if max_pages is not None else MAX_PAGES)
         self.kinds = _chosen_kinds(kinds)
+        self.retry_policy = retry_policy
         self.fetched: list[Listing] = []
         self.retries: dict[str, dict[str, int]] = {}
         self._region_count = 0
@@ -156,13 +151,13 @@ class AwsSource:
         return counted
 
     def collect(self) -> Inventory:
-        clients = _Clients(self._session(), client_config())
+        core = botocore.session.Session()
+        session = self._session(core)
+        clients = _Clients(session, client_config(), self._policy(core))
         regions, errors = self._regions(clients)
         self._region_count = len(regions)
         self.fetched = self._fetch_all(clients, regions)
-        self.retries = {
-            region: dict(log.reasons) for region, log in clients.logs.items() if log.reasons
-        }
+        self.retries = {region: log.counts() for region, log in clients.logs.items() if log.total}
         inventory = Inventory(errors=errors)
         for fetch in self.fetched:
             if fetch.error is not None:
@@ -181,20 +176,32 @@ class AwsSource:
         return [listing for listings in run_all(ready, self.concurrency) for listing in listings]
 
     def _fetch_region(
-        self, region: str, client: LightsailClient, retries: _RetryLog
+        self, region: str, client: LightsailClient, retries: Retrier
     ) -> list[Listing]:
-        """Every kind of one region, one after another: a region's client and retry log are
-        used by one thread at a time."""
+        """Every kind of one region, one after another."""
         listings: list[Listing] = []
         for kind in self.kinds:
             listings.append(Listing(region, kind))
             self._fetch(listings, client, retries)
-        retries.on_retry = None
         self._report(listings, retries, done=True)
         return listings
 
-    def _session(self) -> boto3.session.Session:
-        core = botocore.session.Session()
+    def _policy(self, core: botocore.session.Session) -> RetryPolicy:
+        policy = self.retry_policy or retry.DEFAULT_POLICY
+        hint = "set AWS_MAX_ATTEMPTS or max_attempts in your AWS profile to 1 or more"
+        try:
+            attempts = core.get_config_variable("max_attempts")
+        except ValueError as exc:  # not an integer
+            raise ConfigError(f"AWS max_attempts is not a whole number: {exc}", hint=hint) from None
+        if attempts is None:
+            return policy
+        if attempts < 1:
+            raise ConfigError(
+                f"AWS max_attempts is {attempts}: no request would be sent", hint=hint
+            )
+        return replace(policy, max_attempts=attempts)
+
+    def _session(self, core: botocore.session.Session) -> boto3.session.Session:
         core.register_component("response_parser_factory", _RawJSONParserFactory())
         try:
             session = boto3.session.Session(botocore_session=core, profile_name=self.profile)
@@ -240,7 +247,10 @@ class AwsSource:
                 )
             return [home], []
         home = home or "us-east-1"
-        asked = Task(clients.get(home).get_regions, "lslint-get-regions")
+        asked = Task(
+            partial(_call, clients.get(home).get_regions, clients.logs[home]),
+            "lslint-get-regions",
+        )
         # While GetRegions is in flight, make the clients of the regions botocore knows
         # (GetRegions names the same ones, give or take a new region): CPU work that every
         # region's first page would otherwise wait for. Only while waiting, never longer.
@@ -249,8 +259,8 @@ class AwsSource:
                 break
             clients.get(region)
         try:
-            answer = _call(asked.result)
-        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+            answer = asked.result()
+        except _API_ERRORS as exc:
             return [], [_scan_error(home, "GetRegions", exc)]
         except _Malformed as exc:
             return [], [_error("GetRegions", exc.code, exc.message, home)]
@@ -281,13 +291,13 @@ class AwsSource:
                     hint=hint,
                 )
 
-    def _fetch(self, listings: list[Listing], client: LightsailClient, retries: _RetryLog) -> None:
+    def _fetch(self, listings: list[Listing], client: LightsailClient, retries: Retrier) -> None:
         """Every page of the last of ``listings`` (those before it are the region's kinds
         listed already, counted in its progress)."""
         fetch = listings[-1]
         kind, region = fetch.kind, fetch.region
         # Redraw the progress as each retry is sent, not only when the next page arrives.
-        retries.on_retry = partial(self._report, listings, retries)
+        redraw = partial(self._report, listings, retries)
         list_page = getattr(client, botocore.xform_name(kind.operation))
         key = kind.response_key
         seen: set[str] = set()
@@ -295,7 +305,7 @@ class AwsSource:
         try:
             while True:
                 params = {**kind.request, **({"pageToken": token} if token else {})}
-                answer = _call(partial(list_page, **params))
+                answer = _call(partial(list_page, **params), retries, redraw)
                 page = answer.get(key)
                 if not isinstance(page, list):
                     raise _Malformed(_not_a(f"'{key}'", page, "list", answer, key))
@@ -319,12 +329,12 @@ class AwsSource:
                         code="TooManyPages",
                     )
                 seen.add(token)
-        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+        except _API_ERRORS as exc:
             fetch.error = _scan_error(region, kind.operation, exc, fetch)
         except _Malformed as exc:
             fetch.error = _error(kind.operation, exc.code, _partial(exc.message, fetch), region)
 
-    def _report(self, listings: list[Listing], retries: _RetryLog, *, done: bool = False) -> None:
+    def _report(self, listings: list[Listing], retries: Retrier, *, done: bool = False) -> None:
         """One region's progress: its kinds listed so far, together."""
         if self.progress is not None:
             self.progress(
@@ -352,61 +362,6 @@ def _chosen_kinds(names: Sequence[str]) -> list[ResourceKind]:
     return [kind for kind in RESOURCE_KINDS.values() if not names or kind.name in names]
 
 
-class _RetryLog:
-    """Counts one region's retried requests by reason, from botocore's retry events.
-
-    botocore emits ``needs-retry`` after every attempt (its retry handler answers it) and
-    ``request-created`` before every attempt, with the attempt number in the request context:
-    the first says why an attempt failed, the second that it is being sent again. Each region
-    has its own client, used by one thread at a time, so no lock is needed.
-    """
-
-    _throttling = botocore.retries.standard.ThrottlingErrorDetector(
-        botocore.retries.standard.RetryEventAdapter()
-    )
-
-    def __init__(self) -> None:
-        self.reasons: Counter[str] = Counter()
-        self.on_retry: Callable[[], None] | None = None
-        self._last_failure = "failed"
-
-    @property
-    def total(self) -> int:
-        return sum(self.reasons.values())
-
-    def attempt_ended(self, **kwargs: Any) -> None:
-        reason = self._reason(kwargs)
-        if reason:
-            self._last_failure = reason
-
-    def request_created(self, request: Any, **kwargs: Any) -> None:
-        context = getattr(request, "context", None) or {}
-        if context.get("retries", {}).get("attempt", 1) > 1:
-            self.reasons[self._last_failure] += 1
-            if self.on_retry is not None:
-                self.on_retry()
-
-    @classmethod
-    def _reason(cls, kwargs: dict[str, Any]) -> str | None:
-        """Why an attempt failed, in a few words; ``None`` for an attempt that succeeded."""
-        exc = kwargs.get("caught_exception")
-        if isinstance(exc, (botocore.exceptions.ReadTimeoutError,
-                            botocore.exceptions.ConnectTimeoutError)):  # fmt: skip
-            return "timed out"
-        if exc is not None:
-            return "connection failed"
-        response = kwargs.get("response")
-        if response is None or response[0].status_code < 300:
-            return None
-        if cls._throttling.is_throttling_error(**kwargs):
-            return "throttled"
-        if response[0].status_code >= 500:
-            return "server error"
-        error = response[1].get("Error") if isinstance(response[1], dict) else None
-        code = error.get("Code") if isinstance(error, dict) else None
-        return str(code or f"HTTP {response[0].status_code}")
-
-
 class _Clients:
     """One Lightsail client per region, all made from one session in the calling thread.
 
@@ -414,19 +369,20 @@ class _Clients:
     makes clients; region threads only use them.
     """
 
-    def __init__(self, session: boto3.session.Session, config: botocore.config.Config) -> None:
+    def __init__(
+        self, session: boto3.session.Session, config: botocore.config.Config, policy: RetryPolicy
+    ) -> None:
         self.session = session
         self.config = config
-        self.logs: dict[str, _RetryLog] = {}
+        self.policy = policy
+        self.logs: dict[str, Retrier] = {}  # each region's retries
         self._made: dict[str, LightsailClient] = {}
 
     def get(self, region: str) -> LightsailClient:
         client = self._made.get(region)
         if client is None:
             client = self._make(region)
-            log = self.logs[region] = _RetryLog()
-            client.meta.events.register("needs-retry.lightsail", log.attempt_ended)
-            client.meta.events.register("request-created.lightsail", log.request_created)
+            self.logs[region] = Retrier(self.policy)
             self._made[region] = client
         return client
 
@@ -476,6 +432,14 @@ class _RawJSONParserFactory(botocore.parsers.ResponseParserFactory):
         if protocol_name == "json":
             return _RawJSONParser()
         return super().create_parser(protocol_name)
+
+
+# What a failed API call raises, besides ``_Malformed``.
+_API_ERRORS = (
+    botocore.exceptions.BotoCoreError,
+    botocore.exceptions.ClientError,
+    RetriesExhausted,
+)
 
 
 class _Malformed(Exception):
@@ -570,15 +534,18 @@ def _as_text(value: Any) -> str:
         return f"({json_kind(value)})"
 
 
-def _call(request: Callable[[], Any]) -> dict[str, Any]:
-    """The answer of one API call, which must be an object.
+def _call(
+    request: Callable[[], Any], retries: Retrier, on_retry: Callable[[], object] | None = None
+) -> dict[str, Any]:
+    """The answer of one API call, which must be an object, sent again while it fails for a
+    retryable reason.
 
     An exception that is neither botocore's nor ``_Malformed`` means the SDK choked on an
     answer it did not expect; that fails the region that sent it, not the scan.
     """
     try:
-        answer = request()
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError, _Malformed):
+        answer = retries.call(request, on_retry)
+    except (*_API_ERRORS, _Malformed):
         raise
     except Exception as exc:  # noqa: BLE001 - see above; Ctrl-C is not an Exception
         raise _Malformed(
@@ -663,13 +630,13 @@ def _error(operation: str, code: str, message: str, region: str) -> ScanError:
 def _scan_error(
     region: str, operation: str, exc: Exception, fetch: Listing | None = None
 ) -> ScanError:
+    attempts = 1
+    if isinstance(exc, RetriesExhausted):
+        attempts, exc = exc.attempts, exc.cause
     if isinstance(exc, botocore.exceptions.ClientError):
         error = exc.response.get("Error", {})
         code = str(error.get("Code") or "ClientError")
         message = _cut(redact(str(error.get("Message") or exc)))
-        retries = exc.response.get("ResponseMetadata", {}).get("RetryAttempts") or 0
-        if retries:  # say that lslint did not give up at the first answer
-            message += f" (after {retries + 1} attempts)"
         if code in ACCESS_DENIED_CODES:
             message += f" (needs the IAM permission lightsail:{operation}"
             if operation == "GetRegions":
@@ -678,6 +645,8 @@ def _scan_error(
     else:
         code = type(exc).__name__
         message = _cut(redact(str(exc)))
+    if attempts > 1:  # say that lslint did not give up at the first failure
+        message += f" (after {attempts} attempts)"
     if fetch is not None:
         message = _partial(message, fetch)
     return _error(operation, code, message, region)

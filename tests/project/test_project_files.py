@@ -3,6 +3,7 @@ workflow, pre-commit hooks and package metadata, checked against what they claim
 
 from __future__ import annotations
 
+import ast
 import re
 import shlex
 import tomllib
@@ -209,3 +210,45 @@ def test_dev_tools_are_dependency_groups_not_extras() -> None:
 def test_install_commands_use_the_dependency_groups(text: str, command: str) -> None:
     assert command in text
     assert "'.[dev]'" not in text and "'.[lock]'" not in text
+
+
+def private_aws_sdk_names(source: str) -> list[str]:
+    """``name._private`` uses where ``name`` was imported from botocore or boto3."""
+    tree = ast.parse(source)
+    imported: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported |= {(a.asname or a.name).split(".")[0] for a in node.names
+                         if a.name.split(".")[0] in ("botocore", "boto3")}  # fmt: skip
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in (
+            "botocore",
+            "boto3",
+        ):
+            imported |= {alias.asname or alias.name for alias in node.names}
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr.startswith("_"):
+            root: ast.expr = node
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            if (
+                isinstance(root, ast.Name)
+                and root.id in imported
+                and not node.attr.startswith("__")
+            ):
+                found.append(f"{root.id}…{node.attr} (line {node.lineno})")
+    return found
+
+
+def test_private_aws_sdk_names_are_never_used() -> None:
+    # They change without notice between botocore releases: lslint and its tests use the
+    # SDK's public interface only (retries, for one, are lslint's own).
+    assert private_aws_sdk_names("import botocore.x\nbotocore.x.Y._Z\n") == ["botocore…_Z (line 2)"]
+    assert private_aws_sdk_names("from botocore.a import B\nB._C = 1\n") == ["B…_C (line 2)"]
+    sources = [*ROOT.glob("lslint/**/*.py"), *ROOT.glob("tests/**/*.py"), *ROOT.glob("bench/*.py")]
+    used = {
+        str(path.relative_to(ROOT)): found
+        for path in sorted(sources)
+        if (found := private_aws_sdk_names(path.read_text()))
+    }
+    assert used == {}
