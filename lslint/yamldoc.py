@@ -22,6 +22,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from lslint.errors import LslintError
 from lslint.inputs import RULE_LIMIT, read_text_file
 from lslint.suggest import suggest
+from lslint.yamlfast import plain_data
 from lslint.yamlsafety import CheckedComposer, Refused, check_scalars
 
 DocPath = tuple[str | int, ...]
@@ -58,6 +59,9 @@ def read_text(path: Path, *, what: str, error: type[LslintError]) -> str:
 
 def parse_yaml(text: str, source: str, *, error: type[LslintError]) -> YamlDoc:
     """Parse one YAML document safely; any syntax problem becomes ``error`` with a position."""
+    fast = plain_data(text)  # the common case, read by the C parser where it is installed
+    if fast is not None:
+        return YamlDoc(source=source, data=fast[0], positions=fast[1])
     yaml = YAML(typ="rt", pure=True)
     yaml.allow_duplicate_keys = False
     try:
