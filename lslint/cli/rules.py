@@ -18,7 +18,6 @@ from lslint.engine.loader import check_unique_keys, discover_rule_files, load_ru
 from lslint.engine.rule import Rule
 from lslint.errors import ConfigError, ConfigErrors, InputError, LslintError
 from lslint.gate import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
-from lslint.ruletext import RuleText, value_text
 from lslint.suggest import suggest
 from lslint.yamldoc import read_text
 
@@ -105,6 +104,8 @@ def rule_to_dict(rule: Rule) -> dict[str, Any]:
 @rules_option
 def rules_show(rule_id: str, config_path: str | None, rule_paths: tuple[str, ...]) -> None:
     """Show one rule (by id or name, any case) in full, with its condition."""
+    from lslint.ruletext import RuleText, value_text  # noqa: PLC0415 - round-trip YAML
+
     loaded = _setup(config_path, rule_paths).rules
     wanted = rule_id.lower()
     rule = next((r for r in loaded if wanted in (r.id.lower(), r.name.lower())), None)

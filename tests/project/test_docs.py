@@ -116,14 +116,16 @@ def test_rule_docs_show_any_condition_as_written_with_its_examples(tmp_path: Pat
 
 def test_every_path_of_every_kind_is_in_the_fields_reference() -> None:
     text = FIELDS_DOC.read_text(encoding="utf-8")
-    documented = re.findall(r"^\| `([^`]+)` \| ([^|]+) \|", text, re.M)
+    sections = dict(re.findall(r"\n## (\S+)\n(.*?)(?=\n## |\Z)", text, re.S))
+    assert list(sections) == [kind.name.replace("_", "-") for kind in RESOURCE_KINDS.values()]
     for kind in RESOURCE_KINDS.values():
-        assert f"\n## {kind.name.replace('_', '-')}\n" in text
-        root = ObjectType(kind.model)
+        documented = re.findall(r"^\| `([^`]+)` \|", sections[kind.name.replace("_", "-")], re.M)
+        assert documented == sorted(set(documented), key=lambda p: p.casefold().split("."))
         # Every field the model declares, at the top level, is listed ...
-        assert set(kind.model.model_fields) <= {p for p, _ in documented}
-        # ... and every listed path is one the rule loader accepts.
-        for path, _ in documented:
+        assert set(kind.model.model_fields) <= set(documented)
+        # ... and every listed path is one the rule loader accepts for the kind.
+        root = ObjectType(kind.model)
+        for path in documented:
             parse_path(path, root, {})
     assert "| `state.name` | string | `pending`, `running`, `shutting-down`" in text
     assert "| `networking.ports.cidrListAliases` | list of string | `lightsail-connect` |" in text
@@ -140,3 +142,20 @@ def test_the_fields_reference_walks_any_kind_in_the_table(monkeypatch: pytest.Mo
     )
     assert "| `addOns.status` | list of string |" in section
     assert "- [`disk`](#disk)" in page
+
+
+def test_conditions_are_cut_at_the_next_top_level_key(tmp_path: Path) -> None:
+    text = MINIMAL_RULE.replace(
+        "tests:\n",
+        "applies_if: {path: name, exists: true}   # only named ones\n"
+        "tags: [between]\n"
+        "fail_if:\n  path: state.name\n  equals: stopped\n  # still the condition\n"
+        "\n# about the message, not the condition\nmessage: m\ntests:\n",
+    )
+    path = tmp_path / "t.yaml"
+    path.write_text(text, encoding="utf-8")
+    (condition, *_) = yaml_blocks(render_rules([load_rule_file(path)]))
+    assert condition == (
+        "applies_if: {path: name, exists: true}   # only named ones\n"
+        "fail_if:\n  path: state.name\n  equals: stopped\n  # still the condition\n"
+    )
