@@ -187,7 +187,7 @@ class ScanRequest:
     live: LiveOptions | None = None
     config: Config | str | Path | None = None  # settings, or the config file to read
     rule_paths: tuple[str | Path, ...] = ()  # rule files or folders besides the built-ins
-    select: tuple[str, ...] = ()  # rule ids or names, also comma-separated
+    select: tuple[str, ...] = ()  # selectors as for --select (ids, names, tag:NAME, controls)
     ignore: tuple[str, ...] = ()
     baseline: str | Path | frozenset[str] | None = None
     fail_on: str | None = None  # severity name or "never" (default: config, else low)

@@ -35,6 +35,7 @@ from lslint.engine.rule import Rule
 from lslint.errors import ConfigError, ConfigErrors
 from lslint.findings import AppliedOverride, Severity
 from lslint.overrides import OverrideTable, ResourceOverride
+from lslint.selection import RuleSelector, Selected, UnknownSelector, chosen_rules
 from lslint.suggest import suggest, suggest_any_case
 from lslint.suppressions import Suppression, Suppressor
 from lslint.yamldoc import DocPath, StrictDoc, YamlDoc, parse_yaml, read_text, validation_problems
@@ -352,10 +353,13 @@ def configure_rules(
 ) -> list[Rule]:
     """The rules to run: selected, not ignored, with config overrides applied and bound.
 
-    ``select`` from the command line replaces the config's; ``ignore`` adds to it. Raises
+    Selectors are rule ids or names, ``tag:NAME``, compliance frameworks and controls (see
+    :mod:`lslint.selection`, which also says which wins when a rule is both selected and
+    ignored). ``select`` from the command line replaces the config's; ``ignore`` adds to it. Raises
     :class:`ConfigErrors` with every unknown rule and every bad override at once.
     """
     index = _RuleIndex(rules)
+    selector = RuleSelector(rules)
     problems: list[ConfigError] = []
 
     def lookup(key: str, where: str, what: str) -> Rule | None:
@@ -364,19 +368,24 @@ def configure_rules(
             problems.append(ConfigError(index.unknown(key, what), where=where))
         return rule
 
-    def lookup_all(keys: Sequence[str], option: str, path: DocPath | None) -> list[Rule]:
-        found = [
-            lookup(key, config.where(config.item_path(path, i)) if path else option, option)
-            for i, key in enumerate(keys)
-        ]
-        return [rule for rule in found if rule is not None]
+    def resolve_all(keys: Sequence[str], option: str, path: DocPath | None) -> list[Selected]:
+        found = []
+        for i, key in enumerate(keys):
+            try:
+                found.append(selector.resolve(key))
+            except UnknownSelector as exc:
+                if config.rule_paths_known:
+                    where = config.where(config.item_path(path, i)) if path else option
+                    problems.append(ConfigError(exc.placed(option), where=where))
+        return found
 
-    cli_select = lookup_all(select, "--select", None)
-    config_select = lookup_all(config.select, "rules.select", ("rules", "select"))
-    ignored = {r.id for r in lookup_all(ignore, "--ignore", None)}
-    ignored |= {r.id for r in lookup_all(config.ignore, "rules.ignore", ("rules", "ignore"))}
-    chosen = cli_select or config_select or list(rules)
-    chosen_ids = {r.id for r in chosen}
+    cli_select = resolve_all(select, "--select", None)
+    config_select = resolve_all(config.select, "rules.select", ("rules", "select"))
+    ignored = resolve_all(ignore, "--ignore", None)
+    ignored += resolve_all(config.ignore, "rules.ignore", ("rules", "ignore"))
+    # --select replaces the config's select; with neither, every rule is selected.
+    selected = cli_select if select else config_select if config.select else None
+    chosen_ids = {rule.id for rule in chosen_rules(rules, selected, ignored)}
 
     configured: dict[str, Rule] = {}
     configured_as: dict[str, str] = {}
@@ -399,11 +408,7 @@ def configure_rules(
             configured[rule.id] = bound
     if problems:
         raise ConfigErrors(problems)
-    return [
-        configured.get(rule.id, rule)
-        for rule in rules
-        if rule.id in chosen_ids and rule.id not in ignored
-    ]
+    return [configured.get(rule.id, rule) for rule in rules if rule.id in chosen_ids]
 
 
 def _bind(

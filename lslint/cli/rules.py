@@ -6,12 +6,14 @@ import contextlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 
-from lslint.api import Setup, builtin_rules_dir, prepare, read_config
+from lslint import jsontext
+from lslint.api import Setup, builtin_rules_dir, prepare, read_config, split
 from lslint.cli.options import config_file, config_option, debug_option, printable, rules_option
-from lslint.engine.evaluate import case_failure
+from lslint.engine.evaluate import case_failure, to_json
 from lslint.engine.loader import check_unique_keys, discover_rule_files, load_rule_file
 from lslint.engine.rule import Rule
 from lslint.errors import ConfigError, ConfigErrors, InputError, LslintError
@@ -35,9 +37,38 @@ def rules() -> None:
 @debug_option
 @config_option
 @rules_option
-def rules_list(config_path: str | None, rule_paths: tuple[str, ...]) -> None:
-    """List the rules that a scan would run."""
-    loaded = _setup(config_path, rule_paths).rules
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="SELECTOR",
+    help="Only these rules: id, name, tag:NAME or compliance control, as for scan.",
+)
+@click.option("--ignore", multiple=True, metavar="SELECTOR", help="Leave these rules out.")
+@click.option(
+    "--format",
+    "-f",
+    "output_format",
+    type=click.Choice(["text", "json"], case_sensitive=False),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+def rules_list(
+    config_path: str | None,
+    rule_paths: tuple[str, ...],
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    output_format: str,
+) -> None:
+    """List the rules that a scan would run (with --select/--ignore: that scan)."""
+    config = read_config(config_file(config_path))
+    loaded = prepare(
+        config, rule_paths=[Path(p) for p in rule_paths], select=split(select),
+        ignore=split(ignore),
+    ).rules  # fmt: skip
+    if output_format.lower() == "json":
+        click.echo(jsontext.dumps({"rules": [rule_to_dict(rule) for rule in loaded]}), nl=False)
+        return
     id_width = max((len(r.id) for r in loaded), default=2)
     name_width = max((len(r.name) for r in loaded), default=4)
     click.echo(f"{'ID':<{id_width}}  {'NAME':<{name_width}}  {'SEVERITY':<8}  TITLE")
@@ -50,6 +81,22 @@ def rules_list(config_path: str | None, rule_paths: tuple[str, ...]) -> None:
         )
 
 
+def rule_to_dict(rule: Rule) -> dict[str, Any]:
+    """A rule as ``rules list --format json`` shows it (with the parameters it would run with)."""
+    return {
+        "id": rule.id,
+        "name": rule.name,
+        "title": rule.title,
+        "severity": rule.severity.value,
+        "resource": rule.resource,
+        "tags": list(rule.tags),
+        "compliance": {fw: list(controls) for fw, controls in sorted(rule.compliance.items())},
+        "params": {name: to_json(value) for name, value in rule.param_values.items()},
+        "references": list(rule.references),
+        "source": rule.source,
+    }
+
+
 @rules.command("show")
 @debug_option
 @click.argument("rule_id", metavar="ID")
@@ -57,6 +104,8 @@ def rules_list(config_path: str | None, rule_paths: tuple[str, ...]) -> None:
 @rules_option
 def rules_show(rule_id: str, config_path: str | None, rule_paths: tuple[str, ...]) -> None:
     """Show one rule (by id or name, any case) in full, with its condition."""
+    from lslint.ruletext import RuleText, value_text  # noqa: PLC0415 - round-trip YAML
+
     loaded = _setup(config_path, rule_paths).rules
     wanted = rule_id.lower()
     rule = next((r for r in loaded if wanted in (r.id.lower(), r.name.lower())), None)
@@ -69,13 +118,19 @@ def rules_show(rule_id: str, config_path: str | None, rule_paths: tuple[str, ...
     click.echo(printable(rule.title))
     click.echo("")
     _echo_rule_text(rule.description)
+    click.echo("")
+    click.echo(printable(f"Resource: {rule.resource}"))
+    if rule.tags:
+        click.echo(printable(f"Tags: {', '.join(rule.tags)}"))
+    for framework, controls in sorted(rule.compliance.items()):
+        click.echo(printable(f"Compliance: {framework}: {', '.join(controls)}"))
     if rule.params:
         click.echo("\nParameters:")
         for name, spec in rule.params.items():
             value = rule.param_values[name]
-            _echo_rule_text(f"  {name} ({spec.type}) = {value!r}: {spec.description}")
+            _echo_rule_text(f"  {name} ({spec.type}) = {value_text(value)}: {spec.description}")
     click.echo("\nCondition:")
-    _echo_rule_text(_indent(rule_conditions(Path(rule.source)), "  ").removesuffix("\n"))
+    _echo_rule_text(_indent(RuleText(Path(rule.source)).conditions(), "  ").removesuffix("\n"))
     _echo_rule_text(f"\nRemediation: {rule.remediation_text}")
     if rule.remediation_cli is not None:
         click.echo(printable(f"  {rule.remediation_cli.source}"))
@@ -91,22 +146,6 @@ def _echo_rule_text(text: str) -> None:
     :func:`printable` whole.)"""
     for line in text.split("\n"):
         click.echo(printable(line))
-
-
-def rule_conditions(path: Path) -> str:
-    """The rule file's ``applies_if`` and ``fail_if``, as written there (YAML)."""
-    from io import StringIO  # noqa: PLC0415 - only `rules show` needs these
-
-    from ruamel.yaml import YAML  # noqa: PLC0415
-    from ruamel.yaml.comments import CommentedMap  # noqa: PLC0415
-
-    yaml = YAML()  # round trip: keeps the author's flow style and comments
-    yaml.width = 96
-    document = yaml.load(read_text(path, what="rule file", error=InputError))
-    shown = CommentedMap((k, document[k]) for k in ("applies_if", "fail_if") if k in document)
-    buffer = StringIO()
-    yaml.dump(shown, buffer)
-    return buffer.getvalue()
 
 
 def _indent(text: str, prefix: str) -> str:
@@ -221,3 +260,48 @@ def rules_test(paths: tuple[str, ...], config_path: str | None, verbose: bool) -
     if problems:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
+
+
+@rules.command("fields")
+@debug_option
+@click.option(
+    "--kind",
+    "kinds",
+    multiple=True,
+    metavar="KIND",
+    help="Only this resource kind (repeat for several; default: every kind).",
+)
+@click.option(
+    "--format",
+    "-f",
+    "output_format",
+    type=click.Choice(["text", "json"], case_sensitive=False),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+def rules_fields(kinds: tuple[str, ...], output_format: str) -> None:
+    """List every path a rule can read, by resource kind, with its type and known values."""
+    from lslint.fields import chosen_kinds, kind_fields  # noqa: PLC0415 - walks the models
+
+    chosen = chosen_kinds(tuple(split(kinds)))
+    if output_format.lower() == "json":
+        document = {
+            "kinds": [
+                {"kind": kind.name, "fields": [doc.to_dict() for doc in kind_fields(kind)]}
+                for kind in chosen
+            ]
+        }
+        click.echo(jsontext.dumps(document), nl=False)
+        return
+    for position, kind in enumerate(chosen):
+        docs = kind_fields(kind)
+        path_width = max(len(doc.path) for doc in docs)
+        type_width = max(len(doc.type) for doc in docs)
+        if position:
+            click.echo("")
+        click.echo(f"{kind.name} ({kind.operation}, resource: {kind.name})")
+        click.echo(f"  {'PATH':<{path_width}}  {'TYPE':<{type_width}}  VALUES")
+        for doc in docs:
+            line = f"  {doc.path:<{path_width}}  {doc.type:<{type_width}}  {doc.values_text()}"
+            click.echo(line.rstrip())

@@ -44,8 +44,15 @@ MAX_EXPLAINED = 5  # indeterminate checks named on stderr; the reports list all 
 @with_options(region_options)
 @config_option
 @rules_option
-@click.option("--select", multiple=True, metavar="ID", help="Run only these rules (id or name).")
-@click.option("--ignore", multiple=True, metavar="ID", help="Skip these rules (id or name).")
+@click.option("--select", multiple=True, metavar="SELECTOR",
+              help="Run only these rules: id, name, tag:NAME, compliance framework or "
+              "FRAMEWORK:CONTROL.")  # fmt: skip
+@click.option(
+    "--ignore",
+    multiple=True,
+    metavar="SELECTOR",
+    help="Skip these rules (as --select; a rule named by id or name beats a group).",
+)
 @click.option("--format", "-f", "fmt", type=click.Choice(FORMATS, case_sensitive=False),
               default="text", show_default=True, help="Output format.")  # fmt: skip
 @click.option(

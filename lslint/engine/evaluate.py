@@ -68,17 +68,22 @@ def remediation_commands(rule: Rule, model: LightsailModel, verdict: Verdict) ->
     return rule.remediation_cli.render(model, rule.param_values, verdict.captures or {})
 
 
-def case_failure(rule: Rule, case: RuleTest) -> str | None:
-    """Why an embedded test case fails (``expected fail, got pass: ...``), or None if it passes."""
+def run_case(rule: Rule, case: RuleTest) -> tuple[Verdict, list[str]]:
+    """What ``rule`` says about an embedded test case's resource: the verdict and the
+    remediation commands."""
     bound = rule.bind(case.params)
     verdict = judge(bound, case.resource)
+    return verdict, remediation_commands(bound, case.resource, verdict)
+
+
+def case_failure(rule: Rule, case: RuleTest) -> str | None:
+    """Why an embedded test case fails (``expected fail, got pass: ...``), or None if it passes."""
+    verdict, commands = run_case(rule, case)
     if verdict.status != case.expect:
         detail = f": {verdict.message}" if verdict.message else ""
         return f"expected {case.expect}, got {verdict.status}{detail}"
-    if case.commands is not None:
-        commands = remediation_commands(bound, case.resource, verdict)
-        if commands != list(case.commands):
-            return f"expected commands {list(case.commands)}, got {commands}"
+    if case.commands is not None and commands != list(case.commands):
+        return f"expected commands {list(case.commands)}, got {commands}"
     return None
 
 

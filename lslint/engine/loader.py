@@ -148,6 +148,7 @@ def _build(parsed: _RuleDoc, doc: YamlDoc) -> Rule:
     message = parse_template(parsed.message, ("message",), root, defaults, ctx.captures)
     cli = _remediation_command(parsed, root, defaults, ctx.captures)
     _check_unique(parsed.tags, ("tags",), "tag")
+    _check_selectable(parsed)
     _check_plain_text(parsed)
     unbound = Rule(
         id=parsed.id,
@@ -277,6 +278,34 @@ def _build_tests(parsed: _RuleDoc, doc: YamlDoc, rule: Rule) -> tuple[RuleTest, 
         )
     _check_unique([t.name for t in tests], ("tests",), "test name")
     return tuple(tests)
+
+
+# Tags, frameworks and controls are words users select rules by (`--select tag:NAME`,
+# `FRAMEWORK:CONTROL`, also comma-separated): each must be one such word.
+_SELECTABLE = re.compile(r"^[^\s,:]+$")
+
+
+def _check_selectable(parsed: _RuleDoc) -> None:
+    for index, tag in enumerate(parsed.tags):
+        if not re.match(r"^[^\s,]+$", tag):
+            raise ConditionError(("tags", index), f"tag '{tag}' must be one word without commas")
+    for framework, controls in parsed.compliance.items():
+        where: DocPath = ("compliance", framework)
+        if not _SELECTABLE.match(framework) or framework.lower() == "tag":
+            raise ConditionError(
+                where,
+                f"compliance framework '{framework}' must be one word without commas or "
+                "colons, and not 'tag' (for example cis-aws-compute-services-1.0.0)",
+            )
+        if not controls:
+            raise ConditionError(where, f"compliance framework '{framework}' lists no control")
+        for index, control in enumerate(controls):
+            if not _SELECTABLE.match(control):
+                raise ConditionError(
+                    (*where, index),
+                    f"compliance control '{control}' must be one word without commas or colons",
+                )
+        _check_unique([c.lower() for c in controls], where, "control")
 
 
 def _check_plain_text(parsed: _RuleDoc) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from lslint import jsontext
@@ -13,11 +14,12 @@ SCHEMA_VERSION = 1  # of the report's shape, described by docs/report.schema.jso
 
 
 def render_json(result: ScanResult, context: ReportContext) -> str:
+    compliance = {rule.id: rule.compliance for rule in result.rules}
     document = {
         "tool": {"name": "lslint", "version": context.tool_version},
         "report_version": SCHEMA_VERSION,
         "scan": scan_to_dict(context.scan),
-        "findings": [finding_to_dict(f) for f in result.findings],
+        "findings": [finding_to_dict(f, compliance.get(f.rule_id, {})) for f in result.findings],
         "errors": [error_to_dict(e) for e in result.errors],
         "warnings": list(result.warnings),
         "summary": summary(result, context),
@@ -26,7 +28,11 @@ def render_json(result: ScanResult, context: ReportContext) -> str:
     return jsontext.dumps(document)
 
 
-def finding_to_dict(finding: Finding) -> dict[str, Any]:
+def finding_to_dict(
+    finding: Finding, compliance: Mapping[str, Sequence[str]] | None = None
+) -> dict[str, Any]:
+    """``compliance`` is the rule's: framework -> controls, so that scripts can group
+    findings by control without reading the rules."""
     return {
         "rule_id": finding.rule_id,
         "rule_name": finding.rule_name,
@@ -39,6 +45,9 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
         "message": finding.message,
         "evidence": finding.evidence,
         "remediation": finding.remediation,
+        "compliance": {
+            framework: list(controls) for framework, controls in sorted((compliance or {}).items())
+        },
         "fingerprint": finding.fingerprint,
         "suppressed": finding.suppressed.to_dict() if finding.suppressed else None,
         "baselined": finding.baselined,

@@ -41,7 +41,7 @@ SECURITY_SEVERITY = {
     Severity.INFO: "1.0",
 }
 MAX_DESCRIPTION = 1024  # GitHub's limit for fullDescription
-MAX_TAGS = 10  # GitHub keeps at most ten tags per rule
+MAX_TAGS = 10  # GitHub shows at most ten tags per rule (and rejects files with over twenty)
 FINGERPRINT_KEY = "lslintFingerprint/v1"
 _Roots = tuple[PurePath | None, PurePath | None]  # (repository root, folder paths start from)
 
@@ -96,7 +96,7 @@ def _rule(rule: RuleInfo) -> dict[str, Any]:
         help_markdown += f"\n\n```sh\n{rule.remediation_command}\n```"
     if rule.references:
         help_markdown += "\n\n" + "\n".join(f"- <{ref}>" for ref in rule.references)
-    tags = list(dict.fromkeys(["security", *rule.tags]))[:MAX_TAGS]
+    tags = list(dict.fromkeys(["security", *rule.tags, *compliance_tags(rule)]))[:MAX_TAGS]
     described: dict[str, Any] = {
         "id": rule.id,
         "name": rule.name,
@@ -120,6 +120,16 @@ def _rule(rule: RuleInfo) -> dict[str, Any]:
     if help_uri is not None:
         described["helpUri"] = help_uri
     return described
+
+
+def compliance_tags(rule: RuleInfo) -> list[str]:
+    """``FRAMEWORK:CONTROL`` for each control the rule maps to: GitHub filters alerts by tag,
+    and the same words select the rules (``--select cis-aws-compute-services-1.0.0:3.4``)."""
+    return [
+        f"{framework}:{control}"
+        for framework, controls in sorted(rule.compliance.items())
+        for control in controls
+    ]
 
 
 def _locations(finding: Finding, roots: _Roots) -> list[dict[str, Any]]:

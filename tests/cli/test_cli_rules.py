@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -388,3 +389,116 @@ def test_a_copy_of_the_builtin_rules_is_no_clash(cli: Cli, tmp_path: Path) -> No
         (copy / path.name).write_bytes(path.read_bytes())
     result = cli(["rules", "validate", str(copy)])
     assert result.exit_code == 0, result.stderr
+
+
+# ---------------------------------------------------------------- tags, compliance, parameters
+
+
+def mapped_acme(folder: Path) -> Path:
+    """ACME001 with compliance mappings."""
+    text = ACME.read_text(encoding="utf-8").replace(
+        "\ntests:", "\ncompliance: {cis-x-1.0: ['3.4', '3.5'], nist-800-53: [CM-8]}\ntests:"
+    )
+    path = folder / "rules" / ACME.name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_rules_show_prints_resource_tags_and_compliance(cli: Cli, tmp_path: Path) -> None:
+    path = mapped_acme(tmp_path)
+    result = cli(["rules", "show", "ACME001", "--rules", str(path)])
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "Resource: instance" in lines
+    tags = rule_docs(path.parent)[0]["tags"]
+    assert f"Tags: {', '.join(tags)}" in lines
+    assert "Compliance: cis-x-1.0: 3.4, 3.5" in lines
+    assert "Compliance: nist-800-53: CM-8" in lines
+    plain = cli(["rules", "show", "LS002"]).stdout
+    assert "Compliance:" not in plain
+
+
+def test_rules_show_writes_parameter_values_as_yaml_does(cli: Cli) -> None:
+    result = cli(["rules", "show", "LS004"])
+    assert '  required_tags (string_list) = ["Owner", "Environment"]: ' in result.stdout
+
+
+def test_rules_list_json_has_tags_compliance_and_parameters(cli: Cli, tmp_path: Path) -> None:
+    path = mapped_acme(tmp_path)
+    result = cli(["rules", "list", "--rules", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    rules = {rule["id"]: rule for rule in json.loads(result.stdout)["rules"]}
+    assert list(rules) == sorted(rules)
+    assert rules["ACME001"]["compliance"] == {"cis-x-1.0": ["3.4", "3.5"], "nist-800-53": ["CM-8"]}
+    assert rules["ACME001"]["tags"] == rule_docs(path.parent)[0]["tags"]
+    assert rules["LS001"]["compliance"] == {}
+    assert rules["LS004"]["params"] == {"required_tags": ["Owner", "Environment"]}
+    assert rules["LS001"]["params"] == {"allowed_ports": [80, 443]}
+    assert rules["LS002"]["resource"] == "instance"
+    assert rules["LS002"]["source"] == str(builtin_rules_dir() / "LS002-imdsv1-allowed.yaml")
+
+
+def test_rules_list_json_shows_the_parameters_the_config_sets(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / ".lslint.yaml").write_text(
+        "rules:\n  LS004:\n    params: {required_tags: [Team]}\n", encoding="utf-8"
+    )
+    rules = json.loads(cli(["rules", "list", "-f", "json"]).stdout)["rules"]
+    assert next(r for r in rules if r["id"] == "LS004")["params"] == {"required_tags": ["Team"]}
+
+
+def test_rules_list_selects_by_control(cli: Cli, tmp_path: Path) -> None:
+    path = mapped_acme(tmp_path)
+    result = cli(["rules", "list", "--rules", str(path), "--select", "CIS-X-1.0:3"])
+    assert [row.split()[0] for row in result.stdout.splitlines()[1:]] == ["ACME001"]
+    result = cli(["rules", "list", "--rules", str(path), "--select", "cis-x-1.0:3.6"])
+    assert result.exit_code == 2
+    assert "unknown compliance control 'cis-x-1.0:3.6' in --select" in result.stderr
+
+
+# ---------------------------------------------------------------- fields
+
+
+def test_rules_fields_lists_every_path_of_every_kind(cli: Cli) -> None:
+    from lslint.fields import kind_fields  # noqa: PLC0415
+    from lslint.models import RESOURCE_KINDS  # noqa: PLC0415
+
+    result = cli(["rules", "fields"])
+    assert result.exit_code == 0, result.stderr
+    for kind in RESOURCE_KINDS.values():
+        assert f"{kind.name} ({kind.operation}, resource: {kind.name})" in result.stdout
+    rows = {line.split()[0]: line for line in result.stdout.splitlines() if line.startswith("  ")}
+    paths = {doc.path for kind in RESOURCE_KINDS.values() for doc in kind_fields(kind)}
+    assert set(rows) - {"PATH"} == paths
+    assert rows["state.name"].split(maxsplit=2)[1:] == [
+        "string",
+        "pending, running, shutting-down, terminated, stopping, stopped",
+    ]
+    assert rows["networking.ports.fromPort"].split()[1:] == ["list", "of", "integer"]
+    assert rows["metadataOptions"].split()[1:] == ["object"]
+
+
+def test_rules_fields_json_for_one_kind(cli: Cli) -> None:
+    result = cli(["rules", "fields", "--kind", "INSTANCE", "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    (kind,) = json.loads(result.stdout)["kinds"]
+    assert kind["kind"] == "instance"
+    fields = {field["path"]: field for field in kind["fields"]}
+    assert fields["metadataOptions.httpTokens"] == {
+        "path": "metadataOptions.httpTokens",
+        "type": "string",
+        "values": ["optional", "required"],
+        "any_case": True,
+    }
+    assert fields["createdAt"]["type"] == "timestamp"
+    assert fields["tags.key"] == {"path": "tags.key", "type": "list of string", "values": [],
+                                  "any_case": False}  # fmt: skip
+
+
+def test_rules_fields_unknown_kind_is_an_error(cli: Cli) -> None:
+    result = cli(["rules", "fields", "--kind", "instanc"])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines()[0] == (
+        "lslint: error: unknown resource kind 'instanc' (did you mean 'instance'?)"
+    )
