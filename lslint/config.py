@@ -34,6 +34,7 @@ from lslint.engine.evaluate import RuleVariant
 from lslint.engine.rule import Rule
 from lslint.errors import ConfigError, ConfigErrors
 from lslint.findings import AppliedOverride, Severity
+from lslint.models import RESOURCE_KINDS
 from lslint.overrides import OverrideTable, ResourceOverride
 from lslint.suggest import suggest, suggest_any_case
 from lslint.suppressions import Suppression, Suppressor
@@ -135,6 +136,18 @@ class _ResourceOverrideDoc(StrictDoc):
 RegionName = Annotated[str, Field(min_length=1)]
 
 
+def _known_kind(name: str) -> str:
+    if name not in RESOURCE_KINDS:
+        raise ValueError(
+            f"unknown resource kind '{name}'{suggest(name, RESOURCE_KINDS)}; "
+            f"the kinds are {', '.join(RESOURCE_KINDS)}"
+        )
+    return name
+
+
+KindName = Annotated[str, AfterValidator(_known_kind)]
+
+
 class AwsSettings(StrictDoc):
     """Live-scan settings (the ``aws:`` section); command-line options win over each."""
 
@@ -142,6 +155,7 @@ class AwsSettings(StrictDoc):
     all_regions: bool = False
     exclude_regions: list[RegionName] = Field(default_factory=list)
     profile: str | None = Field(default=None, min_length=1)
+    kinds: list[KindName] = Field(default_factory=list)  # default: every kind
 
     @field_validator("all_regions")
     @classmethod

@@ -3,11 +3,13 @@
 This is the only module that imports boto3, and it is imported only for live scans, so
 ``lslint --version`` and offline scans start without loading the AWS SDK.
 
-Regions are listed in parallel, the kinds of one region one after another (each kind's
-operation, answer key and fixed parameters come from ``RESOURCE_KINDS``). The fetch fails
-closed: a kind that cannot be listed completely in a region (after botocore's retries) becomes
-a ``ScanError`` and none of its partial pages are scanned; the other kinds and regions are
-still listed. "Zero instances" and "could not list" are never confused.
+Every kind of every region is listed in parallel: one page chain per kind and region, all
+under one concurrency limit (each kind's operation, answer key and fixed parameters come from
+``RESOURCE_KINDS``); a region's client and retry log are shared by its kinds' threads. The
+fetch fails closed: a kind that cannot be listed completely in a region (after botocore's
+retries) becomes a ``ScanError`` naming the kind and the region, and none of its partial pages
+are scanned; the other kinds and regions are still listed. "Zero instances" and "could not
+list" are never confused.
 
 Answers are not trusted: a body that is not a JSON object, invalid UTF-8, a number beyond a
 float, deep nesting, a page token that is not a string, or a page chain that
@@ -21,6 +23,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import threading
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -60,8 +63,10 @@ RETRY_MODE = "standard"
 # a page of resources comes back in well under a second, so 30 s only cuts off a stuck read.
 CONNECT_TIMEOUT = 5
 READ_TIMEOUT = 30
-# All of Lightsail's ~20 regions in flight at once: wall time is the slowest region's chain.
-MAX_CONCURRENCY = 32
+# Every kind of all of Lightsail's ~20 regions in flight at once: wall time is the slowest
+# kind-and-region page chain. Each region's client keeps up to 10 connections (botocore's
+# default), more than the kinds of one region.
+MAX_CONCURRENCY = 160
 # Page chains: a region of 10,000 pages holds far more resources of a kind than an account may
 # have, so a longer chain is a server that keeps returning new page tokens, not a large fleet.
 MAX_PAGES = 10_000
@@ -118,8 +123,8 @@ class AwsSource:
         max_pages: int | None = None,
         kinds: Sequence[str] = (),
     ) -> None:
-        """``origins`` says where a region name was given (e.g. a config file's line), so an
-        unknown name is reported there. A region with more than ``max_pages`` pages (default
+        """``origins`` says where a region or kind name was given (e.g. a config file's line),
+        so an unknown name is reported there. A region with more than ``max_pages`` pages (default
         ``MAX_PAGES``) is an error. ``kinds`` names the kinds to list (default: every kind)."""
         self.requested = list(dict.fromkeys(regions))
         self.all_regions = all_regions
@@ -129,7 +134,7 @@ class AwsSource:
         self.progress = progress
         self.origins = dict(origins or {})
         self.max_pages = max(1, max_pages if max_pages is not None else MAX_PAGES)
-        self.kinds = _chosen_kinds(kinds)
+        self.kinds = _chosen_kinds(kinds, self.origins)
         self.fetched: list[Listing] = []
         self.retries: dict[str, dict[str, int]] = {}
         self._region_count = 0
@@ -172,26 +177,35 @@ class AwsSource:
         return inventory
 
     def _fetch_all(self, clients: _Clients, regions: list[str]) -> list[Listing]:
-        # Clients not made yet are made here, before any region starts: client creation is CPU
-        # work that would otherwise compete with the region threads for the interpreter lock.
-        ready = [
-            partial(self._fetch_region, region, clients.get(region), clients.logs[region])
+        # Clients not made yet are made here, before any listing starts: client creation is CPU
+        # work that would otherwise compete with the listing threads for the interpreter lock.
+        made = {region: clients.get(region) for region in regions}
+        fetches = [
+            _RegionFetch(
+                region, [Listing(region, kind) for kind in self.kinds], clients.logs[region]
+            )
             for region in regions
         ]
-        return [listing for listings in run_all(ready, self.concurrency) for listing in listings]
+        # Kind by kind across the regions, so that a low limit still reaches every region early.
+        chains = [
+            partial(self._fetch_kind, fetch, fetch.listings[index], made[fetch.region])
+            for index in range(len(self.kinds))
+            for fetch in fetches
+        ]
+        run_all(chains, self.concurrency)
+        return [listing for fetch in fetches for listing in fetch.listings]
 
-    def _fetch_region(
-        self, region: str, client: LightsailClient, retries: _RetryLog
-    ) -> list[Listing]:
-        """Every kind of one region, one after another: a region's client and retry log are
-        used by one thread at a time."""
-        listings: list[Listing] = []
-        for kind in self.kinds:
-            listings.append(Listing(region, kind))
-            self._fetch(listings, client, retries)
-        retries.on_retry = None
-        self._report(listings, retries, done=True)
-        return listings
+    def _fetch_kind(self, region: _RegionFetch, listing: Listing, client: LightsailClient) -> None:
+        """One kind's page chain in one region, on a thread of its own."""
+        # Redraw the progress as each retry is sent, not only when the next page arrives.
+        region.retries.watch(partial(self._report, region))
+        try:
+            self._fetch(listing, client, partial(self._report, region))
+        finally:
+            region.retries.watch(None)
+            with region.lock:  # counted and drawn at once: "done" is the region's last step
+                region.finished += 1
+                self._draw(region)
 
     def _session(self) -> boto3.session.Session:
         core = botocore.session.Session()
@@ -281,13 +295,9 @@ class AwsSource:
                     hint=hint,
                 )
 
-    def _fetch(self, listings: list[Listing], client: LightsailClient, retries: _RetryLog) -> None:
-        """Every page of the last of ``listings`` (those before it are the region's kinds
-        listed already, counted in its progress)."""
-        fetch = listings[-1]
+    def _fetch(self, fetch: Listing, client: LightsailClient, on_page: Callable[[], None]) -> None:
+        """Every page of one kind in one region, or the error that stopped it."""
         kind, region = fetch.kind, fetch.region
-        # Redraw the progress as each retry is sent, not only when the next page arrives.
-        retries.on_retry = partial(self._report, listings, retries)
         list_page = getattr(client, botocore.xform_name(kind.operation))
         key = kind.response_key
         seen: set[str] = set()
@@ -304,7 +314,7 @@ class AwsSource:
                     # Validated as pages arrive, overlapping with the wait for the next page.
                     fetch.resources.append(_to_resource(kind, raw, len(fetch.raw)))
                     fetch.raw.append(dict(raw))
-                self._report(listings, retries)
+                on_page()
                 token = _next_token(answer)
                 if token is None:
                     break
@@ -322,34 +332,56 @@ class AwsSource:
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
             fetch.error = _scan_error(region, kind.operation, exc, fetch)
         except _Malformed as exc:
-            fetch.error = _error(kind.operation, exc.code, _partial(exc.message, fetch), region)
+            fetch.error = _error(
+                kind.operation, exc.code, _partial(exc.message, fetch), region, kind.name
+            )
 
-    def _report(self, listings: list[Listing], retries: _RetryLog, *, done: bool = False) -> None:
-        """One region's progress: its kinds listed so far, together."""
+    def _report(self, region: _RegionFetch) -> None:
+        """One region's progress: its kinds listed so far, together. Drawn under the region's
+        lock, so that its steps arrive in order."""
+        with region.lock:
+            self._draw(region)
+
+    def _draw(self, region: _RegionFetch) -> None:
+        """``_report`` with the region's lock held; done when every kind's chain has ended."""
         if self.progress is not None:
+            listings = region.listings
             self.progress(
                 Progress(
-                    listings[-1].region,
+                    region.region,
                     self._region_count,
                     sum(listing.pages for listing in listings),
                     sum(len(listing.raw) for listing in listings),
-                    done,
+                    region.finished == len(listings),
                     any(listing.error is not None for listing in listings),
-                    retries.total,
+                    region.retries.total,
                     kind=self.kinds[0].name if len(self.kinds) == 1 else None,
                 )
             )
 
 
-def _chosen_kinds(names: Sequence[str]) -> list[ResourceKind]:
-    """The kinds named, in the table's order; every kind when none is named."""
+def _chosen_kinds(names: Sequence[str], origins: Mapping[str, str]) -> list[ResourceKind]:
+    """The kinds named, in the table's order; every kind when none is named. ``origins``
+    says where a name was given (a config file's line), so an unknown one is reported there."""
     for name in names:
         if name not in RESOURCE_KINDS:
             raise ConfigError(
                 f"unknown resource kind '{name}'{suggest(name, RESOURCE_KINDS)}",
+                where=origins.get(name, ""),
                 hint=f"the kinds are {', '.join(RESOURCE_KINDS)}",
             )
     return [kind for kind in RESOURCE_KINDS.values() if not names or kind.name in names]
+
+
+@dataclass
+class _RegionFetch:
+    """One region's listings, one per kind, shared by the threads that list its kinds."""
+
+    region: str
+    listings: list[Listing]
+    retries: _RetryLog
+    finished: int = 0  # kinds whose page chain has ended
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 class _RetryLog:
@@ -357,8 +389,10 @@ class _RetryLog:
 
     botocore emits ``needs-retry`` after every attempt (its retry handler answers it) and
     ``request-created`` before every attempt, with the attempt number in the request context:
-    the first says why an attempt failed, the second that it is being sent again. Each region
-    has its own client, used by one thread at a time, so no lock is needed.
+    the first says why an attempt failed, the second that it is being sent again. Both are
+    emitted in the thread that makes the call, and the kinds of a region share its client from
+    several threads: what happened to the last attempt is kept per thread, the counts under a
+    lock.
     """
 
     _throttling = botocore.retries.standard.ThrottlingErrorDetector(
@@ -367,24 +401,31 @@ class _RetryLog:
 
     def __init__(self) -> None:
         self.reasons: Counter[str] = Counter()
-        self.on_retry: Callable[[], None] | None = None
-        self._last_failure = "failed"
+        self._lock = threading.Lock()
+        self._thread = threading.local()  # last_failure, on_retry: of the calling thread
 
     @property
     def total(self) -> int:
-        return sum(self.reasons.values())
+        with self._lock:
+            return sum(self.reasons.values())
+
+    def watch(self, on_retry: Callable[[], None] | None) -> None:
+        """Call ``on_retry`` whenever this thread sends a request again."""
+        self._thread.on_retry = on_retry
 
     def attempt_ended(self, **kwargs: Any) -> None:
         reason = self._reason(kwargs)
         if reason:
-            self._last_failure = reason
+            self._thread.last_failure = reason
 
     def request_created(self, request: Any, **kwargs: Any) -> None:
         context = getattr(request, "context", None) or {}
         if context.get("retries", {}).get("attempt", 1) > 1:
-            self.reasons[self._last_failure] += 1
-            if self.on_retry is not None:
-                self.on_retry()
+            with self._lock:
+                self.reasons[getattr(self._thread, "last_failure", "failed")] += 1
+            on_retry = getattr(self._thread, "on_retry", None)
+            if on_retry is not None:
+                on_retry()
 
     @classmethod
     def _reason(cls, kwargs: dict[str, Any]) -> str | None:
@@ -655,9 +696,9 @@ def _cut(text: str, limit: int = MAX_MESSAGE) -> str:
     return text
 
 
-def _error(operation: str, code: str, message: str, region: str) -> ScanError:
+def _error(operation: str, code: str, message: str, region: str, kind: str = "") -> ScanError:
     """A ScanError of this source, with no secret in it."""
-    return ScanError("aws", operation, _cut(redact(code), 100), redact(message), region)
+    return ScanError("aws", operation, _cut(redact(code), 100), redact(message), region, kind)
 
 
 def _scan_error(
@@ -674,13 +715,15 @@ def _scan_error(
             message += f" (needs the IAM permission lightsail:{operation}"
             if operation == "GetRegions":
                 message += "; or name the regions to list with --region"
+            elif fetch is not None:
+                message += f"; or leave {fetch.kind.plural.replace('_', ' ')} out with --kind"
             message += ")"
     else:
         code = type(exc).__name__
         message = _cut(redact(str(exc)))
-    if fetch is not None:
-        message = _partial(message, fetch)
-    return _error(operation, code, message, region)
+    if fetch is None:
+        return _error(operation, code, message, region)
+    return _error(operation, code, _partial(message, fetch), region, fetch.kind.name)
 
 
 def _partial(message: str, fetch: Listing) -> str:

@@ -1,6 +1,5 @@
 """Resource kinds are data: the table of kinds drives the loader, the engine, the sources and
-every report. A second kind exists only inside these tests (``second_kind``), added to the
-table the way a real one would be: a model, a row, an answer in the stand-in, and rules."""
+every report. These tests pair instances with a second kind, static IPs (``second_kind``)."""
 
 from __future__ import annotations
 
@@ -24,8 +23,8 @@ from lslint.inventory import Inventory, Resource
 from lslint.models import (
     RESOURCE_KINDS,
     Instance,
-    LightsailResource,
     ResourceKind,
+    StaticIp,
     count_resources,
     kind_of,
 )
@@ -45,28 +44,9 @@ from conftest import MINIMAL_RULE, ROOT, CliResult, rule_from_text
 Cli = Callable[..., CliResult]
 
 
-class FakeStaticIp(LightsailResource):
-    """A kind's model as a test defines it: the shared members plus its own."""
-
-    ipAddress: str | None = None
-    isAttached: bool | None = None
-
-
-# A real Lightsail operation, so that boto3 can call it against the stand-in.
-STATIC_IP = ResourceKind(
-    name="static_ip",
-    model=FakeStaticIp,
-    shape="StaticIp",
-    operation="GetStaticIps",
-    response_key="staticIps",
-    plural="static_ips",
-)
-
-
 @pytest.fixture
-def second_kind(monkeypatch: pytest.MonkeyPatch) -> ResourceKind:
-    monkeypatch.setitem(RESOURCE_KINDS, STATIC_IP.name, STATIC_IP)
-    return STATIC_IP
+def second_kind() -> ResourceKind:
+    return RESOURCE_KINDS["static_ip"]
 
 
 def static_ip(name: str, **fields: Any) -> dict[str, Any]:
@@ -124,7 +104,7 @@ def two_kinds_result() -> ScanResult:
     inventory = Inventory(
         [
             Resource(Instance.model_validate(instance("web"))),
-            Resource(FakeStaticIp.model_validate(static_ip("web", isAttached=False))),
+            Resource(StaticIp.model_validate(static_ip("web", isAttached=False))),
         ]
     )
     return run([unnamed_rule(), detached_rule()], inventory)
@@ -273,13 +253,12 @@ def test_a_bad_resource_is_named_by_its_kinds_list(second_kind: ResourceKind) ->
         parse_snapshot(text, "ips.json")
 
 
-def test_a_snapshot_without_a_known_list_names_every_kinds_key(second_kind: ResourceKind) -> None:
+def test_a_snapshot_without_a_known_list_names_every_kinds_key() -> None:
     with pytest.raises(InputError) as caught:
-        parse_snapshot('{"buckets": []}', "x.json")
-    assert caught.value.message == (
-        "no 'instances' or 'staticIps' key: not the output of 'aws lightsail get-instances' "
-        "or 'aws lightsail get-static-ips' or 'lslint fetch'"
-    )
+        parse_snapshot('{"widgets": []}', "x.json")
+    message = caught.value.message
+    assert message.startswith("no 'instances' or 'relationalDatabases' or 'buckets' or ")
+    assert "'aws lightsail get-static-ips' or 'aws lightsail get-disks'" in message
 
 
 # ---------------------------------------------------------------- live
@@ -316,11 +295,10 @@ def test_a_kind_that_fails_is_its_own_error_and_the_others_are_scanned(
     second_kind: ResourceKind,
     tmp_path: Path,
 ) -> None:
-    # The region's first request (GetInstances) is answered, the next (GetStaticIps) refused.
     plan = RegionPlan(
         make_instances("us-east-1", 1),
-        faults=["no fault", "access_denied"],
         resources={"static_ip": [static_ip("ip-1")]},
+        kind_always={"static_ip": "access_denied"},
     )
     server = standin({"us-east-1": plan})
     result = cli(["scan", "--format", "json"])
@@ -330,6 +308,9 @@ def test_a_kind_that_fails_is_its_own_error_and_the_others_are_scanned(
         ("GetStaticIps", "AccessDeniedException")
     ]
     assert "lightsail:GetStaticIps" in report["errors"][0]["message"]
+    assert report["errors"][0]["kind"] == "static_ip"
+    assert "us-east-1 GetStaticIps AccessDeniedException" in result.stderr
+    assert "or leave static ips out with --kind" in result.stderr
     assert {f["resource_type"] for f in report["findings"]} == {"instance"}
     assert server.calls("us-east-1", "GetInstances")
 
@@ -373,9 +354,7 @@ def test_the_text_report_keeps_resources_of_two_kinds_apart(second_kind: Resourc
     inventory = Inventory(
         [
             Resource(Instance.model_validate({**instance("web"), "arn": None})),
-            Resource(
-                FakeStaticIp.model_validate({**static_ip("web", isAttached=False), "arn": None})
-            ),
+            Resource(StaticIp.model_validate({**static_ip("web", isAttached=False), "arn": None})),
         ]
     )
     result = run([unnamed_rule(), detached_rule()], inventory)
