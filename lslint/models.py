@@ -516,6 +516,11 @@ class ResourceKind:
     # operation); without one, ``aws lightsail get-*`` prints only the first page.
     cli_paginates: bool = True
 
+    @property
+    def label(self) -> str:
+        """The kind in words, for people: ``load balancer``."""
+        return self.name.replace("_", " ")
+
     def count(self, number: int) -> str:
         """``1 instance``, ``3 instances``."""
         noun = self.name if number == 1 else self.plural

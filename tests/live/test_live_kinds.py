@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from standin import LightsailStandIn, RegionPlan, make_resources
 
+from lslint.cli import scan as scan_commands
 from lslint.models import RESOURCE_KINDS
 from lslint.sources.snapshot import cli_command
 
@@ -357,3 +358,33 @@ def test_version_1_snapshots_are_still_read(cli: Cli, tmp_path: Path) -> None:
     assert code == 2
     assert [(e["kind"], e["operation"]) for e in report["errors"]] == [("", "GetInstances")]
     assert {f["resource_name"] for f in report["findings"]} == {"vm-us-east-1-000"}
+
+
+# ---------------------------------------------------------------- progress
+
+
+@pytest.mark.parametrize("regions", [["us-east-1"], REGIONS], ids=["one-region", "three-regions"])
+def test_progress_counts_every_kind_and_ends_once(
+    cli: Cli, standin: StandIn, monkeypatch: pytest.MonkeyPatch, regions: list[str]
+) -> None:
+    monkeypatch.setattr(scan_commands, "on_terminal", lambda: True)
+    plans = estate(regions)
+    plans[regions[-1]].kind_faults = {"bucket": ["throttle"]}
+    standin(plans)
+    result = cli(["fetch", "--region", ",".join(regions), "-o", "s.json"])
+    assert result.exit_code == 0
+    drawn = result.stderr.split("\n")[0]
+    # the kinds' threads draw in turn; the line ends once, when the last kind of the last
+    # region is done, with every page and resource counted
+    pages, resources = 2 * 7 * len(regions), 3 * 7 * len(regions)
+    steps = drawn.split("\r\x1b[K")[1:]
+    assert len(steps) == pages + 1 + 7 * len(regions)  # each page, the retry, each chain's end
+    if len(regions) == 1:
+        assert (
+            steps[-1] == f"listing us-east-1: done, {pages} pages, {resources} resources, 1 retry"
+        )
+    else:
+        assert (
+            steps[-1] == f"listing regions: 3/3 done, {pages} pages, {resources} resources, 1 retry"
+        )
+    assert result.stderr.count("\n") == 2  # the progress line, then the summary
