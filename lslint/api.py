@@ -160,15 +160,16 @@ def evaluate(
 
 @dataclass(frozen=True)
 class LiveOptions:
-    """Which Lightsail regions a live scan lists, and how. Empty fields fall back on the
-    config's ``aws`` section, then on the profile's region. Region lists may also be
-    comma-separated (``("us-east-1,eu-west-1",)``)."""
+    """Which Lightsail regions and resource kinds a live scan lists, and how. Empty fields
+    fall back on the config's ``aws`` section, then on the profile's region and every kind.
+    Region and kind lists may also be comma-separated (``("us-east-1,eu-west-1",)``)."""
 
     regions: tuple[str, ...] = ()
     all_regions: bool = False
     exclude_regions: tuple[str, ...] = ()
     profile: str | None = None
-    concurrency: int | None = None  # regions listed at once (default: all, up to 32)
+    kinds: tuple[str, ...] = ()  # resource kinds to list, also comma-separated (default: all)
+    concurrency: int | None = None  # page chains listed at once (default: all, up to 160)
     progress: TextIO | None = None  # where to draw a progress line (a terminal), if anywhere
     retry_policy: RetryPolicy | None = None  # default: lslint.sources.retry.DEFAULT_POLICY
 
@@ -435,6 +436,10 @@ def live_source(config: Config, live: LiveOptions) -> AwsSource:
     if every and not excluded:
         excluded = settings.exclude_regions
         origins.update(_origins(config, "exclude_regions", excluded))
+    kinds = split(live.kinds)
+    if not kinds:
+        kinds = settings.kinds
+        origins.update(_origins(config, "kinds", kinds))
     # Imported here so that offline scans and library users never load boto3.
     from lslint.sources.aws import MAX_CONCURRENCY, AwsSource  # noqa: PLC0415
 
@@ -447,11 +452,12 @@ def live_source(config: Config, live: LiveOptions) -> AwsSource:
         progress=ProgressLine(live.progress) if live.progress is not None else None,
         origins=origins,
         retry_policy=live.retry_policy,
+        kinds=kinds,
     )
 
 
 def _origins(config: Config, key: str, names: Sequence[str]) -> dict[str, str]:
-    """Where each region name of ``aws.KEY`` is in the config file, for error messages."""
+    """Where each region or kind name of ``aws.KEY`` is in the config file, for messages."""
     return {name: config.where(("aws", key, index)) for index, name in enumerate(names)}
 
 

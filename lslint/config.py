@@ -34,6 +34,7 @@ from lslint.engine.evaluate import RuleVariant
 from lslint.engine.rule import Rule
 from lslint.errors import ConfigError, ConfigErrors
 from lslint.findings import AppliedOverride, Severity
+from lslint.models import RESOURCE_KINDS
 from lslint.overrides import OverrideTable, ResourceOverride
 from lslint.selection import RuleSelector, Selected, UnknownSelector, chosen_rules
 from lslint.suggest import suggest, suggest_any_case
@@ -136,6 +137,18 @@ class _ResourceOverrideDoc(StrictDoc):
 RegionName = Annotated[str, Field(min_length=1)]
 
 
+def _known_kind(name: str) -> str:
+    if name not in RESOURCE_KINDS:
+        raise ValueError(
+            f"unknown resource kind '{name}'{suggest(name, RESOURCE_KINDS)}; "
+            f"the kinds are {', '.join(RESOURCE_KINDS)}"
+        )
+    return name
+
+
+KindName = Annotated[str, AfterValidator(_known_kind)]
+
+
 class AwsSettings(StrictDoc):
     """Live-scan settings (the ``aws:`` section); command-line options win over each."""
 
@@ -143,6 +156,7 @@ class AwsSettings(StrictDoc):
     all_regions: bool = False
     exclude_regions: list[RegionName] = Field(default_factory=list)
     profile: str | None = Field(default=None, min_length=1)
+    kinds: list[KindName] = Field(default_factory=list)  # default: every kind
 
     @field_validator("all_regions")
     @classmethod

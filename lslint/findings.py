@@ -129,9 +129,11 @@ class ScanError:
     code: str
     message: str
     region: str = ""
+    kind: str = ""  # the resource kind that could not be listed (its name in rules), if one
 
     def describe(self) -> str:
-        """``region operation code: message``, leaving out the parts that are empty."""
+        """``region operation code: message``, leaving out the parts that are empty; the
+        operation names the kind (``GetBuckets``)."""
         where = " ".join(part for part in (self.region, self.operation, self.code) if part)
         return f"{where}: {self.message}" if where else self.message
 

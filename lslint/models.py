@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, model_validator
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,24 @@ ENABLED_OR_DISABLED = ("disabled", "enabled")
 HEALTH_STATUSES = ("ok", "impaired", "initializing", "insufficient-data", "not-applicable")
 HEALTH_DETAIL_NAMES = ("reachability",)
 HEALTH_DETAIL_STATUSES = ("passed", "failed", "insufficient-data", "initializing")
+LOAD_BALANCER_STATES = ("active", "provisioning", "active_impaired", "failed", "unknown")
+LOAD_BALANCER_PROTOCOLS = ("HTTP_HTTPS", "HTTP")
+INSTANCE_HEALTH_STATES = ("initial", "healthy", "unhealthy", "unused", "draining", "unavailable")
+INSTANCE_HEALTH_REASONS = (
+    "Lb.RegistrationInProgress", "Lb.InitialHealthChecking", "Lb.InternalError",
+    "Instance.ResponseCodeMismatch", "Instance.Timeout", "Instance.FailedHealthChecks",
+    "Instance.NotRegistered", "Instance.NotInUse", "Instance.DeregistrationInProgress",
+    "Instance.InvalidState", "Instance.IpUnusable",
+)  # fmt: skip
+ACCESS_TYPES = ("public", "private")
+TRUE_OR_FALSE = ("true", "false")  # booleans the API sends as strings
+CERTIFICATE_STATUSES = (
+    "PENDING_VALIDATION", "ISSUED", "INACTIVE", "EXPIRED", "VALIDATION_TIMED_OUT", "REVOKED",
+    "FAILED",
+)  # fmt: skip
+DNS_RECORD_CREATION_STATES = ("SUCCEEDED", "STARTED", "FAILED")
+DOMAIN_VALIDATION_STATUSES = ("PENDING_VALIDATION", "FAILED", "SUCCESS")
+RENEWAL_STATUSES = ("PendingAutoRenewal", "PendingValidation", "Success", "Failed")
 
 # Values the API reference fixes where botocore's model leaves a plain string.
 INSTANCE_STATES = ("pending", "running", "shutting-down", "terminated", "stopping", "stopped")
@@ -67,6 +85,16 @@ ADD_ON_STATUSES = (
 )  # fmt: skip
 # Discontinued by the API (it reports ``attached`` for system disks), still in responses.
 DISK_ATTACHMENT_STATES = ("attaching", "attached", "detaching", "detached")
+RELATIONAL_DATABASE_ENGINES = ("mysql", "postgres")
+BUCKET_OBJECT_VERSIONING = ("Enabled", "Suspended", "NeverEnabled")
+BUCKET_STATE_CODES = ("OK", "Unknown")
+# botocore's pattern for BucketCorsAllowedMethod.
+BUCKET_CORS_METHODS = ("DELETE", "GET", "HEAD", "POST", "PUT")
+CERTIFICATE_ELIGIBLE_TO_RENEW = ("ELIGIBLE", "INELIGIBLE")
+CERTIFICATE_REQUEST_FAILURE_REASONS = (
+    "NO_AVAILABLE_CONTACTS", "ADDITIONAL_VERIFICATION_REQUIRED", "DOMAIN_NOT_ALLOWED",
+    "INVALID_PUBLIC_DOMAIN", "OTHER",
+)  # fmt: skip
 # "The only alias currently supported is lightsail-connect" (InstancePortInfo).
 CIDR_LIST_ALIASES = ("lightsail-connect",)
 
@@ -238,6 +266,241 @@ class Instance(LightsailResource):
     systemStatus: InstanceHealthStatus | None = None
 
 
+class RelationalDatabaseHardware(LightsailModel):
+    cpuCount: int | None = None
+    diskSizeInGb: int | None = None
+    ramSizeInGb: float | None = None
+
+
+class PendingModifiedRelationalDatabaseValues(LightsailModel):
+    masterUserPassword: str | None = None
+    engineVersion: str | None = None
+    backupRetentionEnabled: bool | None = None
+
+
+class RelationalDatabaseEndpoint(LightsailModel):
+    port: int | None = None
+    address: str | None = None
+
+
+class PendingMaintenanceAction(LightsailModel):
+    action: str | None = None
+    description: str | None = None
+    currentApplyDate: Timestamp | None = None
+
+
+class RelationalDatabase(LightsailResource):
+    """A Lightsail managed database, as ``GetRelationalDatabases`` returns it."""
+
+    relationalDatabaseBlueprintId: str | None = None
+    relationalDatabaseBundleId: str | None = None
+    masterDatabaseName: str | None = None
+    hardware: RelationalDatabaseHardware | None = None
+    state: str | None = None
+    secondaryAvailabilityZone: str | None = None
+    backupRetentionEnabled: bool | None = None
+    pendingModifiedValues: PendingModifiedRelationalDatabaseValues | None = None
+    engine: Annotated[str | None, EnumLike(RELATIONAL_DATABASE_ENGINES)] = None
+    engineVersion: str | None = None
+    latestRestorableTime: Timestamp | None = None
+    masterUsername: str | None = None
+    parameterApplyStatus: str | None = None
+    preferredBackupWindow: str | None = None
+    preferredMaintenanceWindow: str | None = None
+    publiclyAccessible: bool | None = None
+    masterEndpoint: RelationalDatabaseEndpoint | None = None
+    pendingMaintenanceActions: list[PendingMaintenanceAction] | None = None
+    caCertificateIdentifier: str | None = None
+
+
+class AccessRules(LightsailModel):
+    getObject: Annotated[str | None, EnumLike(ACCESS_TYPES)] = None
+    allowPublicOverrides: bool | None = None
+
+
+class ResourceReceivingAccess(LightsailModel):
+    name: str | None = None
+    resourceType: Annotated[str | None, EnumLike(RESOURCE_TYPES)] = None
+
+
+class BucketState(LightsailModel):
+    code: Annotated[str | None, EnumLike(BUCKET_STATE_CODES)] = None
+    message: str | None = None
+
+
+class BucketAccessLogConfig(LightsailModel):
+    enabled: bool | None = None
+    destination: str | None = None
+    prefix: str | None = None
+
+
+class BucketCorsRule(LightsailModel):
+    id: str | None = None
+    allowedMethods: list[Annotated[str, EnumLike(BUCKET_CORS_METHODS)]] | None = None
+    allowedOrigins: list[str] | None = None
+    allowedHeaders: list[str] | None = None
+    exposeHeaders: list[str] | None = None
+    maxAgeSeconds: int | None = None
+
+
+class BucketCorsConfig(LightsailModel):
+    rules: list[BucketCorsRule] | None = None
+
+
+class Bucket(LightsailResource):
+    """A Lightsail object storage bucket, as ``GetBuckets`` returns it."""
+
+    accessRules: AccessRules | None = None
+    bundleId: str | None = None
+    url: str | None = None
+    objectVersioning: Annotated[str | None, EnumLike(BUCKET_OBJECT_VERSIONING)] = None
+    ableToUpdateBundle: bool | None = None
+    readonlyAccessAccounts: list[str] | None = None
+    resourcesReceivingAccess: list[ResourceReceivingAccess] | None = None
+    state: BucketState | None = None
+    accessLogConfig: BucketAccessLogConfig | None = None
+    cors: BucketCorsConfig | None = None
+
+
+class InstanceHealthSummary(LightsailModel):
+    instanceName: str | None = None
+    instanceHealth: Annotated[str | None, EnumLike(INSTANCE_HEALTH_STATES)] = None
+    instanceHealthReason: Annotated[str | None, EnumLike(INSTANCE_HEALTH_REASONS)] = None
+
+
+class LoadBalancerTlsCertificateSummary(LightsailModel):
+    name: str | None = None
+    isAttached: bool | None = None
+
+
+class LoadBalancerConfigurationOptions(LightsailModel):
+    """The API's map of attribute name to value, as an object so that rules can name its keys
+    (``configurationOptions.SessionStickinessEnabled``). Values are strings (``"true"``)."""
+
+    HealthCheckPath: str | None = None
+    SessionStickinessEnabled: Annotated[str | None, EnumLike(TRUE_OR_FALSE)] = None
+    SessionStickiness_LB_CookieDurationSeconds: str | None = None
+    HttpsRedirectionEnabled: Annotated[str | None, EnumLike(TRUE_OR_FALSE)] = None
+    TlsPolicyName: str | None = None
+
+
+class LoadBalancer(LightsailResource):
+    """A Lightsail load balancer, as ``GetLoadBalancers`` returns it."""
+
+    dnsName: str | None = None
+    state: Annotated[str | None, EnumLike(LOAD_BALANCER_STATES)] = None
+    protocol: Annotated[str | None, EnumLike(LOAD_BALANCER_PROTOCOLS)] = None
+    publicPorts: list[int] | None = None
+    healthCheckPath: str | None = None
+    instancePort: int | None = None
+    instanceHealthSummary: list[InstanceHealthSummary] | None = None
+    tlsCertificateSummaries: list[LoadBalancerTlsCertificateSummary] | None = None
+    configurationOptions: LoadBalancerConfigurationOptions | None = None
+    ipAddressType: Annotated[str | None, EnumLike(IP_ADDRESS_TYPES)] = None
+    httpsRedirectionEnabled: bool | None = None
+    tlsPolicyName: str | None = None
+
+
+class StaticIp(LightsailResource):
+    """A Lightsail static IP address, as ``GetStaticIps`` returns it."""
+
+    ipAddress: str | None = None
+    attachedTo: str | None = None
+    isAttached: bool | None = None
+
+
+class ResourceRecord(LightsailModel):
+    name: str | None = None
+    type: str | None = None
+    value: str | None = None
+
+
+class DnsRecordCreationState(LightsailModel):
+    code: Annotated[str | None, EnumLike(DNS_RECORD_CREATION_STATES)] = None
+    message: str | None = None
+
+
+class DomainValidationRecord(LightsailModel):
+    domainName: str | None = None
+    resourceRecord: ResourceRecord | None = None
+    dnsRecordCreationState: DnsRecordCreationState | None = None
+    validationStatus: Annotated[str | None, EnumLike(DOMAIN_VALIDATION_STATUSES)] = None
+
+
+class RenewalSummary(LightsailModel):
+    domainValidationRecords: list[DomainValidationRecord] | None = None
+    renewalStatus: Annotated[str | None, EnumLike(RENEWAL_STATUSES)] = None
+    renewalStatusReason: str | None = None
+    updatedAt: Timestamp | None = None
+
+
+class CertificateDetail(LightsailModel):
+    """The certificate itself (botocore's ``Certificate`` shape), inside each entry that
+    ``GetCertificates`` lists when asked for details."""
+
+    arn: str | None = None
+    name: str | None = None
+    domainName: str | None = None
+    status: Annotated[str | None, EnumLike(CERTIFICATE_STATUSES)] = None
+    serialNumber: str | None = None
+    subjectAlternativeNames: list[str] | None = None
+    domainValidationRecords: list[DomainValidationRecord] | None = None
+    requestFailureReason: Annotated[str | None, EnumLike(CERTIFICATE_REQUEST_FAILURE_REASONS)] = (
+        None
+    )
+    inUseResourceCount: int | None = None
+    keyAlgorithm: str | None = None
+    createdAt: Timestamp | None = None
+    issuedAt: Timestamp | None = None
+    issuerCA: str | None = None
+    notBefore: Timestamp | None = None
+    notAfter: Timestamp | None = None
+    eligibleToRenew: Annotated[str | None, EnumLike(CERTIFICATE_ELIGIBLE_TO_RENEW)] = None
+    renewalSummary: RenewalSummary | None = None
+    revokedAt: Timestamp | None = None
+    revocationReason: str | None = None
+    tags: list[Tag] | None = None
+    supportCode: str | None = None
+
+
+class Certificate(LightsailResource):
+    """A Lightsail SSL/TLS certificate: one entry of ``GetCertificates`` (botocore's
+    ``CertificateSummary``), as the AWS CLI prints it, with the certificate's details under
+    ``certificateDetail``.
+
+    The entry names the certificate ``certificateName`` and ``certificateArn``; ``name`` and
+    ``arn`` are filled from them (or from the details), so a certificate is named, found and
+    fingerprinted like every other resource, and ``createdAt`` and ``supportCode`` come from
+    the details. The data itself is kept as the API returned it.
+    """
+
+    certificateArn: str | None = None
+    certificateName: str | None = None
+    domainName: str | None = None
+    certificateDetail: CertificateDetail | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shared_members(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        detail = data.get("certificateDetail")
+        detail = detail if isinstance(detail, dict) else {}
+        filled = dict(data)
+        for member, summary_member in (
+            ("name", "certificateName"),
+            ("arn", "certificateArn"),
+            ("createdAt", None),
+            ("supportCode", None),
+        ):
+            if filled.get(member) is None:
+                value = data.get(summary_member) if summary_member else None
+                value = detail.get(member) if value is None else value
+                if value is not None:
+                    filled[member] = value
+        return filled
+
+
 @dataclass(frozen=True)
 class ResourceKind:
     """One kind of Lightsail resource, and everything lslint needs to know to audit it."""
@@ -249,6 +512,14 @@ class ResourceKind:
     response_key: str  # the list in the operation's answer; also the key in snapshots
     plural: str  # in paths (lightsail/<region>/<plural>/<name>) and messages
     request: Mapping[str, Any] = field(default_factory=dict)  # fixed parameters of each call
+    # Whether the AWS CLI follows the pages itself (botocore has a paginator for the
+    # operation); without one, ``aws lightsail get-*`` prints only the first page.
+    cli_paginates: bool = True
+
+    @property
+    def label(self) -> str:
+        """The kind in words, for people: ``load balancer``."""
+        return self.name.replace("_", " ")
 
     def count(self, number: int) -> str:
         """``1 instance``, ``3 instances``."""
@@ -271,6 +542,60 @@ RESOURCE_KINDS: dict[str, ResourceKind] = {
             plural="instances",
             # Without it the answer leaves out instanceStatus and systemStatus.
             request={"includeHealthStatus": True},
+        ),
+        ResourceKind(
+            name="relational_database",
+            model=RelationalDatabase,
+            shape="RelationalDatabase",
+            operation="GetRelationalDatabases",
+            response_key="relationalDatabases",
+            plural="relational_databases",
+        ),
+        ResourceKind(
+            name="bucket",
+            model=Bucket,
+            shape="Bucket",
+            operation="GetBuckets",
+            response_key="buckets",
+            plural="buckets",
+            # Without it the answer leaves out resourcesReceivingAccess (instances with access).
+            request={"includeConnectedResources": True},
+            cli_paginates=False,
+        ),
+        ResourceKind(
+            name="load_balancer",
+            model=LoadBalancer,
+            shape="LoadBalancer",
+            operation="GetLoadBalancers",
+            response_key="loadBalancers",
+            plural="load_balancers",
+        ),
+        ResourceKind(
+            name="static_ip",
+            model=StaticIp,
+            shape="StaticIp",
+            operation="GetStaticIps",
+            response_key="staticIps",
+            plural="static_ips",
+        ),
+        ResourceKind(
+            name="disk",
+            model=Disk,
+            shape="Disk",
+            operation="GetDisks",
+            response_key="disks",
+            plural="disks",
+        ),
+        ResourceKind(
+            name="certificate",
+            model=Certificate,
+            shape="CertificateSummary",
+            operation="GetCertificates",
+            response_key="certificates",
+            plural="certificates",
+            # Without it each entry holds only the name, ARN and domain: no status, no expiry.
+            request={"includeCertificateDetails": True},
+            cli_paginates=False,
         ),
     )
 }

@@ -2,10 +2,10 @@
 
 boto3 is pointed at it with ``AWS_ENDPOINT_URL_LIGHTSAIL``, so live-fetch code runs over real
 HTTP. The region of each request is read from the SigV4 credential scope in the Authorization
-header. Faults are planned per region: throttling, 5xx, access errors, a repeated page token,
-a malformed body, added latency, and hostile answers (bodies that are not objects, wrong-typed
-page tokens, endless page chains, invalid UTF-8, numbers beyond a float, deep nesting, a body
-cut short).
+header. Faults are planned per region and kind: throttling, 5xx, access errors, a repeated
+page token, a malformed body, added latency, and hostile answers (bodies that are not objects,
+wrong-typed page tokens, endless page chains, invalid UTF-8, numbers beyond a float, deep
+nesting, a body cut short).
 It answers GetRegions and the listing operation of every kind in lslint's table of resource
 kinds (``RESOURCE_KINDS``): a region's ``RegionPlan`` holds the resources of each kind.
 Only 127.0.0.1 is ever bound.
@@ -88,10 +88,14 @@ class RegionPlan:
 
     instances: list[dict[str, Any]] = field(default_factory=list)
     page_size: int = 25
-    faults: list[str] = field(default_factory=list)  # consumed one per request, in order
-    always: str | None = None  # a fault for every request that lists resources
+    faults: list[str] = field(default_factory=list)  # GetInstances: one per request, in order
+    always: str | None = None  # a fault for every GetInstances request
     # The resources of other kinds, by kind name: what their operations answer.
     resources: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # The faults of other kinds' operations, by kind name, as ``faults`` and ``always``: the
+    # kinds of a region are listed at the same time, so each kind has its own queue.
+    kind_faults: dict[str, list[str]] = field(default_factory=dict)
+    kind_always: dict[str, str] = field(default_factory=dict)
     latency: float = 0.0  # seconds added to every request
     # "endless_tokens" answers a new page token every time, up to this many pages (so a
     # client that never stops still ends in a test), then no token.
@@ -99,6 +103,14 @@ class RegionPlan:
 
     def listed(self, kind: ResourceKind) -> list[dict[str, Any]]:
         return self.instances if kind.name == "instance" else self.resources.get(kind.name, [])
+
+    def next_fault(self, kind: ResourceKind) -> str | None:
+        """The fault planned for this request of ``kind``'s operation, if any (call locked)."""
+        if kind.name == "instance":
+            planned, always = self.faults, self.always
+        else:
+            planned, always = self.kind_faults.get(kind.name, []), self.kind_always.get(kind.name)
+        return planned.pop(0) if planned else always
 
 
 @dataclass
@@ -156,10 +168,11 @@ class LightsailStandIn:
     # ------------------------------------------------------------ request handling
 
     def _answer(self, region: str, target: str, body: dict[str, Any]) -> tuple[int, Any]:
+        kind = next((k for k in RESOURCE_KINDS.values() if k.operation == target), None)
         with self._lock:
             self.requests.append(Request(region, target, body))
             plan = self.plans.get(region)
-            fault = plan.faults.pop(0) if plan and plan.faults else None
+            fault = plan.next_fault(kind) if plan and kind else None
         if plan is None:
             return _error(400, "InvalidInputException", f"Region {region} is not planned")
         if plan.latency:
@@ -177,12 +190,11 @@ class LightsailStandIn:
             if self.regions_answer is not None:
                 return 200, self.regions_answer
             return 200, {"regions": [{"name": name} for name in self.regions]}
-        kind = next((k for k in RESOURCE_KINDS.values() if k.operation == target), None)
         if kind is None:
             return _error(400, "UnknownOperationException", target)
-        fault = fault or plan.always
         if fault in ERRORS:
-            return _error(*ERRORS[fault])
+            status, code, message = ERRORS[fault]
+            return _error(status, code, message.replace("GetInstances", target))
         if fault in RAW_BODIES:
             return 200, RAW_BODIES[fault]
         if fault in RAW_ERRORS:
@@ -285,3 +297,162 @@ def closed_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
     return port
+
+
+def _base(kind: str, resource_type: str, region: str, name: str, index: int) -> dict[str, Any]:
+    return {
+        "name": name,
+        "arn": f"arn:aws:lightsail:{region}:111122223333:{resource_type}/{kind}-{index:06d}",
+        "supportCode": f"123456789012/{kind}-{index}",
+        "createdAt": 1_700_000_000.5 + index,
+        "location": {"availabilityZone": f"{region}a", "regionName": region},
+        "resourceType": resource_type,
+        "tags": [],
+    }
+
+
+def make_resources(kind: str, region: str, count: int) -> list[dict[str, Any]]:
+    """``count`` plausible resources of ``kind`` (its name in rules) in ``region``, as the
+    kind's operation answers them; names are ``<plural>-<region>-<index>``."""
+    if kind == "instance":
+        return make_instances(region, count)
+    plural = RESOURCE_KINDS[kind].plural.replace("_", "-")
+    made = []
+    for index in range(count):
+        name = f"{plural}-{region}-{index:03d}"
+        made.append(_KIND_SAMPLES[kind](region, name, index))
+    return made
+
+
+def _database(region: str, name: str, index: int) -> dict[str, Any]:
+    return {
+        **_base("db", "RelationalDatabase", region, name, index),
+        "relationalDatabaseBlueprintId": "mysql_8_0",
+        "relationalDatabaseBundleId": "micro_2_0",
+        "masterDatabaseName": "app",
+        "hardware": {"cpuCount": 2, "diskSizeInGb": 40, "ramSizeInGb": 1.0},
+        "state": "available",
+        "backupRetentionEnabled": True,
+        "pendingModifiedValues": {},
+        "engine": "mysql",
+        "engineVersion": "8.0.35",
+        "latestRestorableTime": "2026-11-18T10:55:00+00:00",
+        "masterUsername": "dbmasteruser",
+        "parameterApplyStatus": "in-sync",
+        "preferredBackupWindow": "06:00-06:30",
+        "preferredMaintenanceWindow": "tue:07:00-tue:07:30",
+        "publiclyAccessible": False,
+        "masterEndpoint": {"port": 3306, "address": f"{name}.{region}.rds.amazonaws.com"},
+        "pendingMaintenanceActions": [],
+        "caCertificateIdentifier": "rds-ca-rsa2048-g1",
+    }
+
+
+def _bucket(region: str, name: str, index: int) -> dict[str, Any]:
+    return {
+        **_base("bucket", "Bucket", region, name, index),
+        "accessRules": {"getObject": "private", "allowPublicOverrides": False},
+        "bundleId": "small_1_0",
+        "url": f"https://{name}.s3.{region}.amazonaws.com/",
+        "objectVersioning": "NeverEnabled",
+        "ableToUpdateBundle": True,
+        "readonlyAccessAccounts": [],
+        "resourcesReceivingAccess": [{"name": "web-1", "resourceType": "Instance"}],
+        "state": {"code": "OK"},
+        "accessLogConfig": {"enabled": False},
+    }
+
+
+def _load_balancer(region: str, name: str, index: int) -> dict[str, Any]:
+    return {
+        **_base("lb", "LoadBalancer", region, name, index),
+        "dnsName": f"{name}.{region}.elb.amazonaws.com",
+        "state": "active",
+        "protocol": "HTTP_HTTPS",
+        "publicPorts": [80, 443],
+        "healthCheckPath": "/",
+        "instancePort": 80,
+        "instanceHealthSummary": [{"instanceName": "web-1", "instanceHealth": "healthy"}],
+        "tlsCertificateSummaries": [{"name": "www-cert", "isAttached": True}],
+        "configurationOptions": {
+            "SessionStickinessEnabled": "false",
+            "HttpsRedirectionEnabled": "true",
+        },
+        "ipAddressType": "dualstack",
+        "httpsRedirectionEnabled": True,
+        "tlsPolicyName": "TLS-2016-08",
+    }
+
+
+def _static_ip(region: str, name: str, index: int) -> dict[str, Any]:
+    ip = _base("ip", "StaticIp", region, name, index)
+    del ip["tags"]  # static IPs take no tags
+    return {**ip, "ipAddress": f"192.0.2.{index % 250 + 1}", "attachedTo": "web-1",
+            "isAttached": True}  # fmt: skip
+
+
+def _disk(region: str, name: str, index: int) -> dict[str, Any]:
+    return {
+        **_base("disk", "Disk", region, name, index),
+        "addOns": [{"name": "AutoSnapshot", "status": "Enabled", "snapshotTimeOfDay": "06:00"}],
+        "sizeInGb": 32,
+        "isSystemDisk": False,
+        "iops": 100,
+        "path": "/dev/xvdf",
+        "state": "in-use",
+        "attachedTo": "web-1",
+        "isAttached": True,
+        "attachmentState": "attached",
+        "gbInUse": 0,
+        "autoMountStatus": "Mounted",
+    }
+
+
+def _certificate(region: str, name: str, index: int) -> dict[str, Any]:
+    arn = f"arn:aws:lightsail:{region}:111122223333:Certificate/cert-{index:06d}"
+    return {
+        "certificateArn": arn,
+        "certificateName": name,
+        "domainName": "www.example.com",
+        "certificateDetail": {
+            "arn": arn,
+            "name": name,
+            "domainName": "www.example.com",
+            "status": "ISSUED",
+            "serialNumber": "0a:1b:2c",
+            "subjectAlternativeNames": ["www.example.com"],
+            "domainValidationRecords": [
+                {
+                    "domainName": "www.example.com",
+                    "validationStatus": "SUCCESS",
+                    "resourceRecord": {
+                        "name": "_x.www.example.com.",
+                        "type": "CNAME",
+                        "value": "_y.acm-validations.aws.",
+                    },
+                },
+            ],
+            "inUseResourceCount": 1,
+            "keyAlgorithm": "RSA-2048",
+            "createdAt": 1_700_000_000 + index,
+            "issuedAt": 1_700_000_100 + index,
+            "issuerCA": "Amazon",
+            "notBefore": 1_700_000_000,
+            "notAfter": 1_900_000_000,
+            "eligibleToRenew": "ELIGIBLE",
+            "renewalSummary": {"renewalStatus": "Success", "updatedAt": 1_790_000_000},
+            "supportCode": f"123456789012/cert-{index}",
+            "tags": [],
+        },
+        "tags": [],
+    }
+
+
+_KIND_SAMPLES = {
+    "relational_database": _database,
+    "bucket": _bucket,
+    "load_balancer": _load_balancer,
+    "static_ip": _static_ip,
+    "disk": _disk,
+    "certificate": _certificate,
+}

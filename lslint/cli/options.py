@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from lslint.escape import printable
+from lslint.models import RESOURCE_KINDS
 
 __all__ = ["printable"]
 
@@ -47,8 +48,11 @@ region_options = [
                  help="With --all-regions: a region not to list (repeat or comma-separate)."),
     click.option("--profile", metavar="NAME",
                  help="AWS profile (default: the config's, else the standard chain)."),
-    click.option("--concurrency", type=click.IntRange(1, 64), default=None, metavar="N",
-                 help="Regions listed at once (default: all of them, up to 32)."),
+    click.option("--kind", "kinds", multiple=True, metavar="KIND",
+                 help="Resource kind to list (repeat or comma-separate; default: the config's, "
+                 f"else every kind): {', '.join(RESOURCE_KINDS)}."),
+    click.option("--concurrency", type=click.IntRange(1, 256), default=None, metavar="N",
+                 help="Kind-and-region listings at once (default: all of them, up to 160)."),
     click.option("--quiet", "-q", is_flag=True,
                  help="No progress display or retry notes on stderr."),
 ]  # fmt: skip

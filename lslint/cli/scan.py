@@ -38,8 +38,8 @@ MAX_EXPLAINED = 5  # indeterminate checks named on stderr; the reports list all 
 @click.command()
 @click.option(
     "--input", "-i", "inputs", multiple=True, metavar="PATH",
-    help="Snapshot to scan instead of AWS ('aws lightsail get-instances' output or "
-    "'lslint fetch'); '-' reads stdin. Repeat to merge several.",
+    help="Snapshot to scan instead of AWS ('aws lightsail get-*' output, e.g. get-instances, "
+    "or 'lslint fetch'); '-' reads stdin. Repeat to merge several.",
 )  # fmt: skip
 @with_options(region_options)
 @config_option
@@ -83,6 +83,7 @@ def scan(
     all_regions: bool,
     exclude_regions: tuple[str, ...],
     profile: str | None,
+    kinds: tuple[str, ...],
     concurrency: int | None,
     quiet: bool,
     config_path: str | None,
@@ -108,7 +109,7 @@ def scan(
     if inputs:
         live_only = {"--region": regions, "--all-regions": all_regions,
                      "--exclude-region": exclude_regions, "--profile": profile,
-                     "--snapshot": snapshot}  # fmt: skip
+                     "--kind": kinds, "--snapshot": snapshot}  # fmt: skip
         for option, given in live_only.items():
             if given:
                 raise ConfigError(f"{option} applies to live scans and cannot be used with --input")
@@ -116,7 +117,9 @@ def scan(
             raise ConfigError("'--input -' (standard input) can be given only once")
         inputs = _distinct_inputs(inputs)
     else:
-        live = _live_options(regions, all_regions, exclude_regions, profile, concurrency, quiet)
+        live = _live_options(
+            regions, all_regions, exclude_regions, profile, kinds, concurrency, quiet
+        )
     for option, given in (
         ("--output", output),
         ("--snapshot", snapshot),
@@ -225,12 +228,12 @@ def _one_on_stdout(outputs: Sequence[tuple[str, str | None]]) -> None:
 
 def _live_options(
     regions: tuple[str, ...], all_regions: bool, exclude_regions: tuple[str, ...],
-    profile: str | None, concurrency: int | None, quiet: bool,
+    profile: str | None, kinds: tuple[str, ...], concurrency: int | None, quiet: bool,
 ) -> LiveOptions:  # fmt: skip
-    """The region options; progress is drawn on a terminal unless --quiet."""
+    """The region and kind options; progress is drawn on a terminal unless --quiet."""
     return LiveOptions(
         regions=regions, all_regions=all_regions, exclude_regions=exclude_regions,
-        profile=profile, concurrency=concurrency,
+        profile=profile, kinds=kinds, concurrency=concurrency,
         progress=sys.stderr if not quiet and on_terminal() else None,
     )  # fmt: skip
 
@@ -283,6 +286,7 @@ def fetch(
     all_regions: bool,
     exclude_regions: tuple[str, ...],
     profile: str | None,
+    kinds: tuple[str, ...],
     concurrency: int | None,
     quiet: bool,
     config_path: str | None,
@@ -290,11 +294,11 @@ def fetch(
 ) -> None:
     """Save a snapshot of Lightsail resources from AWS, to scan later with --input.
 
-    Regions, excluded regions and the profile come from the options, else from the config's
-    'aws' section. Regions that could not be listed are recorded in the snapshot (a scan of
+    Regions, excluded regions, kinds and the profile come from the options, else from the
+    config's 'aws' section. Regions that could not be listed are recorded in the snapshot (a scan of
     it exits 2) and make this command exit 2.
     """
-    live = _live_options(regions, all_regions, exclude_regions, profile, concurrency, quiet)
+    live = _live_options(regions, all_regions, exclude_regions, profile, kinds, concurrency, quiet)
     outcome: FetchOutcome = fetch_snapshot(
         live, config=config_file(config_path), outputs=[("--output", output)]
     )

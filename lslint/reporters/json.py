@@ -62,6 +62,7 @@ def error_to_dict(error: ScanError) -> dict[str, Any]:
     return {
         "source": error.source,
         "region": error.region,
+        "kind": error.kind,
         "operation": error.operation,
         "code": error.code,
         "message": error.message,

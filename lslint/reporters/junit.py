@@ -115,7 +115,8 @@ def _add_check(suite: _Suite, check: Check, rule: RuleInfo | None, finding: Find
 
 
 def _add_source_error(suite: _Suite, error: ScanError) -> None:
-    classname = f"lightsail.{error.region or 'unknown'}"
+    classname = ".".join(["lightsail", *([error.kind] if error.kind else []),
+                          error.region or "unknown"])  # fmt: skip
     case = _case(suite, classname, f"{error.operation or 'read'} {error.source}", error.source)
     element = ET.SubElement(
         case, "error", message=xml_text(error.describe()), type=xml_text(error.code or "Error")

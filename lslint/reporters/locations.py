@@ -7,6 +7,7 @@ import re
 from pathlib import PurePath, PurePosixPath
 from urllib.parse import quote
 
+from lslint.escape import printable
 from lslint.findings import Finding
 from lslint.models import RESOURCE_KINDS
 
@@ -24,6 +25,12 @@ def path_segment(text: str, *, empty: str) -> str:
     if not safe.strip("."):
         safe = "_" * len(safe)
     return safe or empty
+
+
+def kind_label(kind: str) -> str:
+    """A finding's kind (its name in rules) in words: ``load balancer``."""
+    known = RESOURCE_KINDS.get(kind)
+    return known.label if known else printable(kind)
 
 
 def synthetic_path(region: str, kind: str, name: str) -> str:

@@ -13,6 +13,7 @@ from lslint.escape import printable
 from lslint.findings import Finding, ScanResult, Severity
 from lslint.reporters.context import ReportContext
 from lslint.reporters.json import summary
+from lslint.reporters.locations import kind_label
 
 MAX_ROWS = 200
 MAX_CELL = 300
@@ -87,8 +88,8 @@ def render_markdown(result: ScanResult, context: ReportContext) -> str:
     )
     if failures:
         lines += [
-            "| Severity | Rule | Resource | Region | Message |",
-            "| --- | --- | --- | --- | --- |",
+            "| Severity | Rule | Kind | Resource | Region | Message |",
+            "| --- | --- | --- | --- | --- | --- |",
         ]
         lines += [_row(f) for f in failures[:MAX_ROWS]]
         if len(failures) > MAX_ROWS:
@@ -112,6 +113,7 @@ def _row(finding: Finding) -> str:
     suppressed = " (baselined)" if finding.baselined else suppressed
     rule = f"{finding.rule_id} {finding.rule_name}"
     return (
-        f"| {finding.severity.value}{suppressed} | {cell(rule)} | {cell(finding.resource_name)} "
+        f"| {finding.severity.value}{suppressed} | {cell(rule)} "
+        f"| {cell(kind_label(finding.resource_kind))} | {cell(finding.resource_name)} "
         f"| {cell(finding.region)} | {cell(finding.message)} |"
     )

@@ -193,6 +193,7 @@ def _error_notification(error: ScanError) -> dict[str, Any]:
         "properties": {
             "source": error.source,
             "region": error.region,
+            "kind": error.kind,
             "operation": error.operation,
             "code": error.code,
         },

@@ -8,6 +8,7 @@ from lslint.escape import printable
 from lslint.findings import Finding, ScanResult, Severity
 from lslint.reporters.context import ReportContext
 from lslint.reporters.json import summary
+from lslint.reporters.locations import kind_label
 
 _COLORS = {
     Severity.CRITICAL: "\x1b[1;35m",
@@ -39,14 +40,15 @@ def render_text(result: ScanResult, context: ReportContext) -> str:
 
     width = max((len(f.rule_name) for f in result.findings), default=0)
     id_width = max((len(f.rule_id) for f in result.findings), default=0)
-    for (region, _kind, name, arn), group in groupby(result.findings, key=resource_key):
+    for (region, kind, name, arn), group in groupby(result.findings, key=resource_key):
         findings = list(group)
         location = findings[0].source_path
         if location:
             location = f"  {location}:{findings[0].source_line}"
         title = printable(name or "(unnamed)")
         lines.append(
-            f"{paint(title, _BOLD)}  {printable(region)}  {printable(arn)}{printable(location)}"
+            f"{paint(title, _BOLD)}  {printable(region)}  {kind_label(kind)}  "
+            f"{printable(arn)}{printable(location)}"
         )
         for f in findings:
             label = "error" if f.status == "error" else f.severity.value

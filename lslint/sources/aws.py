@@ -3,11 +3,13 @@
 This is the only module that imports boto3, and it is imported only for live scans, so
 ``lslint --version`` and offline scans start without loading the AWS SDK.
 
-Regions are listed in parallel, the kinds of one region one after another (each kind's
-operation, answer key and fixed parameters come from ``RESOURCE_KINDS``). The fetch fails
-closed: a kind that cannot be listed completely in a region (after lslint's retries) becomes
-a ``ScanError`` and none of its partial pages are scanned; the other kinds and regions are
-still listed. "Zero instances" and "could not list" are never confused.
+Every kind of every region is listed in parallel: one page chain per kind and region, all
+under one concurrency limit (each kind's operation, answer key and fixed parameters come from
+``RESOURCE_KINDS``); a region's client and retry log are shared by its kinds' threads. The
+fetch fails closed: a kind that cannot be listed completely in a region (after lslint's
+retries) becomes a ``ScanError`` naming the kind and the region, and none of its partial pages
+are scanned; the other kinds and regions are still listed. "Zero instances" and "could not
+list" are never confused.
 
 Answers are not trusted: a body that is not a JSON object, invalid UTF-8, a number beyond a
 float, deep nesting, a page token that is not a string, or a page chain that
@@ -21,6 +23,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -56,8 +59,10 @@ if TYPE_CHECKING:
 # a page of resources comes back in well under a second, so 30 s only cuts off a stuck read.
 CONNECT_TIMEOUT = 5
 READ_TIMEOUT = 30
-# All of Lightsail's ~20 regions in flight at once: wall time is the slowest region's chain.
-MAX_CONCURRENCY = 32
+# Every kind of all of Lightsail's ~20 regions in flight at once: wall time is the slowest
+# kind-and-region page chain. Each region's client keeps up to 10 connections (botocore's
+# default), more than the kinds of one region.
+MAX_CONCURRENCY = 160
 # Page chains: a region of 10,000 pages holds far more resources of a kind than an account may
 # have, so a longer chain is a server that keeps returning new page tokens, not a large fleet.
 MAX_PAGES = 10_000
@@ -110,8 +115,8 @@ class AwsSource:
         kinds: Sequence[str] = (),
         retry_policy: RetryPolicy | None = None,
     ) -> None:
-        """``origins`` says where a region name was given (e.g. a config file's line), so an
-        unknown name is reported there. A region with more than ``max_pages`` pages (default
+        """``origins`` says where a region or kind name was given (e.g. a config file's line),
+        so an unknown name is reported there. A region with more than ``max_pages`` pages (default
         ``MAX_PAGES``) is an error. ``kinds`` names the kinds to list (default: every kind).
         ``retry_policy`` defaults to ``retry.DEFAULT_POLICY``; the number of attempts set in
         the AWS configuration (``AWS_MAX_ATTEMPTS``, a profile's ``max_attempts``) wins."""
@@ -123,7 +128,7 @@ class AwsSource:
         self.progress = progress
         self.origins = dict(origins or {})
         self.max_pages = max(1, max_pages if max_pages is not None else MAX_PAGES)
-        self.kinds = _chosen_kinds(kinds)
+        self.kinds = _chosen_kinds(kinds, self.origins)
         self.retry_policy = retry_policy
         self.fetched: list[Listing] = []
         self.retries: dict[str, dict[str, int]] = {}
@@ -167,24 +172,32 @@ class AwsSource:
         return inventory
 
     def _fetch_all(self, clients: _Clients, regions: list[str]) -> list[Listing]:
-        # Clients not made yet are made here, before any region starts: client creation is CPU
-        # work that would otherwise compete with the region threads for the interpreter lock.
-        ready = [
-            partial(self._fetch_region, region, clients.get(region), clients.logs[region])
+        # Clients not made yet are made here, before any listing starts: client creation is CPU
+        # work that would otherwise compete with the listing threads for the interpreter lock.
+        made = {region: clients.get(region) for region in regions}
+        fetches = [
+            _RegionFetch(
+                region, [Listing(region, kind) for kind in self.kinds], clients.logs[region]
+            )
             for region in regions
         ]
-        return [listing for listings in run_all(ready, self.concurrency) for listing in listings]
+        # Kind by kind across the regions, so that a low limit still reaches every region early.
+        chains = [
+            partial(self._fetch_kind, fetch, fetch.listings[index], made[fetch.region])
+            for index in range(len(self.kinds))
+            for fetch in fetches
+        ]
+        run_all(chains, self.concurrency)
+        return [listing for fetch in fetches for listing in fetch.listings]
 
-    def _fetch_region(
-        self, region: str, client: LightsailClient, retries: Retrier
-    ) -> list[Listing]:
-        """Every kind of one region, one after another."""
-        listings: list[Listing] = []
-        for kind in self.kinds:
-            listings.append(Listing(region, kind))
-            self._fetch(listings, client, retries)
-        self._report(listings, retries, done=True)
-        return listings
+    def _fetch_kind(self, region: _RegionFetch, listing: Listing, client: LightsailClient) -> None:
+        """One kind's page chain in one region, on a thread of its own."""
+        try:
+            self._fetch(listing, client, region.retries, partial(self._report, region))
+        finally:
+            with region.lock:  # counted and drawn at once: "done" is the region's last step
+                region.finished += 1
+                self._draw(region)
 
     def _policy(self, core: botocore.session.Session) -> RetryPolicy:
         policy = self.retry_policy or retry.DEFAULT_POLICY
@@ -291,13 +304,12 @@ class AwsSource:
                     hint=hint,
                 )
 
-    def _fetch(self, listings: list[Listing], client: LightsailClient, retries: Retrier) -> None:
-        """Every page of the last of ``listings`` (those before it are the region's kinds
-        listed already, counted in its progress)."""
-        fetch = listings[-1]
+    def _fetch(
+        self, fetch: Listing, client: LightsailClient, retries: Retrier, on_page: Callable[[], None]
+    ) -> None:
+        """Every page of one kind in one region, or the error that stopped it. ``on_page``
+        redraws the progress, also as each retry is sent."""
         kind, region = fetch.kind, fetch.region
-        # Redraw the progress as each retry is sent, not only when the next page arrives.
-        redraw = partial(self._report, listings, retries)
         list_page = getattr(client, botocore.xform_name(kind.operation))
         key = kind.response_key
         seen: set[str] = set()
@@ -305,7 +317,7 @@ class AwsSource:
         try:
             while True:
                 params = {**kind.request, **({"pageToken": token} if token else {})}
-                answer = _call(partial(list_page, **params), retries, redraw)
+                answer = _call(partial(list_page, **params), retries, on_page)
                 page = answer.get(key)
                 if not isinstance(page, list):
                     raise _Malformed(_not_a(f"'{key}'", page, "list", answer, key))
@@ -314,7 +326,7 @@ class AwsSource:
                     # Validated as pages arrive, overlapping with the wait for the next page.
                     fetch.resources.append(_to_resource(kind, raw, len(fetch.raw)))
                     fetch.raw.append(dict(raw))
-                self._report(listings, retries)
+                on_page()
                 token = _next_token(answer)
                 if token is None:
                     break
@@ -332,34 +344,56 @@ class AwsSource:
         except _API_ERRORS as exc:
             fetch.error = _scan_error(region, kind.operation, exc, fetch)
         except _Malformed as exc:
-            fetch.error = _error(kind.operation, exc.code, _partial(exc.message, fetch), region)
+            fetch.error = _error(
+                kind.operation, exc.code, _partial(exc.message, fetch), region, kind.name
+            )
 
-    def _report(self, listings: list[Listing], retries: Retrier, *, done: bool = False) -> None:
-        """One region's progress: its kinds listed so far, together."""
+    def _report(self, region: _RegionFetch) -> None:
+        """One region's progress: its kinds listed so far, together. Drawn under the region's
+        lock, so that its steps arrive in order."""
+        with region.lock:
+            self._draw(region)
+
+    def _draw(self, region: _RegionFetch) -> None:
+        """``_report`` with the region's lock held; done when every kind's chain has ended."""
         if self.progress is not None:
+            listings = region.listings
             self.progress(
                 Progress(
-                    listings[-1].region,
+                    region.region,
                     self._region_count,
                     sum(listing.pages for listing in listings),
                     sum(len(listing.raw) for listing in listings),
-                    done,
+                    region.finished == len(listings),
                     any(listing.error is not None for listing in listings),
-                    retries.total,
+                    region.retries.total,
                     kind=self.kinds[0].name if len(self.kinds) == 1 else None,
                 )
             )
 
 
-def _chosen_kinds(names: Sequence[str]) -> list[ResourceKind]:
-    """The kinds named, in the table's order; every kind when none is named."""
+def _chosen_kinds(names: Sequence[str], origins: Mapping[str, str]) -> list[ResourceKind]:
+    """The kinds named, in the table's order; every kind when none is named. ``origins``
+    says where a name was given (a config file's line), so an unknown one is reported there."""
     for name in names:
         if name not in RESOURCE_KINDS:
             raise ConfigError(
                 f"unknown resource kind '{name}'{suggest(name, RESOURCE_KINDS)}",
+                where=origins.get(name, ""),
                 hint=f"the kinds are {', '.join(RESOURCE_KINDS)}",
             )
     return [kind for kind in RESOURCE_KINDS.values() if not names or kind.name in names]
+
+
+@dataclass
+class _RegionFetch:
+    """One region's listings, one per kind, shared by the threads that list its kinds."""
+
+    region: str
+    listings: list[Listing]
+    retries: Retrier
+    finished: int = 0  # kinds whose page chain has ended
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 class _Clients:
@@ -375,7 +409,7 @@ class _Clients:
         self.session = session
         self.config = config
         self.policy = policy
-        self.logs: dict[str, Retrier] = {}  # each region's retries
+        self.logs: dict[str, Retrier] = {}  # each region's retries, shared by its kinds
         self._made: dict[str, LightsailClient] = {}
 
     def get(self, region: str) -> LightsailClient:
@@ -622,9 +656,9 @@ def _cut(text: str, limit: int = MAX_MESSAGE) -> str:
     return text
 
 
-def _error(operation: str, code: str, message: str, region: str) -> ScanError:
+def _error(operation: str, code: str, message: str, region: str, kind: str = "") -> ScanError:
     """A ScanError of this source, with no secret in it."""
-    return ScanError("aws", operation, _cut(redact(code), 100), redact(message), region)
+    return ScanError("aws", operation, _cut(redact(code), 100), redact(message), region, kind)
 
 
 def _scan_error(
@@ -641,15 +675,17 @@ def _scan_error(
             message += f" (needs the IAM permission lightsail:{operation}"
             if operation == "GetRegions":
                 message += "; or name the regions to list with --region"
+            elif fetch is not None:
+                message += f"; or leave {fetch.kind.plural.replace('_', ' ')} out with --kind"
             message += ")"
     else:
         code = type(exc).__name__
         message = _cut(redact(str(exc)))
     if attempts > 1:  # say that lslint did not give up at the first failure
         message += f" (after {attempts} attempts)"
-    if fetch is not None:
-        message = _partial(message, fetch)
-    return _error(operation, code, message, region)
+    if fetch is None:
+        return _error(operation, code, message, region)
+    return _error(operation, code, _partial(message, fetch), region, fetch.kind.name)
 
 
 def _partial(message: str, fetch: Listing) -> str:

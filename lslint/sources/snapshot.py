@@ -1,10 +1,15 @@
 """Read saved inventories: ``aws lightsail get-*`` output or lslint's own snapshots.
 
 Both are JSON objects with a list per resource kind, named as in the API's answer
-(``instances``; see ``RESOURCE_KINDS``). lslint's snapshots add metadata and the per-region
-errors of the fetch that made them, which become scan errors again here, so an incomplete
-fetch can never turn into a clean offline scan. The line where each resource's object starts
-is remembered for reports that point into the file (SARIF).
+(``instances``, ``buckets``, ...; see ``RESOURCE_KINDS``). lslint's snapshots add metadata,
+the kinds that were listed, and the errors of the fetch that made them (by region and kind),
+which become scan errors again here, so an incomplete fetch can never turn into a clean
+offline scan. The line where each resource's object starts is remembered for reports that
+point into the file (SARIF).
+
+Snapshot versions: 1 (lslint 0.1: instances only) is still read; 2 adds ``kinds`` and holds
+the list of every kind it names, even when empty, so a kind that was not listed is never
+mistaken for a kind with no resources.
 """
 
 from __future__ import annotations
@@ -25,15 +30,18 @@ from lslint.inputs import SNAPSHOT_LIMIT, STDIN_LABEL, read_stdin, read_text_fil
 from lslint.inventory import Inventory, Origin, Resource
 from lslint.jsoninput import Streamed, read_document
 from lslint.jsontext import json_kind
-from lslint.models import RESOURCE_KINDS, ResourceKind
+from lslint.models import RESOURCE_KINDS, Certificate, ResourceKind
+from lslint.suggest import suggest
 
 STDIN = "-"
 SNAPSHOT_FORMAT = "lslint-snapshot"
-SNAPSHOT_VERSION = 1
+SNAPSHOT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 # Beside each kind's list (RESOURCE_KINDS), the top-level keys of the two formats.
-AWS_CLI_KEYS = frozenset({"nextPageToken"})
+# (GetBuckets also answers whether the account's block public access is synced to buckets.)
+AWS_CLI_KEYS = frozenset({"nextPageToken", "accountLevelBpaSync"})
 SNAPSHOT_KEYS = frozenset(
-    {"format", "version", "lslint_version", "created_at", "regions", "errors"}
+    {"format", "version", "lslint_version", "created_at", "regions", "kinds", "errors"}
 )
 
 
@@ -103,12 +111,72 @@ def parse_snapshot(text: str, label: str) -> Inventory:
         raise InputError(
             "the input holds only one page of results ('nextPageToken' is set)",
             where=label,
-            hint=f"run {_commands_wanted(listed)} without --no-paginate/--max-items",
+            hint=_first_page_hint(listed),
         )
-    errors = _snapshot_errors(document, label) if is_snapshot else []
+    errors: list[ScanError] = []
+    if is_snapshot:
+        errors = _snapshot_errors(document, label)
+        _check_kinds(document, listed, label)
     if collector.problem is not None:
         raise collector.problem
-    return Inventory(resources=collector.resources, errors=errors)
+    return Inventory(
+        resources=collector.resources, errors=errors, warnings=_warnings(collector, is_snapshot)
+    )
+
+
+def _first_page_hint(listed: list[ResourceKind]) -> str:
+    """How to save every page: the AWS CLI pages some commands itself, lslint all of them."""
+    unpaged = [kind for kind in listed if not kind.cli_paginates]
+    if unpaged:
+        names = ",".join(kind.name for kind in unpaged)
+        return (
+            f"{_commands_wanted(unpaged)} prints only the first page; save every page with "
+            f"'lslint fetch --kind {names} -o FILE'"
+        )
+    return f"run {_commands_wanted(listed)} without --no-paginate/--max-items"
+
+
+def _check_kinds(document: dict[str, Any], listed: list[ResourceKind], label: str) -> None:
+    """A version 2 snapshot names the kinds it listed and holds each one's list."""
+    if document.get("version") == 1:
+        return
+    kinds = document.get("kinds")
+    if not isinstance(kinds, list) or not all(isinstance(name, str) for name in kinds):
+        raise InputError("'kinds' must be a list of resource kind names", where=label)
+    for name in kinds:
+        if name not in RESOURCE_KINDS:
+            raise InputError(
+                f"unknown resource kind '{name}' in 'kinds'{suggest(name, RESOURCE_KINDS)}",
+                where=label,
+                hint="a newer lslint may have written this snapshot; upgrade lslint",
+            )
+    for kind in RESOURCE_KINDS.values():
+        if kind.name in kinds and kind not in listed:
+            raise InputError(
+                f"'kinds' names {kind.name} but there is no '{kind.response_key}' list",
+                where=label,
+            )
+        if kind in listed and kind.name not in kinds:
+            raise InputError(
+                f"'{kind.response_key}' is not a list of a kind named in 'kinds'", where=label
+            )
+
+
+def _warnings(collector: _ResourceCollector, is_snapshot: bool) -> list[str]:
+    """Certificates saved without their details (``aws lightsail get-certificates`` without
+    ``--include-certificate-details``): every rule on the details is indeterminate."""
+    bare = [r for r in collector.resources if isinstance(r.model, Certificate)
+            and r.model.certificateDetail is None]  # fmt: skip
+    if not bare or is_snapshot:
+        return []
+    first = bare[0].origin
+    where = f"{first.path}:{first.line}" if first else collector.label
+    count = f"{len(bare)} certificate{'s' if len(bare) != 1 else ''}"
+    return [
+        f"{where}: {count} without details: rules on certificateDetail cannot judge "
+        f"{'them' if len(bare) != 1 else 'it'}; save them with 'aws lightsail get-certificates "
+        "--include-certificate-details' or 'lslint fetch --kind certificate'"
+    ]
 
 
 def _keys_wanted() -> str:
@@ -159,10 +227,14 @@ class _ResourceCollector:
 
 def _snapshot_errors(document: dict[str, Any], label: str) -> list[ScanError]:
     version = document.get("version")
-    if type(version) is not int or version != SNAPSHOT_VERSION:
+    if type(version) is not int or version not in READABLE_VERSIONS:
         raise InputError(
-            f"unsupported lslint snapshot version {version!r} (expected {SNAPSHOT_VERSION})",
+            f"unsupported lslint snapshot version {version!r} (this lslint reads "
+            f"{' and '.join(map(str, READABLE_VERSIONS))})",
             where=label,
+            hint="a newer lslint may have written it; upgrade lslint"
+            if type(version) is int and version > SNAPSHOT_VERSION
+            else "",
         )
     raw_errors = document.get("errors", [])
     if not isinstance(raw_errors, list):
@@ -171,6 +243,9 @@ def _snapshot_errors(document: dict[str, Any], label: str) -> list[ScanError]:
     for index, raw in enumerate(raw_errors):
         if not isinstance(raw, dict) or not isinstance(raw.get("message"), str):
             raise InputError(f"errors[{index}] must be an object with a 'message'", where=label)
+        kind = str(raw.get("kind") or "")
+        if kind and kind not in RESOURCE_KINDS:
+            raise InputError(f"errors[{index}].kind: unknown resource kind '{kind}'", where=label)
         errors.append(
             ScanError(
                 source=str(raw.get("source", label)),
@@ -178,6 +253,7 @@ def _snapshot_errors(document: dict[str, Any], label: str) -> list[ScanError]:
                 code=str(raw.get("code", "")),
                 message=raw["message"],
                 region=str(raw.get("region", "")),
+                kind=kind,
             )
         )
     return errors
@@ -193,18 +269,22 @@ def render_snapshot(
 ) -> str:
     """lslint's own snapshot: what a live fetch saw, including what it could not list.
 
-    ``listed`` holds the resources of each kind that was listed, by kind name; each becomes
-    the list its operation's answer has (``instances``, ...). Resources are kept as the API
+    ``listed`` holds the resources of each kind that was listed, by kind name (every kind
+    that was asked for, even with no resources); each becomes the list its operation's answer
+    has (``instances``, ...), and ``kinds`` names them. Resources are kept as the API
     returned them (unknown fields included), sorted by region, name and ARN so that two
     fetches of the same fleet give the same file.
     """
 
-    def region_of(raw: dict[str, Any]) -> str:
-        location = raw.get("location") or {}
-        return str(location.get("regionName") or "")
-
     def order(raw: dict[str, Any]) -> tuple[str, str, str]:
-        return (region_of(raw), str(raw.get("name", "")), str(raw.get("arn", "")))
+        # A certificate's entry names itself certificateName and certificateArn, and has no
+        # location: its region is in its ARN.
+        name = str(raw.get("name") or raw.get("certificateName") or "")
+        arn = str(raw.get("arn") or raw.get("certificateArn") or "")
+        location = raw.get("location")
+        region = location.get("regionName") if isinstance(location, dict) else None
+        parts = arn.split(":")
+        return (str(region or (parts[3] if len(parts) > 3 else "")), name, arn)
 
     document: dict[str, Any] = {
         "format": SNAPSHOT_FORMAT,
@@ -212,9 +292,11 @@ def render_snapshot(
         "lslint_version": lslint_version,
         "created_at": created_at.isoformat(),
         "regions": sorted(regions),
+        "kinds": [name for name in RESOURCE_KINDS if name in listed],
         "errors": [
             {
                 "region": e.region,
+                "kind": e.kind,
                 "source": e.source,
                 "operation": e.operation,
                 "code": e.code,

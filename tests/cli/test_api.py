@@ -20,6 +20,7 @@ from lslint.cli import scan as scan_commands
 from lslint.errors import ConfigError, LslintError, OutputError
 from lslint.findings import Severity
 from lslint.gate import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, effective_threshold
+from lslint.models import RESOURCE_KINDS
 
 from conftest import EXAMPLES, CliResult, passing_instance
 
@@ -192,7 +193,7 @@ def test_a_fetch_through_the_library_counts_what_it_saved(
     standin({"us-east-1": RegionPlan(make_instances("us-east-1", 2))})
     outcome = fetch(LiveOptions(regions=("us-east-1",)))
     assert (outcome.counts, outcome.regions, outcome.errors) == (
-        {"instance": 2},
+        {**dict.fromkeys(RESOURCE_KINDS, 0), "instance": 2},
         ("us-east-1",),
         (),
     )

@@ -77,7 +77,7 @@ def test_only_suppressed_findings_pass_the_gate(cli: Cli, fleet: Path, tmp_path:
     assert summary == "0 findings on 0 of 2 resources; 4 rules ran; 2 suppressed."
     assert gate == "gate: passed at fail-on low (exit code 0)"
     markdown = cli(["scan", "--input", str(fleet), "-f", "markdown"]).stdout
-    assert "| high (suppressed) | LS002 imdsv1-allowed | db-1 |" in markdown
+    assert "| high (suppressed) | LS002 imdsv1-allowed | instance | db-1 |" in markdown
     junit = cli(["scan", "--input", str(fleet), "-f", "junit"]).stdout
     assert 'message="suppressed: accepted"' in junit
     sarif = json.loads(cli(["scan", "--input", str(fleet), "-f", "sarif"]).stdout)

@@ -1,6 +1,5 @@
 """Resource kinds are data: the table of kinds drives the loader, the engine, the sources and
-every report. A second kind exists only inside these tests (``second_kind``), added to the
-table the way a real one would be: a model, a row, an answer in the stand-in, and rules."""
+every report. These tests pair instances with a second kind, static IPs (``second_kind``)."""
 
 from __future__ import annotations
 
@@ -14,18 +13,21 @@ from typing import Any
 
 import jsonschema
 import pytest
-from standin import LightsailStandIn, RegionPlan, make_instances
+from standin import LightsailStandIn, RegionPlan, make_instances, make_resources
 
 from lslint.engine.evaluate import run
 from lslint.engine.rule import Rule
 from lslint.errors import ConfigError, InputError, RuleError
-from lslint.findings import ScanResult
+from lslint.findings import ScanError, ScanResult
 from lslint.inventory import Inventory, Resource
 from lslint.models import (
     RESOURCE_KINDS,
+    Certificate,
     Instance,
-    LightsailResource,
+    LoadBalancer,
+    RelationalDatabase,
     ResourceKind,
+    StaticIp,
     count_resources,
     kind_of,
 )
@@ -35,6 +37,7 @@ from lslint.reporters.gitlab import render_gitlab
 from lslint.reporters.json import render_json
 from lslint.reporters.junit import render_junit
 from lslint.reporters.locations import synthetic_path
+from lslint.reporters.markdown import render_markdown
 from lslint.reporters.sarif import render_sarif
 from lslint.reporters.text import render_text
 from lslint.sources.aws import AwsSource
@@ -45,28 +48,9 @@ from conftest import MINIMAL_RULE, ROOT, CliResult, rule_from_text
 Cli = Callable[..., CliResult]
 
 
-class FakeStaticIp(LightsailResource):
-    """A kind's model as a test defines it: the shared members plus its own."""
-
-    ipAddress: str | None = None
-    isAttached: bool | None = None
-
-
-# A real Lightsail operation, so that boto3 can call it against the stand-in.
-STATIC_IP = ResourceKind(
-    name="static_ip",
-    model=FakeStaticIp,
-    shape="StaticIp",
-    operation="GetStaticIps",
-    response_key="staticIps",
-    plural="static_ips",
-)
-
-
 @pytest.fixture
-def second_kind(monkeypatch: pytest.MonkeyPatch) -> ResourceKind:
-    monkeypatch.setitem(RESOURCE_KINDS, STATIC_IP.name, STATIC_IP)
-    return STATIC_IP
+def second_kind() -> ResourceKind:
+    return RESOURCE_KINDS["static_ip"]
 
 
 def static_ip(name: str, **fields: Any) -> dict[str, Any]:
@@ -124,7 +108,7 @@ def two_kinds_result() -> ScanResult:
     inventory = Inventory(
         [
             Resource(Instance.model_validate(instance("web"))),
-            Resource(FakeStaticIp.model_validate(static_ip("web", isAttached=False))),
+            Resource(StaticIp.model_validate(static_ip("web", isAttached=False))),
         ]
     )
     return run([unnamed_rule(), detached_rule()], inventory)
@@ -273,13 +257,12 @@ def test_a_bad_resource_is_named_by_its_kinds_list(second_kind: ResourceKind) ->
         parse_snapshot(text, "ips.json")
 
 
-def test_a_snapshot_without_a_known_list_names_every_kinds_key(second_kind: ResourceKind) -> None:
+def test_a_snapshot_without_a_known_list_names_every_kinds_key() -> None:
     with pytest.raises(InputError) as caught:
-        parse_snapshot('{"buckets": []}', "x.json")
-    assert caught.value.message == (
-        "no 'instances' or 'staticIps' key: not the output of 'aws lightsail get-instances' "
-        "or 'aws lightsail get-static-ips' or 'lslint fetch'"
-    )
+        parse_snapshot('{"widgets": []}', "x.json")
+    message = caught.value.message
+    assert message.startswith("no 'instances' or 'relationalDatabases' or 'buckets' or ")
+    assert "'aws lightsail get-static-ips' or 'aws lightsail get-disks'" in message
 
 
 # ---------------------------------------------------------------- live
@@ -316,11 +299,10 @@ def test_a_kind_that_fails_is_its_own_error_and_the_others_are_scanned(
     second_kind: ResourceKind,
     tmp_path: Path,
 ) -> None:
-    # The region's first request (GetInstances) is answered, the next (GetStaticIps) refused.
     plan = RegionPlan(
         make_instances("us-east-1", 1),
-        faults=["no fault", "access_denied"],
         resources={"static_ip": [static_ip("ip-1")]},
+        kind_always={"static_ip": "access_denied"},
     )
     server = standin({"us-east-1": plan})
     result = cli(["scan", "--format", "json"])
@@ -330,6 +312,9 @@ def test_a_kind_that_fails_is_its_own_error_and_the_others_are_scanned(
         ("GetStaticIps", "AccessDeniedException")
     ]
     assert "lightsail:GetStaticIps" in report["errors"][0]["message"]
+    assert report["errors"][0]["kind"] == "static_ip"
+    assert "us-east-1 GetStaticIps AccessDeniedException" in result.stderr
+    assert "or leave static ips out with --kind" in result.stderr
     assert {f["resource_type"] for f in report["findings"]} == {"instance"}
     assert server.calls("us-east-1", "GetInstances")
 
@@ -373,9 +358,7 @@ def test_the_text_report_keeps_resources_of_two_kinds_apart(second_kind: Resourc
     inventory = Inventory(
         [
             Resource(Instance.model_validate({**instance("web"), "arn": None})),
-            Resource(
-                FakeStaticIp.model_validate({**static_ip("web", isAttached=False), "arn": None})
-            ),
+            Resource(StaticIp.model_validate({**static_ip("web", isAttached=False), "arn": None})),
         ]
     )
     result = run([unnamed_rule(), detached_rule()], inventory)
@@ -385,3 +368,139 @@ def test_the_text_report_keeps_resources_of_two_kinds_apart(second_kind: Resourc
         if line.startswith("web ")
     ]
     assert len(headers) == 2
+
+
+# ---------------------------------------------------------------- every kind of the table
+
+# A member of each kind's own shape, for a rule that must load against that kind's model.
+OWN_FIELD = {
+    "instance": "state.name",
+    "relational_database": "publiclyAccessible",
+    "bucket": "accessRules.getObject",
+    "load_balancer": "configurationOptions.HttpsRedirectionEnabled",
+    "static_ip": "isAttached",
+    "disk": "isAttached",
+    "certificate": "certificateDetail.notAfter",
+}
+
+
+def own_field_rule(kind: str) -> Rule:
+    """A rule of ``kind`` that fails wherever its own field is present."""
+    path = OWN_FIELD[kind]
+    value: Any = make_resources(kind, "us-east-1", 1)[0]
+    for segment in path.split("."):
+        value = value[segment]
+    present: Any = value
+    for segment in reversed(path.split(".")):
+        present = {segment: present}
+    text = rule_text("T009", kind, f"{{path: {path}, exists: true}}")
+    text = text.replace(
+        "  - {name: a, expect: pass, resource: {}}",
+        "  - {name: a, expect: pass, resource: {}}\n"
+        f"  - {{name: b, expect: fail, resource: {json.dumps(present)}}}",
+    )
+    text = text.replace(
+        "'{{ resource.name }}: T009'", f"'{{{{ resource.name }}}}: {{{{ {path} }}}}'"
+    )
+    return rule_from_text(text)
+
+
+def test_the_table_has_a_rule_field_for_every_kind() -> None:
+    assert set(OWN_FIELD) == set(RESOURCE_KINDS)
+
+
+@pytest.mark.parametrize("kind", RESOURCE_KINDS)
+def test_rules_of_every_kind_load_and_judge_that_kinds_resources(kind: str) -> None:
+    raw = make_resources(kind, "eu-west-2", 1)[0]
+    model = RESOURCE_KINDS[kind].model.model_validate(raw)
+    other = next(k for k in RESOURCE_KINDS.values() if k.name != kind)
+    bystander = other.model.model_validate(make_resources(other.name, "eu-west-2", 1)[0])
+    result = run([own_field_rule(kind)], Inventory([Resource(model), Resource(bystander)]))
+    [finding] = result.findings
+    assert (finding.resource_kind, finding.region) == (kind, "eu-west-2")
+    assert finding.resource_name == (raw.get("name") or raw["certificateName"])
+    assert finding.resource_arn == (raw.get("arn") or raw["certificateArn"])
+    assert finding.message.startswith(f"{finding.resource_name}: ")
+    assert len(result.checks) == 1  # the other kind's resource is not judged
+
+
+def test_a_certificate_is_named_by_its_summary_and_keeps_its_data() -> None:
+    raw = make_resources("certificate", "ap-south-1", 1)[0]
+    certificate = Certificate.model_validate(raw)
+    assert (certificate.name, certificate.arn) == (raw["certificateName"], raw["certificateArn"])
+    assert certificate.region == "ap-south-1"  # from the ARN: a certificate has no location
+    assert certificate.createdAt == datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC)
+    detail = certificate.certificateDetail
+    assert detail is not None and detail.notAfter == datetime(2030, 3, 17, 17, 46, 40, tzinfo=UTC)
+    only_detail = Certificate.model_validate({"certificateDetail": {"name": "c", "arn": "a"}})
+    assert (only_detail.name, only_detail.arn) == ("c", "a")
+
+
+def test_timestamps_of_every_kind_are_utc_whatever_the_aws_cli_printed() -> None:
+    iso = "2026-05-01T12:00:00+02:00"
+    database = RelationalDatabase.model_validate(
+        {"latestRestorableTime": iso, "pendingMaintenanceActions": [{"currentApplyDate": 1.5e9}]}
+    )
+    assert database.latestRestorableTime == datetime(2026, 5, 1, 10, 0, tzinfo=UTC)
+    actions = database.pendingMaintenanceActions or []
+    assert actions[0].currentApplyDate == datetime.fromtimestamp(1.5e9, UTC)
+    certificate = Certificate.model_validate({"certificateDetail": {"notAfter": iso}})
+    assert certificate.certificateDetail is not None
+    assert certificate.certificateDetail.notAfter == datetime(2026, 5, 1, 10, 0, tzinfo=UTC)
+
+
+def test_load_balancer_options_are_fields_and_unknown_ones_are_kept() -> None:
+    balancer = LoadBalancer.model_validate(
+        {"configurationOptions": {"HttpsRedirectionEnabled": "true", "FutureOption": "x"}}
+    )
+    options = balancer.configurationOptions
+    assert options is not None and options.HttpsRedirectionEnabled == "true"
+    assert options.model_extra == {"FutureOption": "x"}
+
+
+def bucket_finding_result() -> ScanResult:
+    """A load balancer and a certificate, fetched live (no file), each failing a rule."""
+    balancer = LoadBalancer.model_validate(make_resources("load_balancer", "us-east-1", 1)[0])
+    certificate = Certificate.model_validate(make_resources("certificate", "us-east-1", 1)[0])
+    rules = [own_field_rule("load_balancer"), own_field_rule("certificate")]
+    return run(rules, Inventory([Resource(balancer), Resource(certificate)]))
+
+
+def test_text_and_markdown_reports_name_each_kind() -> None:
+    result = bucket_finding_result()
+    text = render_text(result, ReportContext())
+    assert "load-balancers-us-east-1-000  us-east-1  load balancer  arn:aws:lightsail:" in text
+    assert "certificates-us-east-1-000  us-east-1  certificate  arn:aws:lightsail:" in text
+    rows = [line for line in render_markdown(result, ReportContext()).splitlines()
+            if line.startswith("| low | T009")]  # fmt: skip
+    assert sorted(row.split(" | ")[2] for row in rows) == ["certificate", "load balancer"]
+
+
+def test_sarif_and_junit_locate_a_certificate_by_its_summary_name() -> None:
+    result = bucket_finding_result()
+    sarif = json.loads(render_sarif(result, ReportContext()))
+    uris = sorted(
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for r in sarif["runs"][0]["results"]
+    )
+    assert uris == [
+        "lightsail/us-east-1/certificates/certificates-us-east-1-000",
+        "lightsail/us-east-1/load_balancers/load-balancers-us-east-1-000",
+    ]
+    root = ET.fromstring(render_junit(result, ReportContext()))
+    assert sorted(case.attrib["classname"] for case in root.iter("testcase")) == [
+        "lightsail.certificate.us-east-1.certificates-us-east-1-000",
+        "lightsail.load_balancer.us-east-1.load-balancers-us-east-1-000",
+    ]
+
+
+def test_errors_of_a_kind_name_it_in_every_report() -> None:
+    error = ScanError("aws", "GetBuckets", "AccessDeniedException", "denied", "eu-west-2", "bucket")
+    result = ScanResult(errors=[error])
+    [listed] = json.loads(render_json(result, ReportContext()))["errors"]
+    assert (listed["kind"], listed["region"]) == ("bucket", "eu-west-2")
+    sarif = json.loads(render_sarif(result, ReportContext()))
+    [note] = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert note["properties"]["kind"] == "bucket"
+    root = ET.fromstring(render_junit(result, ReportContext()))
+    assert [c.attrib["classname"] for c in root.iter("testcase")] == ["lightsail.bucket.eu-west-2"]

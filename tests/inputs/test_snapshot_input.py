@@ -106,9 +106,42 @@ BAD_INPUTS: list[Any] = [
         id="aws-cli-page-with-next-token",
     ),
     pytest.param(
+        b'{"format": "lslint-snapshot", "version": 3, "kinds": ["instance"], "instances": []}',
+        ("version 3", "reads 1 and 2"),
+        id="snapshot-version-3",
+    ),
+    pytest.param(
+        b'{"format": "lslint-snapshot", "version": 2, "kinds": ["instance", "bucket"], '
+        b'"instances": []}',
+        ("'kinds' names bucket but there is no 'buckets' list",),
+        id="snapshot-v2-kind-without-its-list",
+    ),
+    pytest.param(
+        b'{"format": "lslint-snapshot", "version": 2, "kinds": ["instance"], "instances": [], '
+        b'"buckets": []}',
+        ("'buckets' is not a list of a kind named in 'kinds'",),
+        id="snapshot-v2-list-of-a-kind-not-named",
+    ),
+    pytest.param(
+        b'{"format": "lslint-snapshot", "version": 2, "kinds": ["instance", "widget"], '
+        b'"instances": []}',
+        ("unknown resource kind 'widget' in 'kinds'",),
+        id="snapshot-v2-unknown-kind",
+    ),
+    pytest.param(
         b'{"format": "lslint-snapshot", "version": 2, "instances": []}',
-        ("version",),
-        id="snapshot-version-2",
+        ("'kinds' must be a list",),
+        id="snapshot-v2-without-kinds",
+    ),
+    pytest.param(
+        b'{"buckets": [], "nextPageToken": "b2"}',
+        ("only one page",),
+        id="aws-cli-first-page-of-get-buckets",
+    ),
+    pytest.param(
+        b'{"certificates": [], "nextPageToken": "c2"}',
+        ("only one page",),
+        id="aws-cli-first-page-of-get-certificates",
     ),
     pytest.param(
         b'{"format": "lslint-snapshot", "version": "1", "instances": []}',
@@ -151,6 +184,28 @@ def test_bad_input_is_one_error_naming_the_file(
     path = tmp_path / "input.json"
     path.write_bytes(content)
     assert_one_error(cli(["scan", "--input", str(path)]), str(path), *fragments)
+
+
+@pytest.mark.parametrize(
+    ("key", "hint"),
+    [
+        ("buckets", "hint: 'aws lightsail get-buckets' prints only the first page; save every "
+         "page with 'lslint fetch --kind bucket -o FILE'"),
+        ("certificates", "hint: 'aws lightsail get-certificates' prints only the first page; "
+         "save every page with 'lslint fetch --kind certificate -o FILE'"),
+        ("disks", "hint: run 'aws lightsail get-disks' without --no-paginate/--max-items"),
+    ],
+)  # fmt: skip
+def test_a_first_page_of_the_aws_cli_says_how_to_save_every_page(
+    cli: Cli, tmp_path: Path, key: str, hint: str
+) -> None:
+    # botocore has no paginator for GetBuckets and GetCertificates: the AWS CLI prints their
+    # first page only, so only lslint fetch can save them whole.
+    path = tmp_path / "page.json"
+    path.write_text(json.dumps({key: [], "nextPageToken": "next"}), encoding="utf-8")
+    result = cli(["scan", "--input", str(path)])
+    assert_one_error(result, str(path), "only one page")
+    assert result.stderr.splitlines()[-1] == hint
 
 
 def test_missing_input_file_is_an_error(cli: Cli, tmp_path: Path) -> None:

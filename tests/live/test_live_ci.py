@@ -13,6 +13,7 @@ import pytest
 from standin import LightsailStandIn, RegionPlan, closed_port, make_instances
 
 from lslint.cli import scan as scan_commands
+from lslint.models import RESOURCE_KINDS
 from lslint.progress import Progress, ProgressLine, retry_notes
 from lslint.sources import aws
 
@@ -90,7 +91,7 @@ def test_single_region_scan_shows_progress_on_a_terminal(
     cli: Cli, standin: StandIn, terminal: None
 ) -> None:
     standin({"us-east-1": RegionPlan(make_instances("us-east-1", 25), page_size=10)})
-    result = cli(["scan", "--format", "json"])
+    result = cli(["scan", "--format", "json", "--kind", "instance"])
     assert result.exit_code == 1
     assert result.stderr == (
         "\r\x1b[Klisting us-east-1: 1 page, 10 instances"
@@ -104,7 +105,7 @@ def test_progress_on_a_terminal_shows_retries_while_they_happen(
     cli: Cli, standin: StandIn, terminal: None
 ) -> None:
     standin({"us-east-1": RegionPlan(make_instances("us-east-1", 2), faults=["throttle"] * 2)})
-    result = cli(["scan", "--format", "json"])
+    result = cli(["scan", "--format", "json", "--kind", "instance"])
     assert result.exit_code == 1
     # One redraw per retry, before the page arrives; no notes, the line already said it.
     assert result.stderr == (
@@ -169,7 +170,9 @@ def test_retried_connections_are_noted(cli: Cli, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "3")
     code, _, stderr = scan_json(cli)
     assert code == 2
-    assert notes(stderr) == ["lslint: note: us-east-1: connection failed, retried 2 times"]
+    # Every kind's chain retried twice, counted once for the region.
+    retried = 2 * len(RESOURCE_KINDS)
+    assert notes(stderr) == [f"lslint: note: us-east-1: connection failed, retried {retried} times"]
 
 
 def test_timeouts_are_noted(cli: Cli, standin: StandIn, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -177,7 +180,7 @@ def test_timeouts_are_noted(cli: Cli, standin: StandIn, monkeypatch: pytest.Monk
     plan = RegionPlan(make_instances("us-east-1", 1), latency=1)
     server = standin({"us-east-1": plan})
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")
-    code, _, stderr = scan_json(cli)
+    code, _, stderr = scan_json(cli, "--kind", "instance")
     assert code == 2 and len(server.calls("us-east-1")) == 2
     assert notes(stderr) == ["lslint: note: us-east-1: timed out, retried once"]
 

@@ -245,7 +245,7 @@ def test_an_invalid_region_in_get_regions_is_an_error_and_the_others_are_listed(
     result, report, server = regions_scan(cli, standin, answer)
     assert result.exit_code == 2
     assert report["errors"] == [
-        {"source": "aws", "region": GOOD, "operation": "GetRegions",
+        {"source": "aws", "region": GOOD, "kind": "", "operation": "GetRegions",
          "code": "MalformedResponse", "message": expected},
     ]  # fmt: skip
     assert {f["region"] for f in report["findings"]} == {GOOD, BAD}
@@ -301,7 +301,7 @@ def test_a_secret_in_the_endpoint_url_is_never_printed_or_saved(
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     monkeypatch.setenv(variable, url.format(port=port))
     expected = f"Could not connect to the endpoint URL: {shown.format(port=port)}"
-    result, report = scan_json(cli)
+    result, report = scan_json(cli, "--kind", "instance")
     assert result.exit_code == 2
     assert [e["message"] for e in report["errors"]] == [expected]
     text = cli(["scan"])
@@ -324,7 +324,7 @@ def test_a_secret_in_the_proxy_url_is_never_printed(
     proxy = f"http://audit:{SECRET}@127.0.0.1:{closed_port()}"
     for name in ("HTTP_PROXY", "http_proxy"):  # the lower-case one wins where both are set
         monkeypatch.setenv(name, proxy)
-    result, report = scan_json(cli)
+    result, report = scan_json(cli, "--kind", "instance")
     assert result.exit_code == 2
     [error] = report["errors"]
     assert error["code"] == "ProxyConnectionError"

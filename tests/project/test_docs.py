@@ -4,6 +4,7 @@ every resource kind."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from lslint.engine.operators import OPERATORS
 from lslint.engine.paths import ObjectType, parse_path
 from lslint.engine.rule import Rule
 from lslint.models import RESOURCE_KINDS, Disk, ResourceKind
+from lslint.sources.snapshot import cli_command
 
 from conftest import BUILTIN_RULES, MINIMAL_RULE, ROOT
 
@@ -159,3 +161,18 @@ def test_conditions_are_cut_at_the_next_top_level_key(tmp_path: Path) -> None:
         "applies_if: {path: name, exists: true}   # only named ones\n"
         "fail_if:\n  path: state.name\n  equals: stopped\n  # still the condition\n"
     )
+
+
+def test_the_readme_gives_every_kinds_permission_and_command() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = [block.split("```", 1)[0] for block in readme.split("```json\n")[1:]]
+    [policy] = [json.loads(block) for block in blocks if "LslintReadOnly" in block]
+    [statement] = policy["Statement"]
+    assert statement["Effect"] == "Allow" and statement["Resource"] == "*"
+    assert statement["Action"] == [
+        "lightsail:GetRegions",
+        *(f"lightsail:{kind.operation}" for kind in RESOURCE_KINDS.values()),
+    ]
+    for kind in RESOURCE_KINDS.values():
+        row = f"| `{kind.name}` | `lightsail:{kind.operation}` | `{cli_command(kind)}` |"
+        assert row in readme
