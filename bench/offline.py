@@ -1,0 +1,259 @@
+"""Benchmark offline scans against the cost of reading the JSON: prints figures, asserts nothing.
+
+    python bench/offline.py [--sizes 1000,10000,100000] [--repeat 3]
+
+For each size it writes a varied synthetic snapshot (every field the built-in rules read,
+with realistic values and sizes), then times, each in a fresh process (median of --repeat):
+
+- ``json.load`` of the file, the floor: what any tool pays to read it;
+- ``lslint scan --input FILE -f json -o OUT`` and ``-f sarif``, with every built-in rule.
+
+It prints each run's wall time and peak RSS against the floor's (targets: at most 3x the
+time, at most 1.5x the memory), and how one in-process scan splits its time between reading,
+parsing and validating, evaluating, triage, rendering and writing. Temporary files only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REGIONS = ["us-east-1", "us-west-2", "eu-west-2", "eu-central-1", "ap-southeast-1"]
+BLUEPRINTS = [
+    ("ubuntu_22_04", "Ubuntu", "ubuntu"),
+    ("ubuntu_24_04", "Ubuntu", "ubuntu"),
+    ("ubuntu_18_04", "Ubuntu", "ubuntu"),
+    ("debian_12", "Debian", "admin"),
+    ("debian_10", "Debian", "admin"),
+    ("amazon_linux_2023", "Amazon Linux 2023", "ec2-user"),
+    ("amazon_linux_2", "Amazon Linux 2", "ec2-user"),
+    ("amazon_linux", "Amazon Linux", "ec2-user"),
+    ("centos_7_2009_01", "CentOS", "centos"),
+    ("wordpress", "WordPress", "bitnami"),
+    ("windows_server_2019", "Windows Server 2019", "Administrator"),
+    ("windows_server_2012", "Windows Server 2012 R2", "Administrator"),
+]
+SOURCES = ["0.0.0.0/0", "0.0.0.0/00", "203.0.113.0/24", "198.51.100.7/32", "10.0.0.0/8",
+           "192.0.2.0/28", "100.64.0.0/10"]  # fmt: skip
+PORTS = [(22, 22, "tcp"), (80, 80, "tcp"), (443, 443, "tcp"), (3306, 3306, "tcp"),
+         (5432, 5432, "tcp"), (3389, 3389, "tcp"), (8080, 8090, "tcp"), (53, 53, "udp"),
+         (123, 123, "udp"), (0, 65535, "all"), (-1, -1, "icmp"), (6379, 6379, "tcp"),
+         (27017, 27017, "tcp"), (60000, 61000, "udp"), (5900, 5900, "tcp")]  # fmt: skip
+
+
+def iso(epoch: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S.000000+00:00", time.gmtime(epoch))
+
+
+def port_entry(rng: random.Random) -> dict[str, Any]:
+    low, high, protocol = rng.choice(PORTS)
+    cidrs = rng.sample(SOURCES, k=rng.choice([0, 1, 1, 1, 2]))
+    ipv6 = rng.choice([[], [], ["::/0"], ["2001:db8::/32"]])
+    world = any(c.startswith("0.0.0.0") for c in cidrs)
+    return {
+        "fromPort": low, "toPort": high, "protocol": protocol,
+        "accessFrom": "Anywhere (0.0.0.0/0)" if world else "Custom",
+        "accessType": "public", "commonName": "",
+        "accessDirection": rng.choice(["inbound"] * 9 + ["outbound"]),
+        "cidrListAliases": rng.choice([[], [], [], ["lightsail-connect"]]),
+        "cidrs": cidrs, "ipv6Cidrs": ipv6,
+    }  # fmt: skip
+
+
+def synthetic_instance(index: int, rng: random.Random) -> dict[str, Any]:
+    region = rng.choice(REGIONS)
+    zone = f"{region}{rng.choice('abc')}"
+    created = 1_600_000_000 + rng.randrange(150_000_000)
+    blueprint, blueprint_name, user = rng.choice(BLUEPRINTS)
+    name = f"{rng.choice(['web', 'api', 'db', 'worker', 'bastion', 'cache'])}-{index:06d}"
+    uid = f"{index:08x}-{rng.getrandbits(16):04x}-4abc-8abc-{rng.getrandbits(48):012x}"
+    tags = [{"key": "Owner", "value": rng.choice(["web-team", "data", "platform", ""])},
+            {"key": "Environment", "value": rng.choice(["production", "staging", "dev", "prod"])},
+            {"key": "CostCenter", "value": f"cc-{rng.randrange(100):03d}"}]  # fmt: skip
+    disks = [{"createdAt": iso(created), "sizeInGb": rng.choice([40, 80, 160]),
+              "isSystemDisk": True, "iops": 240, "path": "/dev/xvda",
+              "attachedTo": name, "attachmentState": "attached"}]  # fmt: skip
+    for extra in range(rng.choice([0, 0, 1, 2])):
+        disks.append({
+            "name": f"{name}-data-{extra}",
+            "arn": f"arn:aws:lightsail:{region}:111122223333:Disk/{uid}{extra}",
+            "createdAt": iso(created + 3600), "sizeInGb": 256, "isSystemDisk": False, "iops": 768,
+            "path": f"/dev/xvd{'fg'[extra]}", "attachedTo": name, "attachmentState": "attached",
+            "isAttached": True, "state": "in-use",
+            "autoMountStatus": rng.choice(["Mounted", "Mounted", "Failed", "NotMounted"]),
+            "addOns": rng.choice([[], [{"name": "AutoSnapshot", "status": "Enabled"}]]),
+        })  # fmt: skip
+    public = rng.random() < 0.9
+    status = rng.choice(["ok"] * 8 + ["impaired", "initializing"])
+    return {
+        "name": name,
+        "arn": f"arn:aws:lightsail:{region}:111122223333:Instance/{uid}",
+        "supportCode": f"111122223333/i-{uid.replace('-', '')[:15]}",
+        "createdAt": iso(created),
+        "location": {"availabilityZone": zone, "regionName": region},
+        "resourceType": "Instance",
+        "tags": tags[: rng.choice([0, 1, 2, 2, 3, 3])],
+        "blueprintId": blueprint,
+        "blueprintName": blueprint_name,
+        "bundleId": rng.choice(["nano_3_0", "micro_3_0", "small_3_0", "medium_3_0", "large_3_0"]),
+        "addOns": rng.choice(
+            [
+                [],
+                [{"name": "AutoSnapshot", "snapshotTimeOfDay": "06:00", "status": "Enabled"}],
+                [{"name": "AutoSnapshot", "snapshotTimeOfDay": "02:30", "status": "Failed"}],
+                [{"name": "AutoSnapshot", "snapshotTimeOfDay": "06:00", "status": "Disabled"}],
+            ]
+        ),
+        "isStaticIp": rng.random() < 0.5,
+        "privateIpAddress": f"172.26.{index % 250}.{index % 200 + 10}",
+        **({"publicIpAddress": f"198.51.{index % 250}.{index % 200 + 1}"} if public else {}),
+        "ipv6Addresses": rng.choice([[], [f"2600:1f18::{index:x}"]]),
+        "ipAddressType": rng.choice(["ipv4", "dualstack", "dualstack", "ipv6"]),
+        "hardware": {
+            "cpuCount": rng.choice([1, 2, 4]),
+            "disks": disks,
+            "ramSizeInGb": rng.choice([0.5, 1.0, 2.0, 4.0, 8.0]),
+        },
+        "networking": {
+            "monthlyTransfer": {"gbPerMonthAllocated": rng.choice([1024, 2048, 3072])},
+            "ports": [port_entry(rng) for _ in range(rng.choice([1, 2, 3, 3, 4, 5, 7]))],
+        },
+        "state": {"code": 16, "name": rng.choice(["running"] * 9 + ["stopped"])},
+        "username": user,
+        "sshKeyName": rng.choice(["LightsailDefaultKeyPair", "ops-2024", "deploy"]),
+        "metadataOptions": {
+            "state": "applied",
+            "httpTokens": rng.choice(["required", "required", "optional"]),
+            "httpEndpoint": rng.choice(["enabled"] * 9 + ["disabled"]),
+            "httpPutResponseHopLimit": rng.choice([1, 1, 1, 2, 64]),
+            "httpProtocolIpv6": rng.choice(["disabled", "disabled", "enabled"]),
+        },
+        "instanceStatus": {"status": status, "details": []},
+        "systemStatus": {"status": "ok", "details": []},
+    }
+
+
+def write_snapshot(path: Path, count: int) -> None:
+    rng = random.Random(count)
+    instances = [synthetic_instance(i, rng) for i in range(count)]
+    # As `aws lightsail get-instances` prints it: indented, one field a line.
+    path.write_text(json.dumps({"instances": instances}, indent=4), encoding="utf-8")
+
+
+def timed(command: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of one run of ``command`` in a fresh process."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1):  # 1: findings
+        raise SystemExit(f"{' '.join(command)} exited with {code}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def medians(command: list[str], repeat: int) -> tuple[float, float]:
+    runs = [timed(command) for _ in range(repeat)]
+    return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
+
+
+def split(path: Path, out: Path) -> dict[str, float]:
+    """How one in-process scan to JSON spends its time, stage by stage."""
+    from lslint.api import prepare, report_root, scan_context, scan_time  # noqa: PLC0415
+    from lslint.engine.evaluate import run  # noqa: PLC0415
+    from lslint.gctune import tune_for_batch_run  # noqa: PLC0415
+    from lslint.jsoninput import read_document  # noqa: PLC0415
+    from lslint.reporters import ReportContext, render  # noqa: PLC0415
+    from lslint.sources.snapshot import parse_snapshot  # noqa: PLC0415
+    from lslint.triage import triage  # noqa: PLC0415
+
+    tune_for_batch_run()
+    stages: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        stages[stage] = now - clock
+        clock = now
+
+    setup = prepare()
+    lap("load rules")
+    text = path.read_text(encoding="utf-8")
+    lap("read")
+    read_document(text, str(path))
+    lap("parse (JSON alone)")
+    inventory = parse_snapshot(text, str(path))
+    stages["validate"] = time.perf_counter() - clock - stages["parse (JSON alone)"]
+    lap("parse and validate")
+    del stages["parse and validate"]
+    result = run(setup.rules, inventory, setup.overrides)
+    lap("evaluate")
+    triage(result, inventory, suppressor=setup.suppressor, overrides=setup.overrides)
+    lap("triage")
+    scanned = scan_context(inventory, scan_time(), inputs=[str(path)], regions=[])
+    context = ReportContext(root=report_root(), scan=scanned)
+    report = render("json", result, context)
+    lap("render JSON")
+    out.write_text(report, encoding="utf-8")
+    lap("write")
+    stages["rules"] = len(setup.rules)
+    return stages
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    lslint = [sys.executable, "-m", "lslint"]
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores; medians of {args.repeat}")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for size in (int(s) for s in args.sizes.split(",")):
+            path = folder / f"fleet-{size}.json"
+            write_snapshot(path, size)
+            mib = path.stat().st_size / 2**20
+            floor = [sys.executable, "-c", f"import json; json.load(open({str(path)!r}))"]
+            floor_s, floor_rss = medians(floor, args.repeat)
+            print(f"\n{size:,} instances, {mib:.1f} MiB of JSON")
+            print(f"  json.load               {floor_s:7.3f} s  {floor_rss:7.0f} MiB")
+            for fmt in ("json", "sarif"):
+                out = folder / f"report.{fmt}"
+                command = [*lslint, "scan", "--input", str(path), "-f", fmt, "-o", str(out)]
+                took, rss = medians(command, args.repeat)
+                print(
+                    f"  lslint scan -f {fmt:<6}  {took:7.3f} s  {rss:7.0f} MiB   "
+                    f"{took / floor_s:5.2f}x time (target <= 3x), "
+                    f"{rss / floor_rss:4.2f}x memory (target <= 1.5x)"
+                )
+            stages = subprocess.run(
+                [sys.executable, __file__, "--split", str(path), str(folder / "split.json")],
+                check=True, capture_output=True, text=True,
+            ).stdout  # fmt: skip
+            figures = json.loads(stages)
+            rules = figures.pop("rules")
+            total = sum(figures.values())
+            print(f"  one scan to JSON in-process, {total:.3f} s, {rules:.0f} rules:")
+            for stage, seconds in figures.items():
+                print(f"    {stage:<20} {seconds:7.3f} s  {seconds / total:6.1%}")
+            per_rule = figures["evaluate"] / rules
+            print(f"    evaluation per rule  {per_rule * 1000:7.1f} ms "
+                  f"({per_rule / size * 1e6:.2f} us per instance)")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--split"]:
+        print(json.dumps(split(Path(sys.argv[2]), Path(sys.argv[3]))))
+        sys.exit(0)
+    sys.exit(main())
