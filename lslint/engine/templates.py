@@ -17,6 +17,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from lslint.engine.conditions import RESERVED_NAMES, ConditionError, parse_path_text
@@ -32,6 +33,7 @@ _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _OPEN, _CLOSE = "\ue000", "\ue001"
 _SENTINEL = re.compile(f"{_OPEN}(\\d+){_CLOSE}")
 _SHELL_OPERATORS = ";&|"
+_ASCII_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # category Cc within ASCII (no Cf there)
 
 Bindings = Mapping[str, Any]  # a for_each name -> the item it stands for
 
@@ -114,6 +116,15 @@ class Command:
         lines = (self._line(resource, params, captures, {self.for_each.name: i}) for i in items)
         return list(dict.fromkeys(lines))
 
+    @cached_property
+    def _static_words(self) -> tuple[str | None, ...]:
+        """Each word's shell text where it has no placeholder: the same in every line."""
+        static: list[str | None] = []
+        for word in self.words:
+            texts = [part for part in word if isinstance(part, str)]
+            static.append(shlex.quote("".join(texts)) if len(texts) == len(word) else None)
+        return tuple(static)
+
     def describe(self, params: Mapping[str, Any]) -> str:
         """The command with readable stand-ins (``<instance-name>``) for the resource's values."""
         return self._line(None, params, {}, {})
@@ -126,7 +137,10 @@ class Command:
         bindings: Bindings,
     ) -> str:
         shown: list[str] = []
-        for word in self.words:
+        for word, static in zip(self.words, self._static_words, strict=True):
+            if static is not None:
+                shown.append(static)
+                continue
             texts = [_texts(part, resource, params, captures, bindings) for part in word]
             for variant in _variants(texts):
                 joined = "".join(
@@ -191,7 +205,10 @@ def _command_text(value: Any) -> str | None:
     text = str(value)
     # A line break would split the command, and bidi or other format characters can make a
     # command read differently from what it runs; no real Lightsail value has them.
-    if any(unicodedata.category(char) in ("Cc", "Cf") for char in text):
+    if text.isascii():
+        if _ASCII_CONTROL.search(text):
+            return None
+    elif any(unicodedata.category(char) in ("Cc", "Cf") for char in text):
         return None
     # A value that starts with "-" would be read as an option ("--endpoint-url=..."); no
     # Lightsail name, id or tag does, so it can only come from hostile data.

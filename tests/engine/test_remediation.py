@@ -148,7 +148,18 @@ def test_any_value_comes_back_as_exactly_one_argument(value: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "value", ["x\ny", "x\rrm", "a\u202eb", "a\x1b[31mb", "--endpoint-url=http://evil", "-h"]
+    "value",
+    [
+        "x\ny",
+        "x\rrm",
+        "a\u202eb",
+        "a\x1b[31mb",
+        "a\x7fb",
+        "a\x00b",
+        "caf\u00e9\u200b",
+        "--endpoint-url=http://evil",
+        "-h",
+    ],
 )
 def test_unprintable_or_option_like_value_gives_a_stand_in(value: str) -> None:
     (line,) = commands(RULES["LS002"], instance(value, metadataOptions={"httpTokens": "optional"}))
