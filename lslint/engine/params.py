@@ -17,6 +17,8 @@ from lslint.engine.operators import (
     OperandError,
     Operator,
     UnknownValueError,
+    check_date,
+    check_dated_pattern,
     check_network,
     check_port_range,
     check_scalar,
@@ -27,8 +29,8 @@ from lslint.suggest import suggest
 from lslint.yamldoc import DocPath
 
 ParamType = Literal[
-    "string", "integer", "number", "boolean", "string_list", "integer_list", "port_list",
-    "cidr_list",
+    "string", "integer", "number", "boolean", "date", "string_list", "integer_list",
+    "port_list", "cidr_list", "dated_pattern_list",
 ]  # fmt: skip
 
 
@@ -55,8 +57,10 @@ _ITEM_CHECKS: dict[str, Callable[[Any], Any]] = {
     "integer": _scalar("integer"),
     "number": _scalar("number"),
     "boolean": _scalar("boolean"),
+    "date": check_date,
     "port": check_port_range,
     "cidr": check_network,
+    "dated_pattern": check_dated_pattern,  # {pattern: REGEX, date: YYYY-MM-DD}
 }
 
 
