@@ -507,11 +507,15 @@ def _reject_unknown_keys(raw: dict[str, Any], allowed: Sequence[str], doc_path: 
 # ---------------------------------------------------------------- reading
 
 
-def read_paths(*conditions: Condition | None) -> list[tuple[str, Leaf | Quantifier | Count]]:
-    """Each leaf and quantifier under ``conditions`` with the resource path it reads, spelt
+ReadNode = Leaf | Quantifier | Count | PathOperand
+
+
+def read_paths(*conditions: Condition | None) -> list[tuple[str, ReadNode]]:
+    """Each leaf, quantifier, count and field operand under ``conditions`` with the resource
+    path it reads, spelt
     from the resource: ``port.cidrs`` inside ``some: {path: networking.ports, as: port}`` reads
     ``networking.ports.cidrs``, and ``port`` itself reads ``networking.ports``."""
-    found: list[tuple[str, Leaf | Quantifier | Count]] = []
+    found: list[tuple[str, ReadNode]] = []
     for condition in conditions:
         if condition is not None:
             _collect_paths(condition, {}, found)
@@ -521,7 +525,7 @@ def read_paths(*conditions: Condition | None) -> list[tuple[str, Leaf | Quantifi
 def _collect_paths(
     node: Condition,
     bound: Mapping[str, Sequence[str]],
-    found: list[tuple[str, Leaf | Quantifier | Count]],
+    found: list[tuple[str, ReadNode]],
 ) -> None:
     if isinstance(node, (AllOf, AnyOf)):
         for child in node.children:
@@ -532,6 +536,10 @@ def _collect_paths(
         base = bound[node.path.var] if node.path.var is not None else ()
         full = (*base, *node.path.segments)
         found.append((".".join(full), node))
+        operand = node.operand.path if isinstance(node, Leaf) else None
+        if operand is not None:  # the other field a leaf compares with is read too
+            other = bound[operand.path.var] if operand.path.var is not None else ()
+            found.append((".".join((*other, *operand.path.segments)), operand))
         if isinstance(node, (Quantifier, Count)) and node.where is not None:
             assert node.name is not None
             _collect_paths(node.where, {**bound, node.name: full}, found)

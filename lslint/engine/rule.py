@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from lslint.engine.conditions import Condition, Count, Leaf, Quantifier, read_paths
+from lslint.engine.conditions import Condition, ReadNode, read_paths
 from lslint.engine.params import ParamError, ParamSpec, ParamUse, bind_params, param_problems
 from lslint.engine.templates import Command, Template
 from lslint.findings import RuleInfo, Severity
@@ -56,7 +56,7 @@ class Rule:
     # Resource paths whose `default:` may let the rule pass, each with why that is safe.
     safe_defaults: Mapping[str, str] = field(default_factory=dict)
 
-    def read_paths(self) -> list[tuple[str, Leaf | Quantifier | Count]]:
+    def read_paths(self) -> list[tuple[str, ReadNode]]:
         """Every leaf and quantifier of the rule's conditions with the resource path it reads."""
         return read_paths(self.applies_if, self.fail_if)
 

@@ -50,6 +50,12 @@ def undeclared_defaults_dropped(rule: Rule) -> Rule:
         full = (*base, *node.path.segments)
         if ".".join(full) not in rule.safe_defaults:
             node = replace(node, default=None, has_default=False)
+        if isinstance(node, Leaf) and node.operand.path is not None:
+            other = node.operand.path
+            spelt = (*(bound[other.path.var] if other.path.var else ()), *other.path.segments)
+            if ".".join(spelt) not in rule.safe_defaults:
+                stripped = replace(other, default=None, has_default=False)
+                node = replace(node, operand=replace(node.operand, path=stripped))
         inner = node.where if isinstance(node, (Quantifier, Count)) else None
         if inner is not None and isinstance(node, (Quantifier, Count)) and node.name is not None:
             node = replace(node, where=strip(inner, {**bound, node.name: full}))

@@ -173,3 +173,49 @@ def test_load_errors_name_both_paths(fail_if: str, fragments: tuple[str, ...]) -
     message = refused(fail_if)
     for fragment in fragments:
         assert fragment in message, message
+
+
+SAFE_OPERAND_DEFAULT = """\
+lslint: 1
+id: T002
+name: reversed-range
+title: T
+severity: low
+resource: instance
+description: d
+remediation: {text: r}
+fail_if:
+  some:
+    path: networking.ports
+    as: port
+    where: {path: port.toPort, lt: {path: port.fromPort, default: 0}}
+message: m
+safe_defaults:
+  networking.ports.fromPort: a range without a start starts at 0
+tests:
+  - {name: reversed, expect: fail, resource: {networking: {ports: [{fromPort: 9, toPort: 1}]}}}
+  - {name: in order, expect: pass, resource: {networking: {ports: [{toPort: 1}]}}}
+"""
+
+
+def test_an_operand_default_may_be_declared_safe() -> None:
+    rule = rule_from_text(SAFE_OPERAND_DEFAULT)
+    assert ("networking.ports.fromPort", "a range without a start starts at 0") in (
+        rule.safe_defaults.items()
+    )
+    assert "networking.ports.fromPort" in {path for path, _ in rule.read_paths()}
+
+
+def test_the_absence_walk_sees_an_undeclared_operand_default() -> None:
+    from test_absence import walk_rule  # noqa: PLC0415 - the walker of the built-in rules
+
+    text = SAFE_OPERAND_DEFAULT.replace(
+        "safe_defaults:\n  networking.ports.fromPort: a range without a start starts at 0\n", ""
+    )
+    problems = walk_rule(rule_from_text(text)).problems
+    assert problems == [
+        "T002: test 'in order' without nothing gives pass, but with absent values unknown it "
+        "is error: a default decides it; declare it under safe_defaults with the reason, or "
+        "drop it"
+    ]
+    assert walk_rule(rule_from_text(SAFE_OPERAND_DEFAULT)).problems == []
