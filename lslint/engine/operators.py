@@ -204,9 +204,8 @@ def check_dated_pattern(raw: Any) -> DatedPattern:
 
 def _dated_patterns(raw: Any, field: FieldType) -> tuple[DatedPattern, ...]:
     if not isinstance(raw, list) or not raw:
-        raise OperandError(
-            f"expected a non-empty list of {{pattern, date}} mappings, got {describe_raw(raw)}"
-        )
+        got = "an empty list" if raw == [] else describe_raw(raw)
+        raise OperandError(f"expected a non-empty list of {{pattern, date}} mappings, got {got}")
     return tuple(check_dated_pattern(item) for item in raw)
 
 

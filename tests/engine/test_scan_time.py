@@ -236,7 +236,7 @@ def test_empty_dated_pattern_list_is_refused() -> None:
     head = EOL_PARAMS.split("    default:", maxsplit=1)[0]
     params = head + "    default: []\n    description: d\n"
     message = refused(f"{MINIMAL_RULE}{params}message: m\nfail_if: {EOL_FAIL_IF}\n")
-    assert "expected a non-empty list of {pattern, date} mappings" in message
+    assert "expected a non-empty list of {pattern, date} mappings, got an empty list" in message
 
 
 def test_dated_pattern_override_in_config_is_checked(cli: Cli, tmp_path: Path) -> None:
@@ -337,3 +337,33 @@ def test_reports_show_the_scan_time(cli: Cli, tmp_path: Path, fmt: str, shown: s
     fleet = write_fleet(tmp_path, {"name": "a", "createdAt": 1704067200})
     result = cli(["scan", "--input", str(fleet), "--now", "2024-03-01", "-f", fmt])
     assert shown in result.stdout
+
+
+def test_rules_test_judges_each_case_at_its_own_time(cli: Cli, tmp_path: Path) -> None:
+    folder = age_rule_folder(tmp_path)
+    result = cli(["rules", "test", str(folder), "-v"])
+    assert result.exit_code == 0, result.stdout
+    assert "4 passed, 0 failed" in result.stdout
+    late = AGE_RULE.replace("now: 2024-09-15", "now: 2024-12-15")
+    (folder / "age.yaml").write_text(late, encoding="utf-8")
+    result = cli(["rules", "test", str(folder)])
+    assert result.exit_code == 1
+    assert "T090 'new at its own time': expected pass, got fail" in result.stdout
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif", "junit", "text"])
+def test_unquoted_dates_in_overrides_reach_every_report(cli: Cli, tmp_path: Path, fmt: str) -> None:
+    write_config(
+        tmp_path,
+        "overrides:\n  - rule: LS030\n    resources: [web]\n    params:\n      end_of_support:\n"
+        "        - {pattern: '^debian_12', date: 2024-01-01}\n    reason: retired early\n",
+    )
+    fleet = write_fleet(tmp_path, {"name": "web", "blueprintId": "debian_12"})
+    result = cli(["scan", "--input", str(fleet), "--select", "LS030", "-f", fmt])
+    assert result.exit_code == 1, result.stderr
+    assert "debian_12 (ended 2024-01-01)" in result.stdout
+    if fmt == "json":
+        (finding,) = json.loads(result.stdout)["findings"]
+        assert finding["override"]["params"] == {
+            "end_of_support": [{"pattern": "^debian_12", "date": "2024-01-01"}]
+        }
