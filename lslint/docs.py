@@ -127,7 +127,7 @@ params:
   end_of_support:
     type: dated_pattern_list
     default:
-      - {{pattern: '^ubuntu_18_04(_|$)', date: '2023-05-31'}}
+      - {{pattern: '^ubuntu_18_04(_.*)?$', date: '2023-05-31'}}
     description: Blueprint patterns and the last day of their support.
 ```
 
@@ -157,9 +157,11 @@ def render_rules(rules: Sequence[Rule]) -> str:
                 "| --- | --- | --- | --- |",
             ]
             for name, spec in rule.params.items():
-                lines.append(
-                    f"| `{name}` | {spec.type} | `{spec.default!r}` | {spec.description} |"
+                default, description = (
+                    _cell(f"`{spec.default!r}`"),
+                    _cell(" ".join(spec.description.split())),
                 )
+                lines.append(f"| `{name}` | {spec.type} | {default} | {description} |")
         if rule.safe_defaults:
             lines += ["", "Absent values this rule assumes (it may pass with them):", ""]
             lines += [f"- `{path}`: {why}" for path, why in rule.safe_defaults.items()]
@@ -180,6 +182,11 @@ def render_rules(rules: Sequence[Rule]) -> str:
         fails = sum(1 for t in rule.tests if t.expect == "fail")
         lines += ["", f"Embedded tests: {len(rule.tests)} ({passes} pass, {fails} fail cases)."]
     return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    """``text`` inside a Markdown table cell: a ``|``, even in code, would end the cell."""
+    return text.replace("|", "\\|")
 
 
 def render_operators() -> str:
