@@ -81,7 +81,9 @@ count:
 An absent or null list is unknown unless `default:` is given. An item whose `where` is
 unknown may or may not be counted: with `h` items known to match and `u` unknown, the
 condition holds (or fails) when it does for every count from `h` to `h + u`, and is unknown
-only when those counts disagree. When it holds, the evidence has the count
+only when those counts disagree. Without `where`, an absent part of a list read through
+another (an entry without `cidrs` in `networking.ports.cidrs`) may hold any number of items.
+When it holds, the evidence has the count
 (`networking.ports (count)`), the items counted, and any undecided items.
 
 | Comparison | True when |

@@ -285,8 +285,10 @@ def _evaluate_count(node: Count, env: Env) -> Outcome:
     matched_items: list[Any] = []
     unknown: list[Outcome] = []
     unknown_items: list[Any] = []
+    absent = 0  # items reported as null: a list of unknown length in a projection
     if node.where is None:
-        matched_items = list(value)
+        matched_items = [item for item in value if item is not None]
+        absent = len(value) - len(matched_items)
     else:
         assert node.name is not None
         saved = env.bindings.get(node.name)
@@ -309,11 +311,19 @@ def _evaluate_count(node: Count, env: Env) -> Outcome:
     def decide(count: int) -> Truth:
         return node.comparison.test(count, limit, _COUNT).truth
 
-    truth = count_truth(decide, len(matched_items), len(unknown_items))
-    if truth is None:
-        reasons = tuple(r for o in unknown for r in o.reasons)
-        between = f"between {len(matched_items)} and {len(matched_items) + len(unknown_items)}"
-        return Outcome(None, reasons=(f"count of {shown} is {between}", *reasons))
+    hits = len(matched_items)
+    if absent:
+        # Each absent part may hold any number of items: the count is hits or more, and the
+        # comparison with `limit` answers alike for every count above max(hits, limit) + 1.
+        truth = count_truth(decide, hits, max(hits, limit) + 1 - hits)
+        if truth is None:
+            return Outcome(None, reasons=(f"count of {shown} is {hits} or more: {shown} absent",))
+    else:
+        truth = count_truth(decide, hits, len(unknown_items))
+        if truth is None:
+            reasons = tuple(r for o in unknown for r in o.reasons)
+            between = f"between {hits} and {hits + len(unknown_items)}"
+            return Outcome(None, reasons=(f"count of {shown} is {between}", *reasons))
     if not truth:
         return FALSE
     captures = tuple(c for o in matched for c in o.captures)

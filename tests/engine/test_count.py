@@ -252,3 +252,30 @@ def test_negative_parameter_default_is_refused() -> None:
     message = refused("{count: {path: networking.ports, more_than: {param: limit}}}", params)
     assert "the count of networking.ports" in message
     assert "at least 0" in message
+
+
+@pytest.mark.parametrize(
+    ("comparison", "expected"),
+    [
+        ("at_least: 2", TRUE),  # 2 known, whatever the entry without cidrs holds
+        ("at_least: 3", UNKNOWN),
+        ("more_than: 5", UNKNOWN),
+        ("at_most: 1", FALSE),
+        ("at_most: 5", UNKNOWN),
+        ("fewer_than: 2", FALSE),
+        ("equals: 1", FALSE),
+        ("equals: 2", UNKNOWN),
+    ],
+)
+def test_a_projected_part_that_is_absent_may_hold_any_number(
+    comparison: str, expected: str
+) -> None:
+    cond = f"{{count: {{path: networking.ports.cidrs, {comparison}}}}}"
+    resource = {"networking": {"ports": [{"cidrs": ["1.0.0.0/8", "2.0.0.0/8"]}, {}]}}
+    verdict = check(cond, resource)
+    assert verdict.status == expected
+    if expected == UNKNOWN:
+        assert verdict.message == (
+            "indeterminate: count of networking.ports.cidrs is 2 or more: "
+            "networking.ports.cidrs absent"
+        )
