@@ -18,10 +18,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from lslint.api import prepare
+from lslint.api import prepare, scan_time
 from lslint.engine.evaluate import run
 from lslint.gctune import tune_for_batch_run
 from lslint.sources.snapshot import SnapshotSource
+
+# One of them (ubuntu_18_04) is past its end of support, as in real fleets.
+BLUEPRINTS = ("ubuntu_22_04", "debian_12", "amazon_linux_2023", "ubuntu_18_04")
 
 
 def synthetic_instance(index: int, rng: random.Random) -> dict[str, Any]:
@@ -39,6 +42,7 @@ def synthetic_instance(index: int, rng: random.Random) -> dict[str, Any]:
         "arn": f"arn:aws:lightsail:{region}:111122223333:Instance/{index:08d}",
         "createdAt": 1_700_000_000 + index,
         "location": {"availabilityZone": f"{region}a", "regionName": region},
+        "blueprintId": BLUEPRINTS[index % len(BLUEPRINTS)],
         "networking": {"ports": ports, "monthlyTransfer": {"gbPerMonthAllocated": 1024}},
         "metadataOptions": {"httpTokens": rng.choice(["optional", "required"]),
                             "httpEndpoint": "enabled"},
@@ -71,7 +75,7 @@ def main() -> int:
         loaded = time.perf_counter()
         inventory = SnapshotSource(str(path)).collect()
         parsed = time.perf_counter()
-        result = run(rules, inventory)
+        result = run(rules, inventory, now=scan_time())
         done = time.perf_counter()
 
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

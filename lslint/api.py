@@ -144,10 +144,12 @@ def evaluate(
     *,
     baseline: Collection[str] | None = None,
     baseline_source: str = "baseline",
+    now: datetime | None = None,
 ) -> ScanResult:
     """Run the rules (with their overrides) on ``inventory``, then triage the findings:
-    suppressions, and the fingerprints of a baseline if given."""
-    result = run(setup.rules, inventory, setup.overrides)
+    suppressions, and the fingerprints of a baseline if given. Conditions about time compare
+    with ``now`` (default: :func:`scan_time`)."""
+    result = run(setup.rules, inventory, setup.overrides, now=now or scan_time())
     triage(
         result, inventory, suppressor=setup.suppressor, overrides=setup.overrides,
         baseline=baseline, baseline_source=baseline_source,
@@ -195,6 +197,7 @@ class ScanRequest:
     snapshot: str | None = None  # live scans: save what was fetched (and scan the saved file)
     write_baseline: str | None = None  # record the findings as a baseline instead of gating
     outputs: tuple[tuple[str, str], ...] = ()
+    # The scan time: what rules about time compare with, and what reports show.
     started_at: datetime | None = None  # default: now, or SOURCE_DATE_EPOCH
     root: Path | None = None  # report paths are relative to it (default: report_root())
     base: Path | None = None  # where relative input paths start (default: the working folder)
@@ -256,7 +259,9 @@ def run_scan(request: ScanRequest) -> ScanOutcome:
 
     collected = _collect(request, config, started_at)
     inventory = collected.inventory
-    result = evaluate(setup, inventory, baseline=known, baseline_source=baseline_source)
+    result = evaluate(
+        setup, inventory, baseline=known, baseline_source=baseline_source, now=started_at
+    )
 
     context = ReportContext(
         fail_on=threshold,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ settings.register_profile(
 settings.load_profile("lslint")  # --hypothesis-profile, when given, is applied after this
 
 SCAN_EPOCH = 1795000000  # 2026-11-18T11:06:40Z: the scan time of every test's reports
+SCAN_TIME = datetime.fromtimestamp(SCAN_EPOCH, UTC)  # the same, for the engine's `now`
 
 
 @dataclass
@@ -128,6 +130,7 @@ def passing_instance(name: str, **fields: Any) -> dict[str, Any]:
         "name": name,
         "arn": f"arn:aws:lightsail:us-east-1:111122223333:Instance/{name}",
         "location": {"availabilityZone": "us-east-1a", "regionName": "us-east-1"},
+        "blueprintId": "ubuntu_24_04",
         "tags": [{"key": "Owner", "value": "ops"}, {"key": "Environment", "value": "prod"}],
         "metadataOptions": {"httpTokens": "required", "httpEndpoint": "enabled"},
         "addOns": [{"name": "AutoSnapshot", "status": "Enabled"}],

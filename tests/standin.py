@@ -269,6 +269,7 @@ def make_instances(region: str, count: int, prefix: str = "vm") -> list[dict[str
             "arn": f"arn:aws:lightsail:{region}:111122223333:Instance/{region}-{index:06d}",
             "createdAt": 1_700_000_000.5 + index,
             "location": {"availabilityZone": f"{region}a", "regionName": region},
+            "blueprintId": "ubuntu_24_04",
             "resourceType": "Instance",
             "networking": {
                 "ports": [

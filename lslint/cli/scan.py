@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -23,6 +24,7 @@ from lslint.cli.options import (
     rules_option,
     with_options,
 )
+from lslint.engine.operators import OperandError, check_instant
 from lslint.errors import ConfigError
 from lslint.findings import ScanResult
 from lslint.gate import DEFAULT_FAIL_ON, FAIL_ON_CHOICES
@@ -75,6 +77,11 @@ MAX_EXPLAINED = 5  # indeterminate checks named on stderr; the reports list all 
     metavar="PATH",
     help="Record the current findings' fingerprints as a baseline (needs a complete scan).",
 )
+@click.option(
+    "--now", "now_text", metavar="TIME",
+    help="Scan as of this time (ISO 8601, or seconds since 1970): what rules about time "
+    "compare with and what reports show. Default: the current time, or SOURCE_DATE_EPOCH.",
+)  # fmt: skip
 @click.option("--color/--no-color", default=None, help="Colour text output (default: on a TTY).")
 @debug_option
 def scan(
@@ -97,6 +104,7 @@ def scan(
     snapshot: str | None,
     baseline: str | None,
     write_baseline: str | None,
+    now_text: str | None,
     color: bool | None,
 ) -> None:
     """Scan Lightsail resources with the rules and report the findings.
@@ -138,6 +146,7 @@ def scan(
     outputs += [(f"--report {f}", p) for f, p in extra_reports]
     _one_on_stdout(outputs)
     request = ScanRequest(
+        started_at=_scan_time(now_text),
         inputs=inputs,
         live=live,
         config=config_file(config_path),
@@ -180,6 +189,18 @@ def scan(
             f"lslint: wrote baseline {where}: {count} finding{'s' if count != 1 else ''}", err=True
         )
     sys.exit(outcome.exit_code)
+
+
+def _scan_time(text: str | None) -> datetime | None:
+    """``--now`` as a time in UTC, whole seconds (as reports show it), or None."""
+    if text is None:
+        return None
+    try:
+        return check_instant(text.strip()).replace(microsecond=0)
+    except OperandError as exc:
+        raise ConfigError(
+            f"--now {text!r}: {exc}", hint="e.g. --now 2024-06-30T12:00:00Z"
+        ) from None
 
 
 def _parse_reports(values: Sequence[str]) -> list[tuple[str, str]]:

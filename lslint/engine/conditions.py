@@ -11,7 +11,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from lslint.engine.operators import OPERATORS, OperandError, Operator, check_scalar, describe_raw
+from lslint.engine.operators import (
+    COUNT_COMPARISONS,
+    OPERATORS,
+    OperandError,
+    Operator,
+    check_scalar,
+    describe_raw,
+)
 from lslint.engine.params import ParamUse
 from lslint.engine.paths import (
     FieldType,
@@ -28,8 +35,12 @@ from lslint.yamldoc import DocPath
 Quantity = Literal["some", "every", "none"]
 QUANTIFIERS: tuple[Quantity, ...] = ("some", "every", "none")
 LOGICAL = ("and", "or", "not")
+COUNT = "count"
+COMBINATORS = (*LOGICAL, *QUANTIFIERS, COUNT)
 LEAF_KEYS = ("path", "default", "match", "capture")
 QUANTIFIER_KEYS = ("path", "as", "where", "default", "capture")
+COUNT_KEYS = ("path", "as", "where", "default", "capture", *COUNT_COMPARISONS)
+PATH_OPERAND_KEYS = ("path", "default")
 RESERVED_NAMES = frozenset({"resource", "params"})
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")  # a bound or capture name
 MAX_CONDITION_DEPTH = 32
@@ -50,12 +61,23 @@ class ConditionError(Exception):
 
 
 @dataclass(frozen=True)
+class PathOperand:
+    """Another field, of the resource or of a bound element, compared with the tested one."""
+
+    path: PathRef
+    kind: str  # Operator.path_operand: "value", "list" or "cidrs"
+    default: Any = None
+    has_default: bool = False
+
+
+@dataclass(frozen=True)
 class Operand:
-    """A literal operand (already converted) or a reference to a rule parameter."""
+    """A literal operand (already converted), a reference to a rule parameter, or a path."""
 
     value: Any = None
     param: str | None = None
     slot: int = -1
+    path: PathOperand | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +104,20 @@ class Quantifier:
 
 
 @dataclass(frozen=True)
+class Count:
+    """How many items of a list there are (that satisfy ``where``), compared with a number."""
+
+    path: PathRef
+    name: str | None
+    where: Condition | None
+    comparison: Operator  # from COUNT_COMPARISONS
+    operand: Operand
+    capture: str | None
+    default: Any
+    has_default: bool
+
+
+@dataclass(frozen=True)
 class AllOf:
     children: tuple[Condition, ...]
 
@@ -96,7 +132,7 @@ class Negation:
     child: Condition
 
 
-Condition = Leaf | Quantifier | AllOf | AnyOf | Negation
+Condition = Leaf | Quantifier | Count | AllOf | AnyOf | Negation
 
 
 @dataclass
@@ -132,7 +168,7 @@ def _parse_node(
 ) -> Condition:
     if not isinstance(raw, dict):
         raise ConditionError(doc_path, f"a condition must be a mapping, got {describe_raw(raw)}")
-    combinators = [key for key in (*LOGICAL, *QUANTIFIERS) if key in raw]
+    combinators = [key for key in COMBINATORS if key in raw]
     if combinators:
         key = combinators[0]
         extra = sorted(set(raw) - {key})
@@ -152,6 +188,8 @@ def _parse_node(
             return AllOf(children) if key == "and" else AnyOf(children)
         if key == "not":
             return Negation(parse_condition(body, inner_path, ctx, scope))
+        if key == COUNT:
+            return _parse_count(body, inner_path, ctx, scope)
         return _parse_quantifier(key, body, inner_path, ctx, scope)  # type: ignore[arg-type]
     return _parse_leaf(raw, doc_path, ctx, scope)
 
@@ -183,13 +221,75 @@ def _parse_quantifier(
     return Quantifier(kind, path, name, where, capture, default, has_default)
 
 
+def _parse_count(
+    body: Any, doc_path: DocPath, ctx: ParseContext, scope: Mapping[str, FieldType]
+) -> Count:
+    if not isinstance(body, dict):
+        raise ConditionError(
+            doc_path, "'count' takes a mapping with path, a comparison, and optionally as/where"
+        )
+    _reject_unknown_keys(body, COUNT_KEYS, doc_path)
+    if "path" not in body:
+        raise ConditionError(doc_path, "'count' needs 'path'")
+    comparisons = [key for key in body if key in COUNT_COMPARISONS]
+    if len(comparisons) != 1:
+        found = ", ".join(comparisons) if comparisons else "none"
+        raise ConditionError(
+            doc_path,
+            f"'count' needs exactly one comparison, one of {', '.join(COUNT_COMPARISONS)} "
+            f"(found: {found})",
+        )
+    path, field_type = _parse_path(body["path"], (*doc_path, "path"), ctx, scope)
+    if not isinstance(field_type, ListType):
+        raise ConditionError(
+            (*doc_path, "path"),
+            f"'count' counts the items of a list, but '{path.text}' is a {field_type.describe()}",
+        )
+    if ("as" in body) != ("where" in body):
+        missing, given = ("where", "as") if "as" in body else ("as", "where")
+        raise ConditionError(
+            (*doc_path, given),
+            f"'count' with '{given}' needs '{missing}' too: 'as' names the item that 'where' tests",
+        )
+    name: str | None = None
+    where: Condition | None = None
+    if "where" in body:
+        name = body["as"]
+        _check_new_name(name, (*doc_path, "as"), ctx, scope, what="bound name")
+        inner_scope = {**scope, str(name): field_type.item}
+        where = parse_condition(body["where"], (*doc_path, "where"), ctx, inner_scope)
+    comparison = COUNT_COMPARISONS[comparisons[0]]
+    shown = f"the count of {path.text}"
+    operand = _parse_operand(
+        body[comparison.name],
+        comparison,
+        ScalarType("integer"),
+        (*doc_path, comparison.name),
+        ctx,
+        shown,
+        scope,
+        allow_path=False,
+    )
+    capture = _parse_capture(body, doc_path, ctx, field_type.item)
+    has_default = "default" in body
+    default = (
+        _check_default(body["default"], field_type, (*doc_path, "default")) if has_default else None
+    )
+    return Count(
+        path, None if name is None else str(name), where, comparison, operand, capture, default,
+        has_default,
+    )  # fmt: skip
+
+
 def _parse_leaf(
     raw: dict[str, Any], doc_path: DocPath, ctx: ParseContext, scope: Mapping[str, FieldType]
 ) -> Leaf:
     operators = [key for key in raw if key in OPERATORS]
-    _reject_unknown_keys(raw, (*LEAF_KEYS, *OPERATORS, *LOGICAL, *QUANTIFIERS), doc_path)
+    _reject_unknown_keys(raw, (*LEAF_KEYS, *OPERATORS, *COMBINATORS), doc_path)
     if "path" not in raw:
-        raise ConditionError(doc_path, "a condition needs 'path' (or and/or/not/some/every/none)")
+        raise ConditionError(
+            doc_path, "a condition needs 'path' (or and/or/not/some/every/none/count)"
+        )
     if len(operators) != 1:
         found = ", ".join(operators) if operators else "none"
         raise ConditionError(doc_path, f"a condition needs exactly one operator (found: {found})")
@@ -222,7 +322,7 @@ def _parse_leaf(
             f"'{operator.name}' applies to {operator.applies_to}, but '{path.text}' is a "
             f"{target.describe()}",
         )
-    operand = _parse_operand(raw[operator.name], operator, target, op_path, ctx, path.text)
+    operand = _parse_operand(raw[operator.name], operator, target, op_path, ctx, path.text, scope)
 
     has_default = "default" in raw
     if has_default and operator.name == "exists":
@@ -241,13 +341,23 @@ def _parse_operand(
     op_path: DocPath,
     ctx: ParseContext,
     shown: str,
+    scope: Mapping[str, FieldType],
+    *,
+    allow_path: bool = True,
 ) -> Operand:
-    """A literal operand, checked now, or a parameter use, whose values (the default and any
-    override) are checked when the rule is bound to them."""
+    """A literal operand, checked now, a parameter use, whose values (the default and any
+    override) are checked when the rule is bound to them, or another path, type-checked now."""
     if isinstance(raw, dict):
+        if allow_path and "path" in raw:
+            return Operand(
+                path=_parse_path_operand(raw, operator, target, op_path, ctx, shown, scope)
+            )
         if set(raw) != {"param"} or not isinstance(raw["param"], str):
+            what = "{param: NAME} or {path: P}" if allow_path else "{param: NAME}"
             raise ConditionError(
-                op_path, "an operand mapping must be {param: NAME}, referring to a rule parameter"
+                op_path,
+                f"an operand mapping must be {what}"
+                + suggest(next(iter(raw), ""), ["param", "path"] if allow_path else ["param"]),
             )
         name = raw["param"]
         if name not in ctx.param_names:
@@ -262,6 +372,59 @@ def _parse_operand(
         return Operand(value=operator.check_operand(raw, target))
     except OperandError as exc:
         raise ConditionError(op_path, f"'{operator.name}': {exc}") from None
+
+
+def _parse_path_operand(
+    raw: dict[str, Any],
+    operator: Operator,
+    target: FieldType,
+    op_path: DocPath,
+    ctx: ParseContext,
+    shown: str,
+    scope: Mapping[str, FieldType],
+) -> PathOperand:
+    """``{path: P, default: V}`` as the operand: P must hold what the operator compares with."""
+    _reject_unknown_keys(raw, PATH_OPERAND_KEYS, op_path)
+    if operator.path_operand is None:
+        raise ConditionError(
+            (*op_path, "path"),
+            f"'{operator.name}' takes a literal or {{param: NAME}}, not another path",
+        )
+    path, other = _parse_path(raw["path"], (*op_path, "path"), ctx, scope)
+    # List operators compare items: `contains` takes one, the others a list of them.
+    item = target.item if operator.whole_value and isinstance(target, ListType) else target
+    expected: FieldType = ListType(item) if operator.path_operand == "list" else item
+    if operator.path_operand == "cidrs":
+        fits = _scalar_kind(other) == "string"
+        expected_text = "a string or list of strings (CIDRs)"
+    else:
+        fits = _comparable(expected, other)
+        described = expected.describe()
+        expected_text = f"{'an' if described[0] in 'aeiou' else 'a'} {described}"
+    if not fits:
+        raise ConditionError(
+            (*op_path, "path"),
+            f"'{operator.name}' cannot compare '{shown}' ({target.describe()}) with "
+            f"'{path.text}' ({other.describe()}); it needs {expected_text}",
+        )
+    has_default = "default" in raw
+    default = _check_default(raw["default"], other, (*op_path, "default")) if has_default else None
+    return PathOperand(path, operator.path_operand, default, has_default)
+
+
+def _scalar_kind(field_type: FieldType) -> str | None:
+    """The scalar kind of a field or of a list's items; numbers are one kind."""
+    if isinstance(field_type, ListType):
+        field_type = field_type.item
+    if not isinstance(field_type, ScalarType):
+        return None
+    return "number" if field_type.kind == "integer" else field_type.kind
+
+
+def _comparable(expected: FieldType, other: FieldType) -> bool:
+    if isinstance(expected, ListType) != isinstance(other, ListType):
+        return False
+    return _scalar_kind(expected) is not None and _scalar_kind(expected) == _scalar_kind(other)
 
 
 def _parse_path(
@@ -344,11 +507,15 @@ def _reject_unknown_keys(raw: dict[str, Any], allowed: Sequence[str], doc_path: 
 # ---------------------------------------------------------------- reading
 
 
-def read_paths(*conditions: Condition | None) -> list[tuple[str, Leaf | Quantifier]]:
-    """Each leaf and quantifier under ``conditions`` with the resource path it reads, spelt
+ReadNode = Leaf | Quantifier | Count | PathOperand
+
+
+def read_paths(*conditions: Condition | None) -> list[tuple[str, ReadNode]]:
+    """Each leaf, quantifier, count and field operand under ``conditions`` with the resource
+    path it reads, spelt
     from the resource: ``port.cidrs`` inside ``some: {path: networking.ports, as: port}`` reads
     ``networking.ports.cidrs``, and ``port`` itself reads ``networking.ports``."""
-    found: list[tuple[str, Leaf | Quantifier]] = []
+    found: list[tuple[str, ReadNode]] = []
     for condition in conditions:
         if condition is not None:
             _collect_paths(condition, {}, found)
@@ -358,7 +525,7 @@ def read_paths(*conditions: Condition | None) -> list[tuple[str, Leaf | Quantifi
 def _collect_paths(
     node: Condition,
     bound: Mapping[str, Sequence[str]],
-    found: list[tuple[str, Leaf | Quantifier]],
+    found: list[tuple[str, ReadNode]],
 ) -> None:
     if isinstance(node, (AllOf, AnyOf)):
         for child in node.children:
@@ -369,5 +536,10 @@ def _collect_paths(
         base = bound[node.path.var] if node.path.var is not None else ()
         full = (*base, *node.path.segments)
         found.append((".".join(full), node))
-        if isinstance(node, Quantifier):
+        operand = node.operand.path if isinstance(node, Leaf) else None
+        if operand is not None:  # the other field a leaf compares with is read too
+            other = bound[operand.path.var] if operand.path.var is not None else ()
+            found.append((".".join((*other, *operand.path.segments)), operand))
+        if isinstance(node, (Quantifier, Count)) and node.where is not None:
+            assert node.name is not None
             _collect_paths(node.where, {**bound, node.name: full}, found)

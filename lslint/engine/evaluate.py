@@ -37,9 +37,10 @@ class Verdict:
     captures: dict[str, list[Any]] | None = field(default=None, compare=False)
 
 
-def judge(rule: Rule, model: LightsailModel) -> Verdict:
-    """Evaluate ``rule`` on one resource model."""
-    env = Env(model, rule.operands)
+def judge(rule: Rule, model: LightsailModel, now: datetime | None = None) -> Verdict:
+    """Evaluate ``rule`` on one resource model at scan time ``now`` (without it, conditions
+    about time are unknown)."""
+    env = Env(model, rule.operands, now=now)
     applies_captures: tuple[tuple[str, Any], ...] = ()
     if rule.applies_if is not None:
         applies = evaluate(rule.applies_if, env)
@@ -72,7 +73,7 @@ def run_case(rule: Rule, case: RuleTest) -> tuple[Verdict, list[str]]:
     """What ``rule`` says about an embedded test case's resource: the verdict and the
     remediation commands."""
     bound = rule.bind(case.params)
-    verdict = judge(bound, case.resource)
+    verdict = judge(bound, case.resource, case.now)
     return verdict, remediation_commands(bound, case.resource, verdict)
 
 
@@ -133,9 +134,16 @@ def to_json(value: Any) -> Any:
 
 
 def run(
-    rules: Sequence[Rule], inventory: Inventory, variants: RuleVariants | None = None
+    rules: Sequence[Rule],
+    inventory: Inventory,
+    variants: RuleVariants | None = None,
+    *,
+    now: datetime | None = None,
 ) -> ScanResult:
     """Evaluate every rule on every resource of its kind; source errors carry over to the result.
+
+    ``now`` is the scan time that conditions about time compare with; the caller takes it
+    once per run (the engine never reads the clock). Without it they are indeterminate.
 
     ``variants`` gives a rule other parameters for some resources (per-resource overrides);
     findings evaluated with a variant carry its override. Accepting findings (suppressions,
@@ -154,7 +162,7 @@ def run(
         for rule in by_kind.get(resource.kind.name, []):
             variant = variants(rule, resource) if variants is not None else None
             applied = variant.rule if variant is not None else rule
-            verdict = judge(applied, resource.model)
+            verdict = judge(applied, resource.model, now)
             result.checks.append(
                 Check(rule.id, rule.resource, resource.arn, resource.name, resource.region,
                       verdict.status, overridden=variant is not None)

@@ -22,9 +22,10 @@ from lslint.engine.conditions import (
     parse_condition,
     read_paths,
 )
+from lslint.engine.operators import OperandError, check_instant
 from lslint.engine.params import ParamError, ParamSpec, ParamType
 from lslint.engine.paths import FieldType, ObjectType, unknown_values
-from lslint.engine.rule import Rule, RuleTest
+from lslint.engine.rule import DEFAULT_TEST_NOW, Rule, RuleTest
 from lslint.engine.templates import Command, parse_command, parse_for_each, parse_template
 from lslint.errors import RuleError
 from lslint.findings import Severity
@@ -54,6 +55,7 @@ class _TestDoc(StrictDoc):
     resource: dict[str, Any]
     params: dict[str, Any] = Field(default_factory=dict)
     commands: list[str] | None = None
+    now: Any = None  # the scan time: ISO 8601 or seconds since 1970
 
 
 class _RuleDoc(StrictDoc):
@@ -265,8 +267,14 @@ def _build_tests(parsed: _RuleDoc, doc: YamlDoc, rule: Rule) -> tuple[RuleTest, 
                 (*where, "commands"), f"test '{case.name}': the rule has no remediation cli"
             )
         commands = tuple(case.commands) if case.commands is not None else None
+        now = DEFAULT_TEST_NOW
+        if case.now is not None:
+            try:
+                now = check_instant(case.now)
+            except OperandError as exc:
+                raise ConditionError((*where, "now"), f"test '{case.name}': now: {exc}") from None
         tests.append(
-            RuleTest(case.name, case.expect, resource, case.params, doc.where(where), commands)
+            RuleTest(case.name, case.expect, resource, case.params, doc.where(where), commands, now)
         )
     expectations = {t.expect for t in tests}
     missing = [e for e in ("pass", "fail") if e not in expectations]

@@ -8,13 +8,23 @@ table, :func:`quantify`. An unknown ``fail_if`` becomes an error result, never a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from lslint.engine.conditions import AllOf, AnyOf, Condition, Leaf, Quantifier, Quantity
-from lslint.engine.operators import OperatorResult, Truth
-from lslint.engine.paths import ListType, lookup
+from lslint.engine.conditions import (
+    AllOf,
+    AnyOf,
+    Condition,
+    Count,
+    Leaf,
+    PathOperand,
+    Quantifier,
+    Quantity,
+)
+from lslint.engine.operators import AtScan, OperatorResult, Truth, parse_network
+from lslint.engine.paths import ListType, ScalarType, lookup
 from lslint.models import LightsailModel
 
 
@@ -47,6 +57,7 @@ class Outcome:
 
 
 FALSE = Outcome(False)
+_COUNT = ScalarType("integer")
 
 
 @dataclass
@@ -54,6 +65,17 @@ class Env:
     resource: LightsailModel
     operands: Sequence[Any]  # converted parameter values, by ParamUse.slot
     bindings: dict[str, tuple[Any, str]] = field(default_factory=dict)
+    # The scan's time, taken once per run by the caller; the engine never reads the clock.
+    # Without it, conditions about time are unknown.
+    now: datetime | None = None
+
+
+class _Unknown(Exception):
+    """An operand that cannot be had (an absent path, the scan time not given)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 def evaluate(node: Condition, env: Env) -> Outcome:
@@ -61,6 +83,8 @@ def evaluate(node: Condition, env: Env) -> Outcome:
         return _evaluate_leaf(node, env)
     if isinstance(node, Quantifier):
         return _evaluate_quantifier(node, env)
+    if isinstance(node, Count):
+        return _evaluate_count(node, env)
     if isinstance(node, AllOf):
         results = []
         for child in node.children:
@@ -92,13 +116,62 @@ def _combine(results: Sequence[Outcome], truth: Truth) -> Outcome:
     )
 
 
-def _operand(leaf: Leaf, env: Env) -> Any:
-    return env.operands[leaf.operand.slot] if leaf.operand.param else leaf.operand.value
+def _operand(leaf: Leaf, env: Env) -> tuple[Any, tuple[tuple[str, Any], ...]]:
+    """The leaf's operand as its operator takes it, and, for a path operand, its evidence.
+
+    Raises :class:`_Unknown` when it cannot be had."""
+    evidence: tuple[tuple[str, Any], ...] = ()
+    if leaf.operand.path is not None:
+        operand, shown = _path_operand(leaf.operand.path, env)
+        evidence = ((shown, operand),)
+    elif leaf.operand.param:
+        operand = env.operands[leaf.operand.slot]
+    else:
+        operand = leaf.operand.value
+    if leaf.operator.reads_scan_time:
+        if env.now is None:
+            raise _Unknown("the scan time is not known")
+        operand = AtScan(operand, env.now)
+    return operand, evidence
+
+
+def _path_operand(ref: PathOperand, env: Env) -> tuple[Any, str]:
+    value, shown = lookup(ref.path, env.resource, env.bindings)
+    if value is None:
+        if not ref.has_default:
+            raise _Unknown(f"{shown} absent")
+        value = ref.default
+    if ref.kind == "value":
+        return value, shown
+    if any(item is None for item in value):
+        raise _Unknown(f"{shown} has absent items")
+    if ref.kind == "list":
+        return tuple(value), shown
+    texts = value if isinstance(value, list) else [value]
+    networks = []
+    for text in texts:
+        network = parse_network(text)
+        if network is None:
+            raise _Unknown(f"{shown}: {text!r} is not a valid CIDR")
+        networks.append(network)
+    return tuple(networks), shown
 
 
 def _evaluate_leaf(leaf: Leaf, env: Env) -> Outcome:
     value, shown = lookup(leaf.path, env.resource, env.bindings)
-    operand = _operand(leaf, env)
+    if value is None and not leaf.has_default and leaf.operator.name != "exists":
+        return Outcome(None, reasons=(f"{shown} absent",))
+    try:
+        operand, operand_evidence = _operand(leaf, env)
+    except _Unknown as exc:
+        return Outcome(None, reasons=(exc.reason,))
+    outcome = _tested(leaf, value, shown, operand)
+    if outcome.truth and operand_evidence:
+        outcome = Outcome(True, outcome.captures, outcome.evidence + operand_evidence)
+    return outcome
+
+
+def _tested(leaf: Leaf, value: Any, shown: str, operand: Any) -> Outcome:
     if leaf.operator.name == "exists":
         return _leaf_outcome(leaf, leaf.operator.test(value, operand, leaf.field), shown)
     if value is None:
@@ -190,5 +263,76 @@ def _evaluate_quantifier(node: Quantifier, env: Env) -> Outcome:
     if node.kind == "some" and unknown_items:
         # Items that could not be judged are evidence too: a new one changes the finding's
         # fingerprint, so a baseline or pinned suppression of the old finding stops hiding it.
+        evidence += ((f"{shown} (undecided)", unknown_items),)
+    return Outcome(True, captures=captures, evidence=evidence)
+
+
+def count_truth(decide: Callable[[int], Truth], hits: int, unknowns: int) -> Truth:
+    """The comparison's answer for any count from ``hits`` to ``hits + unknowns``: decided
+    when every count the unknown items allow gives the same answer, else unknown."""
+    answers = {bool(decide(count)) for count in range(hits, hits + unknowns + 1)}
+    return answers.pop() if len(answers) == 1 else None
+
+
+def _evaluate_count(node: Count, env: Env) -> Outcome:
+    value, shown = lookup(node.path, env.resource, env.bindings)
+    if value is None:
+        if not node.has_default:
+            return Outcome(None, reasons=(f"{shown} absent",))
+        value = node.default
+    limit = env.operands[node.operand.slot] if node.operand.param else node.operand.value
+    matched: list[Outcome] = []
+    matched_items: list[Any] = []
+    unknown: list[Outcome] = []
+    unknown_items: list[Any] = []
+    absent = 0  # items reported as null: a list of unknown length in a projection
+    if node.where is None:
+        matched_items = [item for item in value if item is not None]
+        absent = len(value) - len(matched_items)
+    else:
+        assert node.name is not None
+        saved = env.bindings.get(node.name)
+        try:
+            for index, item in enumerate(value):
+                env.bindings[node.name] = (item, f"{shown}[{index}]")
+                result = evaluate(node.where, env)
+                if result.truth:
+                    matched.append(result)
+                    matched_items.append(item)
+                elif result.truth is None:
+                    unknown.append(result)
+                    unknown_items.append(item)
+        finally:
+            if saved is None:
+                env.bindings.pop(node.name, None)
+            else:
+                env.bindings[node.name] = saved
+
+    def decide(count: int) -> Truth:
+        return node.comparison.test(count, limit, _COUNT).truth
+
+    hits = len(matched_items)
+    if absent:
+        # Each absent part may hold any number of items: the count is hits or more, and the
+        # comparison with `limit` answers alike for every count above max(hits, limit) + 1.
+        truth = count_truth(decide, hits, max(hits, limit) + 1 - hits)
+        if truth is None:
+            return Outcome(None, reasons=(f"count of {shown} is {hits} or more: {shown} absent",))
+    else:
+        truth = count_truth(decide, hits, len(unknown_items))
+        if truth is None:
+            reasons = tuple(r for o in unknown for r in o.reasons)
+            between = f"between {hits} and {hits + len(unknown_items)}"
+            return Outcome(None, reasons=(f"count of {shown} is {between}", *reasons))
+    if not truth:
+        return FALSE
+    captures = tuple(c for o in matched for c in o.captures)
+    if node.capture:
+        captures += ((node.capture, matched_items),)
+    evidence: tuple[tuple[str, Any], ...] = (
+        (f"{shown} (count)", len(matched_items)),
+        (shown, matched_items),
+    )
+    if unknown_items:
         evidence += ((f"{shown} (undecided)", unknown_items),)
     return Outcome(True, captures=captures, evidence=evidence)

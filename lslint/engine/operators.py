@@ -12,13 +12,14 @@ import ipaddress
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from lslint.engine.paths import FieldType, ListType, ObjectType, ScalarType
 from lslint.engine.regex import Regex, RegexError, compile_regex
 from lslint.models import InstancePortInfo
+from lslint.suggest import suggest
 
 Truth = bool | None
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -89,6 +90,36 @@ def _timestamp(raw: Any) -> datetime:
     return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
 
 
+def check_instant(raw: Any) -> datetime:
+    """A point in time: ISO 8601 (a date is midnight UTC, no offset is UTC) or seconds since
+    1970 (a number, or a string of digits), as the scan time is given to ``--now`` and tests."""
+    if isinstance(raw, str) and re.fullmatch(r"\s*-?\d+(\.\d+)?\s*", raw):
+        raw = float(raw)
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        try:
+            return datetime.fromtimestamp(raw, UTC)
+        except (OverflowError, OSError, ValueError):
+            raise OperandError(f"{raw!r} seconds since 1970 is out of range") from None
+    try:
+        return _timestamp(raw).astimezone(UTC)
+    except OperandError:
+        raise OperandError(
+            f"expected an ISO 8601 time or seconds since 1970, got {describe_raw(raw)}"
+        ) from None
+
+
+def check_date(raw: Any) -> date:
+    """A calendar day: an unquoted YAML date or a ``YYYY-MM-DD`` string."""
+    if isinstance(raw, date) and not isinstance(raw, datetime):
+        return raw
+    if isinstance(raw, str):
+        try:
+            return date.fromisoformat(raw.strip())
+        except ValueError:
+            pass
+    raise OperandError(f"expected a date (YYYY-MM-DD), got {describe_raw(raw)}")
+
+
 def describe_raw(raw: Any) -> str:
     if isinstance(raw, bool):
         return "true" if raw else "false"
@@ -139,6 +170,45 @@ def _networks(raw: Any, field: FieldType) -> tuple[IpNetwork, ...]:
     return tuple(check_network(item) for item in items)
 
 
+def _duration(raw: Any, field: FieldType) -> float:
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw < 0:
+        raise OperandError(f"expected a number of at least 0, got {describe_raw(raw)}")
+    return float(raw)
+
+
+class DatedPattern(NamedTuple):
+    """A regular expression and the last day it holds for (an end of support, say)."""
+
+    pattern: Regex
+    date: date
+
+
+_DATED_PATTERN_KEYS = ("pattern", "date")
+
+
+def check_dated_pattern(raw: Any) -> DatedPattern:
+    if not isinstance(raw, dict):
+        raise OperandError(f"expected a mapping {{pattern: REGEX, date: YYYY-MM-DD}}, got "
+                           f"{describe_raw(raw)}")  # fmt: skip
+    for key in raw:
+        if key not in _DATED_PATTERN_KEYS:
+            raise OperandError(
+                f"unknown key '{key}' (expected pattern and date)"
+                + suggest(str(key), _DATED_PATTERN_KEYS)
+            )
+    for key in _DATED_PATTERN_KEYS:
+        if key not in raw:
+            raise OperandError(f"missing '{key}' (expected pattern and date)")
+    return DatedPattern(_regex(raw["pattern"], ScalarType("string")), check_date(raw["date"]))
+
+
+def _dated_patterns(raw: Any, field: FieldType) -> tuple[DatedPattern, ...]:
+    if not isinstance(raw, list) or not raw:
+        got = "an empty list" if raw == [] else describe_raw(raw)
+        raise OperandError(f"expected a non-empty list of {{pattern, date}} mappings, got {got}")
+    return tuple(check_dated_pattern(item) for item in raw)
+
+
 _PORT_RANGE = re.compile(r"^\s*(\d+)\s*-\s*(\d+)\s*$")
 
 
@@ -174,6 +244,10 @@ def _is_string(field: FieldType) -> bool:
 
 def _is_ordered(field: FieldType) -> bool:
     return isinstance(field, ScalarType) and field.kind in ("integer", "number", "timestamp")
+
+
+def _is_timestamp(field: FieldType) -> bool:
+    return isinstance(field, ScalarType) and field.kind == "timestamp"
 
 
 def _is_scalar_list(field: FieldType) -> bool:
@@ -366,6 +440,46 @@ def _only_ports(value: Any, operand: Sequence[PortRange], field: FieldType) -> O
     return OperatorResult(False)
 
 
+class AtScan(NamedTuple):
+    """The operand of an operator that reads the scan time, with that time."""
+
+    operand: Any
+    now: datetime
+
+
+_HOUR = timedelta(hours=1)
+_DAY = timedelta(days=1)
+
+
+def _older_than(unit: timedelta) -> Callable[[Any, AtScan, FieldType], OperatorResult]:
+    def test(value: datetime, operand: AtScan, field: FieldType) -> OperatorResult:
+        return OperatorResult(operand.now - value > operand.operand * unit, value)
+
+    return test
+
+
+def _newer_than(unit: timedelta) -> Callable[[Any, AtScan, FieldType], OperatorResult]:
+    def test(value: datetime, operand: AtScan, field: FieldType) -> OperatorResult:
+        return OperatorResult(operand.now - value < operand.operand * unit, value)
+
+    return test
+
+
+def _within_next(unit: timedelta) -> Callable[[Any, AtScan, FieldType], OperatorResult]:
+    def test(value: datetime, operand: AtScan, field: FieldType) -> OperatorResult:
+        return OperatorResult(value - operand.now <= operand.operand * unit, value)
+
+    return test
+
+
+def _matches_past_date(value: Any, operand: AtScan, field: FieldType) -> OperatorResult:
+    today = operand.now.astimezone(UTC).date()
+    ended = sorted(e.date for e in operand.operand if e.date < today and e.pattern.search(value))
+    if not ended:
+        return OperatorResult(False)
+    return OperatorResult(True, f"{value} (ended {ended[0].isoformat()})")
+
+
 # ---------------------------------------------------------------- the table
 
 
@@ -380,6 +494,10 @@ class Operator:
     check: Callable[[Any, FieldType], Any]
     test: Callable[[Any, Any, FieldType], OperatorResult]
     whole_value: bool = False  # applies to a list as a whole, never per element
+    reads_scan_time: bool = False  # tests against the scan's time: its operand is an AtScan
+    # What another path given as the operand must be: a value like the tested one ("value"),
+    # a list of such values ("list"), or CIDR text ("cidrs"); None: literals only.
+    path_operand: str | None = None
 
     def check_operand(self, raw: Any, field: FieldType) -> Any:
         """Check and convert a literal operand for a value of type ``field``."""
@@ -395,25 +513,25 @@ OPERATORS: dict[str, Operator] = {
     op.name: op
     for op in (
         Operator("equals", "equality", "the value equals the operand", "a scalar",
-                 _is_scalar, "a value", _SINGLE, _equals),
+                 _is_scalar, "a value", _SINGLE, _equals, path_operand="value"),
         Operator("not_equals", "equality", "the value differs from the operand", "a scalar",
-                 _is_scalar, "a value", _SINGLE, _not_equals),
+                 _is_scalar, "a value", _SINGLE, _not_equals, path_operand="value"),
         Operator("in", "equality", "the value is one of the operand's items", "a scalar",
-                 _is_scalar, "a list of values", _MANY, _in),
+                 _is_scalar, "a list of values", _MANY, _in, path_operand="list"),
         Operator("not_in", "equality", "the value is none of the operand's items", "a scalar",
-                 _is_scalar, "a list of values", _MANY, _not_in),
+                 _is_scalar, "a list of values", _MANY, _not_in, path_operand="list"),
         Operator("gt", "order", "the value is greater than the operand",
                  "a number or timestamp", _is_ordered, "a number or timestamp", _SINGLE,
-                 _order(lambda a, b: a > b)),
+                 _order(lambda a, b: a > b), path_operand="value"),
         Operator("gte", "order", "the value is greater than or equal to the operand",
                  "a number or timestamp", _is_ordered, "a number or timestamp", _SINGLE,
-                 _order(lambda a, b: a >= b)),
+                 _order(lambda a, b: a >= b), path_operand="value"),
         Operator("lt", "order", "the value is less than the operand",
                  "a number or timestamp", _is_ordered, "a number or timestamp", _SINGLE,
-                 _order(lambda a, b: a < b)),
+                 _order(lambda a, b: a < b), path_operand="value"),
         Operator("lte", "order", "the value is less than or equal to the operand",
                  "a number or timestamp", _is_ordered, "a number or timestamp", _SINGLE,
-                 _order(lambda a, b: a <= b)),
+                 _order(lambda a, b: a <= b), path_operand="value"),
         Operator("matches", "text", "the regular expression (RE2 syntax) is found in the value",
                  "a string", _is_string, "a regular expression", _regex, _matches),
         Operator("matches_any", "text", "any of the regular expressions is found in the value",
@@ -426,25 +544,26 @@ OPERATORS: dict[str, Operator] = {
                  "or not (false)", "a string or list", _is_text_or_list, "true or false",
                  _boolean, _empty, whole_value=True),
         Operator("contains", "lists", "the list contains the operand", "a list of scalars",
-                 _is_scalar_list, "a value", _SINGLE, _contains, whole_value=True),
+                 _is_scalar_list, "a value", _SINGLE, _contains, whole_value=True,
+                 path_operand="value"),
         Operator("contains_any", "lists", "the list contains at least one operand item",
                  "a list of scalars", _is_scalar_list, "a list of values", _MANY,
-                 _contains_any, whole_value=True),
+                 _contains_any, whole_value=True, path_operand="list"),
         Operator("contains_all", "lists", "the list contains every operand item",
                  "a list of scalars", _is_scalar_list, "a list of values", _MANY,
-                 _contains_all, whole_value=True),
+                 _contains_all, whole_value=True, path_operand="list"),
         Operator("lacks_any", "lists", "the list lacks at least one operand item (captures "
                  "the missing ones)", "a list of scalars", _is_scalar_list, "a list of values",
-                 _MANY, _lacks_any, whole_value=True),
+                 _MANY, _lacks_any, whole_value=True, path_operand="list"),
         Operator("cidr_is_world", "network", "the CIDR is (true) or is not (false) the whole "
                  "address space (0.0.0.0/0, ::/0, in any spelling); an invalid CIDR is unknown",
                  "a string", _is_string, "true or false", _boolean, _cidr_is_world),
         Operator("cidr_within", "network", "the CIDR lies inside one of the operand networks",
                  "a string", _is_string, "a CIDR or list of CIDRs", _networks,
-                 _cidr_test(_within)),
+                 _cidr_test(_within), path_operand="cidrs"),
         Operator("cidr_overlaps", "network", "the CIDR overlaps one of the operand networks",
                  "a string", _is_string, "a CIDR or list of CIDRs", _networks,
-                 _cidr_test(_overlaps)),
+                 _cidr_test(_overlaps), path_operand="cidrs"),
         Operator("exposes_port", "network", "the firewall entry opens any operand port "
                  "(protocol all opens every port, ICMP none)", "a port entry (networking.ports "
                  "item)", _is_port_entry, "a port, 'low-high' range, or list of them",
@@ -453,5 +572,64 @@ OPERATORS: dict[str, Operator] = {
                  "(protocol all never is, ICMP always is)", "a port entry (networking.ports "
                  "item)", _is_port_entry, "a port, 'low-high' range, or list of them",
                  _port_ranges, _only_ports),
+        Operator("older_than_days", "time", "the timestamp is more than N days before the "
+                 "scan time", "a timestamp", _is_timestamp, "a number of days (>= 0)",
+                 _duration, _older_than(_DAY), reads_scan_time=True),
+        Operator("older_than_hours", "time", "the timestamp is more than N hours before the "
+                 "scan time", "a timestamp", _is_timestamp, "a number of hours (>= 0)",
+                 _duration, _older_than(_HOUR), reads_scan_time=True),
+        Operator("newer_than_days", "time", "the timestamp is less than N days before the "
+                 "scan time, or after it", "a timestamp", _is_timestamp,
+                 "a number of days (>= 0)", _duration, _newer_than(_DAY), reads_scan_time=True),
+        Operator("newer_than_hours", "time", "the timestamp is less than N hours before the "
+                 "scan time, or after it", "a timestamp", _is_timestamp,
+                 "a number of hours (>= 0)", _duration, _newer_than(_HOUR),
+                 reads_scan_time=True),
+        Operator("within_next_days", "time", "the timestamp is at most N days after the scan "
+                 "time, or already past (an expired certificate is within any window)",
+                 "a timestamp", _is_timestamp, "a number of days (>= 0)", _duration,
+                 _within_next(_DAY), reads_scan_time=True),
+        Operator("within_next_hours", "time", "the timestamp is at most N hours after the scan "
+                 "time, or already past", "a timestamp", _is_timestamp,
+                 "a number of hours (>= 0)", _duration, _within_next(_HOUR),
+                 reads_scan_time=True),
+        Operator("matches_past_date", "time", "the string matches (RE2 search) the pattern of "
+                 "an entry whose date (the last day it holds, UTC) is before the scan's date; "
+                 "captures the value with the earliest such date",
+                 "a string", _is_string, "a list of {pattern: REGEX, date: YYYY-MM-DD}",
+                 _dated_patterns, _matches_past_date, reads_scan_time=True),
+    )
+}  # fmt: skip
+
+
+def _count(raw: Any, field: FieldType) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
+        raise OperandError(f"expected a whole number of at least 0, got {describe_raw(raw)}")
+    return raw
+
+
+def _compare_count(
+    compare: Callable[[int, int], bool],
+) -> Callable[[Any, Any, FieldType], OperatorResult]:
+    def test(value: Any, operand: Any, field: FieldType) -> OperatorResult:
+        return OperatorResult(compare(value, operand), value)
+
+    return test
+
+
+# How a `count` condition compares the number of items it counted; one key per condition.
+COUNT_COMPARISONS: dict[str, Operator] = {
+    op.name: op
+    for op in (
+        Operator("at_least", "count", "the count is at least N", "a count", _anything,
+                 "a whole number", _count, _compare_count(lambda a, b: a >= b)),
+        Operator("at_most", "count", "the count is at most N", "a count", _anything,
+                 "a whole number", _count, _compare_count(lambda a, b: a <= b)),
+        Operator("more_than", "count", "the count is greater than N", "a count", _anything,
+                 "a whole number", _count, _compare_count(lambda a, b: a > b)),
+        Operator("fewer_than", "count", "the count is less than N", "a count", _anything,
+                 "a whole number", _count, _compare_count(lambda a, b: a < b)),
+        Operator("equals", "count", "the count is exactly N", "a count", _anything,
+                 "a whole number", _count, _compare_count(lambda a, b: a == b)),
     )
 }  # fmt: skip

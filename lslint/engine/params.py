@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Literal
 
 from lslint.engine.operators import (
     OperandError,
     Operator,
     UnknownValueError,
+    check_date,
+    check_dated_pattern,
     check_network,
     check_port_range,
     check_scalar,
@@ -27,8 +30,8 @@ from lslint.suggest import suggest
 from lslint.yamldoc import DocPath
 
 ParamType = Literal[
-    "string", "integer", "number", "boolean", "string_list", "integer_list", "port_list",
-    "cidr_list",
+    "string", "integer", "number", "boolean", "date", "string_list", "integer_list",
+    "port_list", "cidr_list", "dated_pattern_list",
 ]  # fmt: skip
 
 
@@ -55,8 +58,10 @@ _ITEM_CHECKS: dict[str, Callable[[Any], Any]] = {
     "integer": _scalar("integer"),
     "number": _scalar("number"),
     "boolean": _scalar("boolean"),
+    "date": check_date,
     "port": check_port_range,
     "cidr": check_network,
+    "dated_pattern": check_dated_pattern,  # {pattern: REGEX, date: YYYY-MM-DD}
 }
 
 
@@ -121,6 +126,19 @@ class ParamUse:
         return None
 
 
+def plain(value: Any) -> Any:
+    """A parameter value as reports and messages show it: an unquoted YAML date (a ``date``
+    parameter, or in a ``dated_pattern_list``) as its ``YYYY-MM-DD`` text, so that JSON can
+    hold it; the operators read that text as they read the date."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    return value
+
+
 @dataclass(frozen=True)
 class BoundParams:
     values: dict[str, Any]  # by name, as written: what messages and reports show
@@ -152,10 +170,10 @@ def bind_params(
 ) -> BoundParams:
     """The defaults with ``values`` over them, checked and converted; raises the first
     :class:`ParamError`."""
-    merged = {name: spec.default for name, spec in specs.items()}
+    merged = {name: plain(spec.default) for name, spec in specs.items()}
     for name, value in values.items():
         _check(owner, specs, uses, name, value)
-        merged[name] = value
+        merged[name] = plain(value)
     operands: list[Any] = [None] * len(uses)
     for use in uses:
         operands[use.slot] = use.convert(merged[use.name])

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any, Literal
 
-from lslint.engine.conditions import Condition, Leaf, Quantifier, read_paths
+from lslint.engine.conditions import Condition, ReadNode, read_paths
 from lslint.engine.params import ParamError, ParamSpec, ParamUse, bind_params, param_problems
 from lslint.engine.templates import Command, Template
 from lslint.findings import RuleInfo, Severity
 
 Expectation = Literal["pass", "fail", "error", "skip"]
+
+# The scan time of a rule test that does not set `now:`: fixed, so that a test of a rule about
+# time gives the same answer on every day it runs.
+DEFAULT_TEST_NOW = datetime(2025, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -22,6 +27,7 @@ class RuleTest:
     params: Mapping[str, Any]
     doc_line: str  # file:line:col of the case, for reports
     commands: tuple[str, ...] | None = None  # the remediation commands it expects, if given
+    now: datetime = DEFAULT_TEST_NOW  # the scan time the case is judged at
 
 
 @dataclass(frozen=True)
@@ -50,7 +56,7 @@ class Rule:
     # Resource paths whose `default:` may let the rule pass, each with why that is safe.
     safe_defaults: Mapping[str, str] = field(default_factory=dict)
 
-    def read_paths(self) -> list[tuple[str, Leaf | Quantifier]]:
+    def read_paths(self) -> list[tuple[str, ReadNode]]:
         """Every leaf and quantifier of the rule's conditions with the resource path it reads."""
         return read_paths(self.applies_if, self.fail_if)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import PurePath
 
 from lslint import __version__
@@ -19,6 +19,12 @@ class ScanContext:
     inputs: tuple[str, ...] = ()  # snapshot files (offline scans)
     regions: tuple[str, ...] = ()  # regions listed (live) or seen in the inputs (offline)
     accounts: tuple[str, ...] = ()  # AWS account ids seen in the resources' ARNs
+
+    def scan_time(self) -> str:
+        """The scan time in UTC as ``2025-01-01T00:00:00Z``, or "" when not known."""
+        if self.started_at is None:
+            return ""
+        return self.started_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,8 @@ def render_junit(result: ScanResult, context: ReportContext) -> str:
         _add_check(suites[check.region], check, rules.get(check.rule_id), finding)
 
     root = ET.Element("testsuites", name="lslint")
+    # JUnit readers take a time without a zone (the Ant schema's pattern); lslint's is UTC.
+    timestamp = context.scan.scan_time().removesuffix("Z")
     totals = {"tests": 0, "failures": 0, "errors": 0}
     for region in sorted(suites):
         suite = suites[region]
@@ -62,6 +64,8 @@ def render_junit(result: ScanResult, context: ReportContext) -> str:
             skipped=str(suite.skipped),
             time="0",
         )
+        if timestamp:
+            element.set("timestamp", timestamp)
         element.extend(suite.cases)
         totals["tests"] += len(suite.cases)
         totals["failures"] += suite.failures

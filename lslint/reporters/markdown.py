@@ -46,6 +46,8 @@ def render_markdown(result: ScanResult, context: ReportContext) -> str:
         if counted:
             headline += " below it" if gate.fail_on is not None else ""
     lines += [f"## lslint: {headline}", ""]
+    if scan_time := context.scan.scan_time():
+        lines += [f"Scan time: {scan_time}", ""]
 
     problems = [f for f in result.findings if f.status == "error"]
     if result.errors or problems:

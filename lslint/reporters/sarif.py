@@ -73,16 +73,23 @@ def render_sarif(result: ScanResult, context: ReportContext) -> str:
             }
         },
         "automationDetails": {"id": "lslint/"},
-        "invocations": [
-            {
-                "executionSuccessful": not result.indeterminate,
-                "toolExecutionNotifications": notifications,
-            }
-        ],
+        "invocations": [_invocation(result, context, notifications)],
         "results": results,
     }
     document = without_surrogates({"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]})
     return jsontext.dumps(document)
+
+
+def _invocation(
+    result: ScanResult, context: ReportContext, notifications: list[dict[str, Any]]
+) -> dict[str, Any]:
+    invocation: dict[str, Any] = {
+        "executionSuccessful": not result.indeterminate,
+        "toolExecutionNotifications": notifications,
+    }
+    if scan_time := context.scan.scan_time():
+        invocation["startTimeUtc"] = scan_time  # what rules about time compared with
+    return invocation
 
 
 def _rule(rule: RuleInfo) -> dict[str, Any]:

@@ -87,6 +87,8 @@ def _summary_line(result: ScanResult, context: ReportContext) -> str:
         f"{counts['resources']} resource{'s' if counts['resources'] != 1 else ''}; "
         f"{counts['rules']} rule{'s' if counts['rules'] != 1 else ''} ran"
     )
+    if scan_time := context.scan.scan_time():
+        text += f" as of {scan_time}"
     accepted = [f"{counts[k]} {k}" for k in ("suppressed", "baselined") if counts[k]]
     if counts["overridden"]:
         n = counts["overridden"]

@@ -254,7 +254,10 @@ CONFIG_ERRORS: list[Any] = [
         id="override-unknown-rule",
     ),
     pytest.param(
-        "rules:\n  select: [LS001, LS01]\n", "2:19", ("LS01", "'LS001'"), id="select-unknown-rule"
+        "rules:\n  select: [LS001, LS0001]\n",
+        "2:19",
+        ("LS0001", "'LS001'"),
+        id="select-unknown-rule",
     ),
     pytest.param(
         "rules:\n  ignore:\n    - imdsv1-alowed\n",
@@ -325,9 +328,9 @@ CONFIG_ERRORS: list[Any] = [
         id="param-of-rule-named-in-lower-case",
     ),
     pytest.param(
-        "rules:\n  select: [ls01]\n",
+        "rules:\n  select: [ls0001]\n",
         "2:12",
-        ("unknown rule 'ls01' in rules.select (did you mean 'LS001'?)",),
+        ("unknown rule 'ls0001' in rules.select (did you mean 'LS001'?)",),
         id="select-unknown-rule-any-case",
     ),
     pytest.param(
@@ -351,9 +354,9 @@ CONFIG_ERRORS: list[Any] = [
         id="suppression-with-blank-reason",
     ),
     pytest.param(
-        "suppressions:\n  - {rule: LS01, resource: web-1, reason: ok}\n",
+        "suppressions:\n  - {rule: LS0001, resource: web-1, reason: ok}\n",
         "2:6",
-        ("unknown rule 'LS01' in suppressions (did you mean 'LS001'?)",),
+        ("unknown rule 'LS0001' in suppressions (did you mean 'LS001'?)",),
         id="suppression-of-unknown-rule",
     ),
     pytest.param(
@@ -450,12 +453,13 @@ def error_lines(result: CliResult) -> list[str]:
 def test_independent_mistakes_are_all_reported_in_file_order(cli: Cli, tmp_path: Path) -> None:
     path = write_config(
         tmp_path,
-        "fail_on: hgh\nrules:\n  select: [LS001, LS01]\n  LS004:\n    severity: urgent\n",
+        "fail_on: hgh\nrules:\n  select: [LS001, LS0001]\n  LS004:\n    severity: urgent\n",
     )
     assert error_lines(cli(["scan", "--input", FLEET])) == [
         f"lslint: error: {path}:1:1: 'fail_on': unknown value 'hgh' (did you mean 'high'?); "
         "expected info, low, medium, high, critical or never",
-        f"lslint: error: {path}:3:19: unknown rule 'LS01' in rules.select (did you mean 'LS001'?)",
+        f"lslint: error: {path}:3:19: unknown rule 'LS0001' in rules.select "
+        "(did you mean 'LS001'?)",
         f"lslint: error: {path}:5:5: 'rules.LS004.severity': unknown value 'urgent'; "
         "expected info, low, medium, high or critical",
     ]
@@ -495,14 +499,14 @@ def test_a_bad_list_item_does_not_hide_problems_in_the_others(cli: Cli, tmp_path
         "  select: [LS001, 7, LS0002]\n"
         "suppressions:\n"
         "  - {rule: LS001, resourc: web-1, reason: ' ', expires: someday}\n"
-        "  - {rule: LS01, resource: web-1, reason: ok}\n",
+        "  - {rule: LS0001, resource: web-1, reason: ok}\n",
     )
     lines = error_lines(cli(["scan", "--input", FLEET]))
     positions = [line.removeprefix(f"lslint: error: {path}:").split(": ")[0] for line in lines]
     assert positions == ["2:19", "2:22", "4:19", "4:35", "4:48", "5:6"]
     assert "'rules.select.1': must be a valid string" in lines[0]
     assert "unknown rule 'LS0002' in rules.select" in lines[1]
-    assert "unknown rule 'LS01' in suppressions (did you mean 'LS001'?)" in lines[5]
+    assert "unknown rule 'LS0001' in suppressions (did you mean 'LS001'?)" in lines[5]
 
 
 def test_error_count_is_capped(cli: Cli, tmp_path: Path) -> None:
@@ -540,7 +544,7 @@ def test_unreadable_rule_paths_do_not_make_custom_rules_unknown(cli: Cli, tmp_pa
 
 
 def test_debug_shows_every_problem_too(cli: Cli, tmp_path: Path) -> None:
-    write_config(tmp_path, "fail_on: hgh\nrules:\n  select: [LS01]\n")
+    write_config(tmp_path, "fail_on: hgh\nrules:\n  select: [LS0001]\n")
     result = cli(["--debug", "scan", "--input", FLEET])
     assert result.exit_code == 2
     assert len([x for x in result.stderr.splitlines() if x.startswith("lslint: error:")]) == 2
@@ -581,7 +585,7 @@ def test_fail_on_in_any_case(cli: Cli, tmp_path: Path, fail_on: str, exit_code: 
 
 
 def test_load_config_keeps_problems_and_prepare_raises_them_all(tmp_path: Path) -> None:
-    path = write_config(tmp_path, "fail_on: hgh\nrules:\n  select: [LS01]\nextra: 1\n")
+    path = write_config(tmp_path, "fail_on: hgh\nrules:\n  select: [LS0001]\nextra: 1\n")
     config = load_config(path)
     assert {p.where for p in config.problems} == {f"{path}:1:1", f"{path}:4:1"}
     assert config.fail_on is None  # the section with a problem keeps its default

@@ -290,9 +290,9 @@ OVERRIDE_ERRORS: list[Any] = [
         id="selects-nothing",
     ),
     pytest.param(
-        "overrides:\n  - rule: LS01\n    resources: [a]\n    params: {a: 1}\n    reason: r\n",
+        "overrides:\n  - rule: LS0001\n    resources: [a]\n    params: {a: 1}\n    reason: r\n",
         "2:5",
-        ("unknown rule 'LS01' in overrides", "did you mean 'LS001'"),
+        ("unknown rule 'LS0001' in overrides", "did you mean 'LS001'"),
         id="unknown-rule",
     ),
     pytest.param(

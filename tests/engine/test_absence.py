@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from lslint.engine.conditions import AllOf, AnyOf, Condition, Leaf, Negation, Quantifier
+from lslint.engine.conditions import AllOf, AnyOf, Condition, Count, Leaf, Negation, Quantifier
 from lslint.engine.evaluate import judge
 from lslint.engine.loader import load_rules
 from lslint.engine.paths import ListType, ObjectType
@@ -50,8 +50,15 @@ def undeclared_defaults_dropped(rule: Rule) -> Rule:
         full = (*base, *node.path.segments)
         if ".".join(full) not in rule.safe_defaults:
             node = replace(node, default=None, has_default=False)
-        if isinstance(node, Quantifier):
-            node = replace(node, where=strip(node.where, {**bound, node.name: full}))
+        if isinstance(node, Leaf) and node.operand.path is not None:
+            other = node.operand.path
+            spelt = (*(bound[other.path.var] if other.path.var else ()), *other.path.segments)
+            if ".".join(spelt) not in rule.safe_defaults:
+                stripped = replace(other, default=None, has_default=False)
+                node = replace(node, operand=replace(node.operand, path=stripped))
+        inner = node.where if isinstance(node, (Quantifier, Count)) else None
+        if inner is not None and isinstance(node, (Quantifier, Count)) and node.name is not None:
+            node = replace(node, where=strip(inner, {**bound, node.name: full}))
         return node
 
     applies_if = strip(rule.applies_if, {}) if rule.applies_if is not None else None
@@ -128,11 +135,11 @@ def walk_rule(rule: Rule) -> Walk:
                 walk.covered.add(path)
         for what, variant in variants:
             resource = type(model).model_validate(variant)
-            verdict = judge(bound, resource).status
+            verdict = judge(bound, resource, case.now).status
             if verdict not in QUIET:
                 continue
             walk.tried += 1
-            assumed = judge(bound_strict, resource).status
+            assumed = judge(bound_strict, resource, case.now).status
             if assumed != verdict:
                 walk.problems.append(
                     f"{rule.id}: test '{case.name}' without {what} gives {verdict}, but with "

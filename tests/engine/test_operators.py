@@ -6,6 +6,7 @@ condition's truth (``fail`` = true, ``pass`` = false, ``error`` = unknown).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from lslint.models import Instance
 from conftest import MINIMAL_RULE, rule_from_text
 
 TRUE, FALSE, UNKNOWN = "fail", "pass", "error"
+NOW = datetime(2025, 1, 1, tzinfo=UTC)  # the scan time every case is judged at
 
 
 def load(fail_if: str) -> Rule:
@@ -25,7 +27,7 @@ def load(fail_if: str) -> Rule:
 
 
 def judged(fail_if: str, resource: dict[str, Any]) -> Verdict:
-    return judge(load(fail_if), Instance.model_validate(resource))
+    return judge(load(fail_if), Instance.model_validate(resource), NOW)
 
 
 def truth(fail_if: str, resource: dict[str, Any]) -> str:
@@ -484,6 +486,97 @@ def test_absent_port_number_reason_names_the_entry() -> None:
     verdict = judged(exposes("22"), ports(tcp(80), {"protocol": "tcp", "fromPort": 22}))
     assert verdict.status == UNKNOWN
     assert verdict.message == "indeterminate: networking.ports[1]: fromPort/toPort absent"
+
+
+# ---------------------------------------------------------------- time relative to the scan
+
+
+def created(when: Any) -> dict[str, Any]:
+    return {"createdAt": when}
+
+
+EOL = (
+    "[{pattern: '^ubuntu_18_04(_|$)', date: 2023-05-31}, {pattern: '^ubuntu_24_04(_|$)', "
+    "date: '2029-05-31'}, {pattern: '^edge$', date: 2024-12-31}, {pattern: '^today$', "
+    "date: 2025-01-01}]"
+)
+
+TIME = cases(
+    ("older than days", "{path: createdAt, older_than_days: 90}", created("2024-09-01"), TRUE),
+    ("not older than days", "{path: createdAt, older_than_days: 90}", created("2024-12-01"),
+     FALSE),
+    ("exactly 90 days is not older", "{path: createdAt, older_than_days: 90}",
+     created("2024-10-03T00:00:00Z"), FALSE),
+    ("older than days, epoch", "{path: createdAt, older_than_days: 90}", created(1704067200),
+     TRUE),
+    ("older than days, absent", "{path: createdAt, older_than_days: 90}", {}, UNKNOWN),
+    ("older than days, fraction", "{path: createdAt, older_than_days: 0.5}",
+     created("2024-12-31T11:00:00Z"), TRUE),
+    ("older than hours", "{path: createdAt, older_than_hours: 12}",
+     created("2024-12-31T11:59:59Z"), TRUE),
+    ("exactly 12 hours is not older", "{path: createdAt, older_than_hours: 12}",
+     created("2024-12-31T12:00:00Z"), FALSE),
+    ("older than hours, absent", "{path: createdAt, older_than_hours: 12}", {}, UNKNOWN),
+    ("newer than days", "{path: createdAt, newer_than_days: 7}", created("2024-12-30"), TRUE),
+    ("newer than days, future", "{path: createdAt, newer_than_days: 7}", created("2025-02-01"),
+     TRUE),
+    ("not newer than days", "{path: createdAt, newer_than_days: 7}", created("2024-12-01"),
+     FALSE),
+    ("newer than days, absent", "{path: createdAt, newer_than_days: 7}", {}, UNKNOWN),
+    ("newer than hours", "{path: createdAt, newer_than_hours: 1}",
+     created("2024-12-31T23:30:00Z"), TRUE),
+    ("newer than hours, other zone", "{path: createdAt, newer_than_hours: 1}",
+     created("2024-12-31T18:30:00-05:00"), TRUE),
+    ("not newer than hours", "{path: createdAt, newer_than_hours: 1}",
+     created("2024-12-31T22:00:00Z"), FALSE),
+    ("newer than hours, absent", "{path: createdAt, newer_than_hours: 1}", {}, UNKNOWN),
+    ("within next days", "{path: createdAt, within_next_days: 30}", created("2025-01-20"), TRUE),
+    ("within next days, boundary", "{path: createdAt, within_next_days: 30}",
+     created("2025-01-31T00:00:00Z"), TRUE),
+    ("within next days, already past", "{path: createdAt, within_next_days: 30}",
+     created("2024-06-01"), TRUE),
+    ("not within next days", "{path: createdAt, within_next_days: 30}", created("2025-03-01"),
+     FALSE),
+    ("within next days, absent", "{path: createdAt, within_next_days: 30}", {}, UNKNOWN),
+    ("within next hours", "{path: createdAt, within_next_hours: 24}",
+     created("2025-01-01T23:00:00Z"), TRUE),
+    ("not within next hours", "{path: createdAt, within_next_hours: 24}",
+     created("2025-01-02T01:00:00Z"), FALSE),
+    ("not within next hours, other zone", "{path: createdAt, within_next_hours: 0}",
+     created("2024-12-31T20:00:00-05:00"), FALSE),
+    ("within next hours, absent", "{path: createdAt, within_next_hours: 24}", {}, UNKNOWN),
+    ("past date matches", f"{{path: blueprintId, matches_past_date: {EOL}}}",
+     {"blueprintId": "ubuntu_18_04"}, TRUE),
+    ("past date, versioned id", f"{{path: blueprintId, matches_past_date: {EOL}}}",
+     {"blueprintId": "ubuntu_18_04_2"}, TRUE),
+    ("future date", f"{{path: blueprintId, matches_past_date: {EOL}}}",
+     {"blueprintId": "ubuntu_24_04"}, FALSE),
+    ("anchored pattern", f"{{path: blueprintId, matches_past_date: {EOL}}}",
+     {"blueprintId": "ubuntu_18_040"}, FALSE),
+    ("no pattern matches", f"{{path: blueprintId, matches_past_date: {EOL}}}",
+     {"blueprintId": "debian_12"}, FALSE),
+    ("last day before the scan date", f"{{path: blueprintId, matches_past_date: {EOL}}}",
+     {"blueprintId": "edge"}, TRUE),
+    ("last day is the scan date", f"{{path: blueprintId, matches_past_date: {EOL}}}",
+     {"blueprintId": "today"}, FALSE),
+    ("past date, absent", f"{{path: blueprintId, matches_past_date: {EOL}}}", {}, UNKNOWN),
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(("cond", "resource", "expected"), TIME)
+def test_time(cond: str, resource: dict[str, Any], expected: str) -> None:
+    assert truth(cond, resource) == expected
+
+
+def test_matches_past_date_captures_the_earliest_date() -> None:
+    rule = rule_from_text(
+        f"{MINIMAL_RULE}message: '{{{{ eol }}}}'\nfail_if: {{path: blueprintId, "
+        "matches_past_date: [{pattern: ubuntu, date: 2024-01-01}, {pattern: '^ubuntu_18', "
+        "date: 2023-05-31}], capture: eol}\n"
+    )
+    verdict = judge(rule, Instance.model_validate({"blueprintId": "ubuntu_18_04"}), NOW)
+    assert verdict.message == "ubuntu_18_04 (ended 2023-05-31)"
+    assert verdict.evidence == {"blueprintId": "ubuntu_18_04 (ended 2023-05-31)"}
 
 
 # ---------------------------------------------------------------- coverage

@@ -12,7 +12,7 @@ import pytest
 
 from lslint.docs import generated, main, render_fields, render_rules
 from lslint.engine.loader import load_rule_file, load_rules
-from lslint.engine.operators import OPERATORS
+from lslint.engine.operators import COUNT_COMPARISONS, OPERATORS
 from lslint.engine.paths import ObjectType, parse_path
 from lslint.engine.rule import Rule
 from lslint.models import RESOURCE_KINDS, Disk, ResourceKind
@@ -176,3 +176,24 @@ def test_the_readme_gives_every_kinds_permission_and_command() -> None:
     for kind in RESOURCE_KINDS.values():
         row = f"| `{kind.name}` | `lightsail:{kind.operation}` | `{cli_command(kind)}` |"
         assert row in readme
+
+
+def test_a_pipe_in_a_parameter_default_stays_in_its_cell(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text(
+        MINIMAL_RULE
+        + "params: {pattern: {type: string, default: 'a|b', description: 'x | y'}}\n"
+        + "message: m\nfail_if: {path: name, matches: {param: pattern}}\n"
+    )
+    page = render_rules([load_rule_file(path)])
+    (row,) = [line for line in page.splitlines() if line.startswith("| `pattern`")]
+    cells = re.split(r"(?<!\\)\|", row)[1:-1]
+    assert [cell.strip() for cell in cells] == ["`pattern`", "string", '`"a\\|b"`', "x \\| y"]
+
+
+def test_every_count_comparison_and_time_operator_is_documented() -> None:
+    operators_doc = generated(ROOT)[ROOT / "docs" / "operators.md"]
+    for name in COUNT_COMPARISONS:
+        assert f"| `{name}` |" in operators_doc.split("## Counting", 1)[1]
+    assert "`2025-01-01T00:00:00Z`" in operators_doc  # the rule tests' default scan time
+    assert "`dated_pattern_list`" in operators_doc

@@ -18,5 +18,6 @@ def test_docs_sample_reports_exactly_the_expected_findings(cli: Callable[..., Cl
             ("Amazon_Linux-1", "LS002", "fail"),
             ("Amazon_Linux-1", "LS003", "fail"),
             ("Amazon_Linux-1", "LS004", "fail"),
+            ("Amazon_Linux-1", "LS030", "fail"),  # the first Amazon Linux, past its support
         ]
     )

@@ -26,7 +26,7 @@ from lslint.models import Instance
 from lslint.reporters.context import ReportContext
 from lslint.reporters.gitlab import render_gitlab
 
-from conftest import BUILTIN_RULES, ROOT, SCHEMAS, CliResult, passing_instance
+from conftest import BUILTIN_RULES, ROOT, SCAN_TIME, SCHEMAS, CliResult, passing_instance
 
 Cli = Callable[..., CliResult]
 SCHEMA = SCHEMAS / "gitlab-codeclimate.json"
@@ -281,7 +281,7 @@ def test_hostile_resource_data_stays_valid_and_escaped(
         Resource(Instance.model_validate(item), Origin("snap.json", index + 2))
         for index, item in enumerate(fleet)
     ]
-    result = run(load_rules([BUILTIN_RULES]), Inventory(resources))
+    result = run(load_rules([BUILTIN_RULES]), Inventory(resources), now=SCAN_TIME)
     result.findings.append(replace(result.findings[0], status="error", fingerprint="f" * 32))
     text = render_gitlab(result, ReportContext())
     issues = check_gitlab(text, issue_validator)

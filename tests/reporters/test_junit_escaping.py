@@ -19,7 +19,7 @@ from lslint.models import Instance
 from lslint.reporters.context import ReportContext
 from lslint.reporters.junit import render_junit, xml_text
 
-from conftest import BUILTIN_RULES, SCHEMAS, passing_instance
+from conftest import BUILTIN_RULES, SCAN_TIME, SCHEMAS, passing_instance
 
 SCHEMA = SCHEMAS / "junit-10.xsd"
 
@@ -62,7 +62,7 @@ def hostile_result() -> ScanResult:
         Resource(Instance.model_validate(item), Origin("snap.json", index + 2))
         for index, item in enumerate(fleet)
     ]
-    result = run(load_rules([BUILTIN_RULES]), Inventory(resources))
+    result = run(load_rules([BUILTIN_RULES]), Inventory(resources), now=SCAN_TIME)
     assert len(result.findings) == len(HOSTILE)
     reasons = list(HOSTILE)
     accepted = {
@@ -137,7 +137,7 @@ def test_each_remediation_command_is_its_own_line() -> None:
     ]
     model = Instance.model_validate(passing_instance("web\n1", networking={"ports": ports}))
     rules = [r for r in load_rules([BUILTIN_RULES]) if r.id == "LS001"]
-    result = run(rules, Inventory([Resource(model)]))
+    result = run(rules, Inventory([Resource(model)]), now=SCAN_TIME)
     (failure,) = ET.fromstring(render_junit(result, ReportContext()).encode("utf-8")).iter(
         "failure"
     )

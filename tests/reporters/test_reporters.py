@@ -9,13 +9,14 @@ from collections.abc import Callable
 import pytest
 
 from lslint import __version__
+from lslint.engine.loader import load_rules
 from lslint.escape import printable
 from lslint.findings import ScanError, ScanResult
 from lslint.reporters import FORMATS, REPORTERS, render
 from lslint.reporters.context import ReportContext
 from lslint.reporters.text import render_text
 
-from conftest import ROOT, CliResult
+from conftest import BUILTIN_RULES, EXAMPLES, ROOT, CliResult
 
 FLEET_ARGS = ["scan", "--input", "examples/fleet.json", "--config", "examples/lslint.yaml"]
 
@@ -50,7 +51,9 @@ def test_json_report_is_sorted_and_complete(cli: Callable[..., CliResult]) -> No
         "warnings",
         "summary",
     }
-    assert report["summary"]["checks"] == 5 * 5
+    rules = len(load_rules([BUILTIN_RULES, EXAMPLES / "rules"]))
+    assert report["summary"]["rules"] == rules
+    assert report["summary"]["checks"] == 5 * rules  # every rule on every instance
     assert report["summary"]["failed"] == len(report["findings"])
     for finding in report["findings"]:
         assert len(finding["fingerprint"]) == 32

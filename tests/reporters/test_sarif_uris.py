@@ -23,7 +23,7 @@ from lslint.reporters.context import ReportContext
 from lslint.reporters.locations import absolute_uri, synthetic_path, uri_reference
 from lslint.reporters.sarif import render_sarif
 
-from conftest import BUILTIN_RULES, SCHEMAS, CliResult, passing_instance
+from conftest import BUILTIN_RULES, SCAN_TIME, SCHEMAS, CliResult, passing_instance
 
 Cli = Callable[..., CliResult]
 SARIF_SCHEMA = SCHEMAS / "sarif-schema-2.1.0.json"
@@ -143,7 +143,11 @@ def test_gitlab_report_keeps_plain_paths(cli: Cli, tmp_path: Path) -> None:
 
 def live_result(region: str, name: str) -> ScanResult:
     raw = passing_instance(name, tags=[], location={"regionName": region})
-    return run(load_rules([BUILTIN_RULES]), Inventory([Resource(Instance.model_validate(raw))]))
+    return run(
+        load_rules([BUILTIN_RULES]),
+        Inventory([Resource(Instance.model_validate(raw))]),
+        now=SCAN_TIME,
+    )
 
 
 @pytest.mark.parametrize(
