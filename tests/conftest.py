@@ -133,6 +133,12 @@ def passing_instance(name: str, **fields: Any) -> dict[str, Any]:
         "metadataOptions": {"httpTokens": "required", "httpEndpoint": "enabled"},
         "addOns": [{"name": "AutoSnapshot", "status": "Enabled"}],
         "networking": {"ports": []},
+        "sshKeyName": "ops-2025",
+        "ipAddressType": "ipv4",
+        "isStaticIp": True,
+        "hardware": {"disks": [{"isSystemDisk": True, "path": "/dev/xvda"}]},
+        "instanceStatus": {"status": "ok"},
+        "systemStatus": {"status": "ok"},
     }
     base.update(fields)
     return base
