@@ -258,7 +258,10 @@ def _with_health_status(item: Any) -> Any:
     """What GetInstances adds when asked with includeHealthStatus (as AWS does, only then)."""
     if not isinstance(item, dict):
         return item
-    return {"instanceStatus": _HEALTHY, "systemStatus": _HEALTHY, **item}
+    answer = dict(item)  # the instance's own fields first, as AWS orders them
+    answer.setdefault("instanceStatus", _HEALTHY)
+    answer.setdefault("systemStatus", _HEALTHY)
+    return answer
 
 
 def make_instances(region: str, count: int, prefix: str = "vm") -> list[dict[str, Any]]:

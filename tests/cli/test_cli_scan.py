@@ -16,8 +16,9 @@ from typing import Any
 import pytest
 
 from lslint import __version__
+from lslint.engine.loader import load_rules
 
-from conftest import EXAMPLES, CliResult, assert_one_error, passing_instance
+from conftest import BUILTIN_RULES, EXAMPLES, CliResult, assert_one_error, passing_instance
 
 Cli = Callable[..., CliResult]
 FLEET = EXAMPLES / "fleet.json"
@@ -130,7 +131,13 @@ def test_indeterminate_evaluation_exits_2_even_with_failures(
     result = cli(["scan", "--input", path, "--fail-on", fail_on, "-f", "json"])
     assert result.exit_code == 2
     statuses = {(f["rule_id"], f["status"]) for f in json_report(result)["findings"]}
-    assert statuses == {("LS002", "fail"), ("LS003", "error"), ("LS004", "fail")}
+    # LS017 cannot tell whether the add-on failed either: its status is absent
+    assert statuses == {
+        ("LS002", "fail"),
+        ("LS003", "error"),
+        ("LS004", "fail"),
+        ("LS017", "error"),
+    }
 
 
 def test_indeterminate_evaluation_is_explained_in_text(cli: Cli, tmp_path: Path) -> None:
@@ -183,7 +190,7 @@ def test_version_is_printed(cli: Cli) -> None:
 
 # ---------------------------------------------------------------- rule selection
 
-ALL_BUILTIN = {"LS001", "LS002", "LS003", "LS004"}
+ALL_BUILTIN = {rule.id for rule in load_rules([BUILTIN_RULES])}
 
 
 @pytest.mark.parametrize(
@@ -194,12 +201,12 @@ ALL_BUILTIN = {"LS001", "LS002", "LS003", "LS004"}
         (["--select", "imdsv1-allowed"], {"LS002"}),
         (["--select", "LS001,imdsv1-allowed"], {"LS001", "LS002"}),
         (["--select", "LS001", "--select", "LS003"], {"LS001", "LS003"}),
-        (["--ignore", "LS004"], {"LS001", "LS002", "LS003"}),
-        (["--ignore", "required-tags-missing,LS001"], {"LS002", "LS003"}),
+        (["--ignore", "LS004"], ALL_BUILTIN - {"LS004"}),
+        (["--ignore", "required-tags-missing,LS001"], ALL_BUILTIN - {"LS001", "LS004"}),
         (["--select", "LS001,LS002", "--ignore", "port-open-to-world"], {"LS002"}),
         (["--select", "ls001"], {"LS001"}),
         (["--select", "IMDSV1-Allowed,ls003"], {"LS002", "LS003"}),
-        (["--ignore", "ls004,Port-Open-To-World"], {"LS002", "LS003"}),
+        (["--ignore", "ls004,Port-Open-To-World"], ALL_BUILTIN - {"LS001", "LS004"}),
     ],
 )
 def test_select_and_ignore_by_id_and_name(cli: Cli, options: list[str], expected: set[str]) -> None:
@@ -247,7 +254,7 @@ def test_rules_option_adds_a_rule_folder(cli: Cli) -> None:
     assert result.exit_code == 1, result.stderr
     report = json_report(result)
     acme = [f for f in report["findings"] if f["rule_id"] == "ACME001"]
-    assert [f["resource_name"] for f in acme] == ["legacy-wordpress"]
+    assert [f["resource_name"] for f in acme] == ["legacy-wordpress", "partner-sftp"]
     assert rule_ids(result) == {*ALL_BUILTIN, "ACME001"}
 
 
@@ -275,7 +282,7 @@ def test_json_report_has_the_documented_shape(cli: Cli) -> None:
     assert report["scan"] == {
         "started_at": "2026-11-18T11:06:40+00:00",  # SOURCE_DATE_EPOCH, set for every test
         "inputs": [str(FLEET)],
-        "regions": ["eu-west-2", "us-east-1"],
+        "regions": ["eu-west-2", "us-east-1", "us-west-2"],
         "accounts": ["111122223333"],
     }
     assert report["tool"]["name"] == "lslint"
@@ -301,13 +308,13 @@ def test_json_summary_counts_agree_with_findings(cli: Cli) -> None:
     report = json_report(cli(["scan", "--input", str(FLEET), "-f", "json"]))
     summary = report["summary"]
     findings = report["findings"]
-    assert summary["resources"] == 5
-    assert summary["rules"] == 4
-    assert summary["checks"] == 5 * 4
+    assert summary["resources"] == 9
+    assert summary["rules"] == len(ALL_BUILTIN)
+    assert summary["checks"] == 9 * len(ALL_BUILTIN)
     assert summary["failed"] == len(findings)
     assert summary["indeterminate"] == 0
     assert summary["errors"] == 0
-    assert summary["passed"] + summary["failed"] + summary["not_applicable"] == 20
+    assert summary["passed"] + summary["failed"] + summary["not_applicable"] == summary["checks"]
     by_severity = summary["by_severity"]
     assert set(by_severity) == {"info", "low", "medium", "high", "critical"}
     for severity, count in by_severity.items():

@@ -74,7 +74,7 @@ def test_only_suppressed_findings_pass_the_gate(cli: Cli, fleet: Path, tmp_path:
     text = cli(["scan", "--input", str(fleet)]).stdout
     assert "[suppressed: legacy app needs IMDSv1]" in text
     summary, gate = text.rstrip().splitlines()[-2:]
-    assert summary == "0 findings on 0 of 2 resources; 4 rules ran; 2 suppressed."
+    assert summary == "0 findings on 0 of 2 resources; 19 rules ran; 2 suppressed."
     assert gate == "gate: passed at fail-on low (exit code 0)"
     markdown = cli(["scan", "--input", str(fleet), "-f", "markdown"]).stdout
     assert "| high (suppressed) | LS002 imdsv1-allowed | db-1 |" in markdown
@@ -126,7 +126,7 @@ def test_unused_suppression_is_a_warning_not_a_failure(
 
 def test_indeterminate_results_are_never_suppressed(cli: Cli, tmp_path: Path) -> None:
     fleet = tmp_path / "fleet.json"
-    odd = passing_instance("odd", addOns=[{"name": "AutoSnapshot"}])
+    odd = passing_instance("odd", addOns=[{"status": "Enabled"}])
     fleet.write_text(json.dumps({"instances": [odd]}))
     write_config(tmp_path, "suppressions:\n  - {rule: LS003, resource: odd, reason: r}\n")
     code, report, _ = scan_report(cli, fleet)
@@ -192,7 +192,7 @@ def test_baseline_lets_only_new_findings_count(cli: Cli, fleet: Path, tmp_path: 
 
     grown = tmp_path / "grown.json"
     new = passing_instance("new-1", addOns=[])  # LS003
-    ssh = {"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrs": ["0.0.0.0/0"]}
+    ssh = {"protocol": "tcp", "fromPort": 8080, "toPort": 8080, "cidrs": ["0.0.0.0/0"]}
     changed = {**DB, "networking": {"ports": [{**ssh, "accessFrom": "Custom"}]}}  # LS001
     grown.write_text(json.dumps({"instances": [WEB, changed, new]}))
     code, report, _ = scan_report(cli, grown, "--baseline", str(baseline))

@@ -374,3 +374,12 @@ def test_rule_docs_show_commands_with_stand_ins() -> None:
     text = render_rules(sorted(RULES.values(), key=lambda r: r.id))
     assert "{{" not in text
     assert "--instance-name <instance-name>" in text
+
+
+def test_a_negative_port_number_is_filled_in_not_taken_for_an_option() -> None:
+    resource = instance("web-1", networking={"ports": [
+        {"protocol": "icmp", "fromPort": 8, "toPort": -1, "accessFrom": "Custom",
+         "cidrs": ["0.0.0.0/0"]},
+    ]})  # fmt: skip
+    (line,) = commands(RULES["LS010"], resource)
+    assert line.endswith("--port-info fromPort=8,toPort=-1,protocol=icmp")

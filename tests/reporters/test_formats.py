@@ -40,6 +40,7 @@ FORMATS = {
     "gitlab": "gitlab.json",
 }
 FLEET_ARGS = ["scan", "--input", "examples/fleet.json", "--config", "examples/lslint.yaml"]
+BUILT_IN_IDS = [rule.id for rule in load_rules([BUILTIN_RULES])]
 
 
 @pytest.fixture(scope="module")
@@ -129,13 +130,13 @@ def test_sarif_meets_schema_and_github_rules(
 ) -> None:
     run_ = check_sarif(cli([*FLEET_ARGS, "-f", "sarif"]).stdout, sarif_validator)
     assert [r["id"] for r in run_["tool"]["driver"]["rules"]] == [
-        "ACME001", "LS001", "LS002", "LS003", "LS004",
+        "ACME001", *BUILT_IN_IDS,
     ]  # fmt: skip
-    assert len(run_["results"]) == 13
+    assert len(run_["results"]) == 58
     first = run_["results"][0]
     assert first["locations"][0]["physicalLocation"] == {
         "artifactLocation": {"uri": "examples/fleet.json"},
-        "region": {"startLine": 310},
+        "region": {"startLine": 590},
     }
     assert run_["invocations"][0]["executionSuccessful"] is True
     ls003 = next(r for r in run_["tool"]["driver"]["rules"] if r["id"] == "LS003")
@@ -222,13 +223,13 @@ def test_long_rule_descriptions_are_cut_to_githubs_limit(
 def test_junit_is_valid_and_counts_every_check(cli: Cli, junit_schema: xmlschema.XMLSchema) -> None:
     xml = check_junit(cli([*FLEET_ARGS, "-f", "junit"]).stdout, junit_schema)
     suites = {suite.name: suite for suite in xml}
-    assert sorted(suites) == ["lightsail.eu-west-2", "lightsail.us-east-1"]
-    assert (xml.tests, xml.failures, xml.errors) == (25, 13, 0)
-    assert sum(suite.skipped for suite in xml) == 3  # ACME001 applies to production only
+    assert sorted(suites) == ["lightsail.eu-west-2", "lightsail.us-east-1", "lightsail.us-west-2"]
+    assert (xml.tests, xml.failures, xml.errors) == (180, 58, 0)
+    assert sum(suite.skipped for suite in xml) == 12  # rules that do not apply are skipped
     cases = [case for suite in xml for case in suite]
     assert {case.classname for case in cases} >= {"lightsail.instance.us-east-1.web-prod-1"}
-    assert all(case.name.split()[0] in {"ACME001", "LS001", "LS002", "LS003", "LS004"}
-               for case in cases)  # fmt: skip
+    rule_ids = {"ACME001", *BUILT_IN_IDS}
+    assert all(case.name.split()[0] in rule_ids for case in cases)
 
 
 def test_junit_maps_statuses_to_elements(junit_schema: xmlschema.XMLSchema) -> None:
@@ -244,7 +245,8 @@ def test_junit_maps_statuses_to_elements(junit_schema: xmlschema.XMLSchema) -> N
     text = render_junit(result, ReportContext())
     xml = check_junit(text, junit_schema)
     (suite,) = list(xml)
-    assert (suite.tests, suite.failures, suite.errors, suite.skipped) == (13, 0, 2, 1)
+    # 3 instances x 19 rules and the source error; "unknown" is indeterminate for LS003 and LS017
+    assert (suite.tests, suite.failures, suite.errors, suite.skipped) == (58, 0, 3, 1)
     root = ET.fromstring(text)
     by_class = {c.attrib["classname"] for c in root.iter("testcase")}
     assert "lightsail.instance.us-east-1.bad_name" in by_class  # dots in names replaced
@@ -269,13 +271,13 @@ def test_junit_names_stay_unique_for_duplicate_resource_names(
 @pytest.mark.usefixtures("in_repo")
 def test_markdown_has_totals_and_a_findings_table(cli: Cli) -> None:
     text = cli([*FLEET_ARGS, "-f", "markdown"]).stdout
-    # The config's fail_on is medium: 8 of the 13 findings fail the gate.
-    assert text.startswith("## lslint: gate failed, 8 findings at or above medium\n")
-    gate = "Gate: failed at fail-on medium: 8 findings at or above medium (exit code 1)."
+    # The config's fail_on is medium: 31 of the 58 findings fail the gate.
+    assert text.startswith("## lslint: gate failed, 31 findings at or above medium\n")
+    gate = "Gate: failed at fail-on medium: 31 findings at or above medium (exit code 1)."
     assert f"\n{gate}\n" in text
-    assert "| high | 7 |" in text and "| low | 5 |" in text
+    assert "| high | 17 |" in text and "| low | 25 |" in text
     rows = [line for line in text.splitlines() if line.startswith("| high |")]
-    assert len(rows) == 1 + 7  # the totals row and seven findings
+    assert len(rows) == 1 + 17  # the totals row and seventeen findings
 
 
 def test_markdown_puts_errors_first_and_caps_the_table() -> None:
@@ -329,7 +331,8 @@ def test_github_puts_errors_first_and_skips_suppressed() -> None:
     lines = render_github(result, ReportContext()).splitlines()
     assert lines[0].startswith("::error title=lslint source error::aws: eu-west-1 GetInstances")
     assert lines[1].startswith("::error title=LS003 auto-snapshots-disabled (indeterminate)::")
-    assert len(lines) == 2
+    assert lines[2].startswith("::error title=LS017 auto-snapshot-add-on-failed (indeterminate)::")
+    assert len(lines) == 3
 
 
 # ---------------------------------------------------------------- --report
@@ -347,7 +350,7 @@ def test_report_writes_every_format_from_one_scan(
     check_sarif(paths["sarif"].read_text(), sarif_validator)
     check_junit(paths["junit"].read_text(), junit_schema)
     assert paths["markdown"].read_text().startswith("## lslint:")
-    assert len(json.loads((tmp_path / "r.json").read_text())["findings"]) == 13
+    assert len(json.loads((tmp_path / "r.json").read_text())["findings"]) == 58
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         ["r.json", *(p.name for p in paths.values())]
     )  # no temporary files left behind
@@ -431,7 +434,7 @@ def test_nasty_data_sarif(
 def test_nasty_data_junit(nasty_result: ScanResult, junit_schema: xmlschema.XMLSchema) -> None:
     text = render_junit(nasty_result, ReportContext())
     xml = check_junit(text, junit_schema)
-    assert xml.failures == 2 * len(NASTY)  # LS001 and LS004 for each
+    assert xml.failures == 3 * len(NASTY)  # LS001, LS004 and LS005 (SSH) for each
     assert "\x1b" not in text and "\\x00" in text and "<&>" not in text
 
 
