@@ -129,7 +129,7 @@ def passing_instance(name: str, **fields: Any) -> dict[str, Any]:
         "name": name,
         "arn": f"arn:aws:lightsail:us-east-1:111122223333:Instance/{name}",
         "location": {"availabilityZone": "us-east-1a", "regionName": "us-east-1"},
-        "tags": [{"key": "Owner", "value": "ops"}, {"key": "Environment", "value": "prod"}],
+        "tags": [{"key": "Owner", "value": "ops"}, {"key": "Environment", "value": "production"}],
         "metadataOptions": {"httpTokens": "required", "httpEndpoint": "enabled"},
         "addOns": [{"name": "AutoSnapshot", "status": "Enabled"}],
         "networking": {"ports": []},

@@ -74,7 +74,7 @@ def test_only_suppressed_findings_pass_the_gate(cli: Cli, fleet: Path, tmp_path:
     text = cli(["scan", "--input", str(fleet)]).stdout
     assert "[suppressed: legacy app needs IMDSv1]" in text
     summary, gate = text.rstrip().splitlines()[-2:]
-    assert summary == "0 findings on 0 of 2 resources; 19 rules ran; 2 suppressed."
+    assert summary == "0 findings on 0 of 2 resources; 20 rules ran; 2 suppressed."
     assert gate == "gate: passed at fail-on low (exit code 0)"
     markdown = cli(["scan", "--input", str(fleet), "-f", "markdown"]).stdout
     assert "| high (suppressed) | LS002 imdsv1-allowed | db-1 |" in markdown

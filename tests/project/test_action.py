@@ -274,15 +274,15 @@ def test_scan_step_gates_and_reports(tmp_path: Path) -> None:
     run = run_scan_step(tmp_path, input=str(EXAMPLES / "fleet.json"))
     assert run.exit_code == 1
     assert run.outputs["exit-code"] == "1"
-    assert run.outputs["findings"] == "47"  # the two info findings do not count at low
+    assert run.outputs["findings"] == "48"  # the two info findings do not count at low
     assert run.outputs["sarif-file"] == "lslint.sarif"
     assert run.outputs["junit-file"] == "lslint-junit.xml"
     sarif = json.loads((run.workdir / "lslint.sarif").read_text())
-    assert len(sarif["runs"][0]["results"]) == 49
+    assert len(sarif["runs"][0]["results"]) == 50
     assert (run.workdir / "lslint-junit.xml").read_text().startswith("<?xml")
-    assert run.summary.startswith("## lslint: gate failed, 47 findings at or above low")
+    assert run.summary.startswith("## lslint: gate failed, 48 findings at or above low")
     annotations = [line for line in run.stdout.splitlines() if line.startswith("::")]
-    # GitHub shows ten annotations of each level (error, warning, notice): the 49 findings
+    # GitHub shows ten annotations of each level (error, warning, notice): the 50 findings
     # fill all three, each with a last line that counts those left out.
     assert len(annotations) == 30
 
@@ -321,7 +321,7 @@ def test_fail_on_input_overrides_the_config(tmp_path: Path) -> None:
     (tmp_path / "workspace" / ".lslint.yaml").write_text("fail_on: critical\n")
     run = run_scan_step(tmp_path, input=str(EXAMPLES / "fleet.json"), **{"fail-on": "low"})
     assert run.exit_code == 1
-    assert run.outputs["findings"] == "47"
+    assert run.outputs["findings"] == "48"
     assert run.outputs["fail-on"] == "low"
 
 
@@ -334,7 +334,7 @@ def test_fail_on_defaults_to_low_without_input_or_config(tmp_path: Path) -> None
 @pytest.mark.parametrize(
     ("given", "threshold", "failing", "exit_code"),
     [
-        ("info", "info", 49, 1),
+        ("info", "info", 50, 1),
         ("medium", "medium", 29, 1),  # 3 critical, 13 high and 13 medium
         ("High", "high", 16, 1),  # any case, as on the command line
         (" CRITICAL ", "critical", 3, 1),
@@ -360,7 +360,7 @@ def test_findings_output_leaves_out_suppressed_findings(tmp_path: Path) -> None:
     run = run_scan_step(tmp_path, input=str(EXAMPLES / "fleet.json"), config=str(config))
     summary = json.loads((tmp_path / "lslint-report.json").read_text())["summary"]
     assert summary["suppressed"] > 0
-    assert run.outputs["findings"] == str(summary["failing"]) == str(47 - summary["suppressed"])
+    assert run.outputs["findings"] == str(summary["failing"]) == str(48 - summary["suppressed"])
 
 
 @pytest.mark.parametrize("given", ["hgh", "none", "low,high", "0"])

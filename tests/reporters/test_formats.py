@@ -132,7 +132,7 @@ def test_sarif_meets_schema_and_github_rules(
     assert [r["id"] for r in run_["tool"]["driver"]["rules"]] == [
         "ACME001", *BUILT_IN_IDS,
     ]  # fmt: skip
-    assert len(run_["results"]) == 58
+    assert len(run_["results"]) == 59
     first = run_["results"][0]
     assert first["locations"][0]["physicalLocation"] == {
         "artifactLocation": {"uri": "examples/fleet.json"},
@@ -224,7 +224,7 @@ def test_junit_is_valid_and_counts_every_check(cli: Cli, junit_schema: xmlschema
     xml = check_junit(cli([*FLEET_ARGS, "-f", "junit"]).stdout, junit_schema)
     suites = {suite.name: suite for suite in xml}
     assert sorted(suites) == ["lightsail.eu-west-2", "lightsail.us-east-1", "lightsail.us-west-2"]
-    assert (xml.tests, xml.failures, xml.errors) == (180, 58, 0)
+    assert (xml.tests, xml.failures, xml.errors) == (189, 59, 0)
     assert sum(suite.skipped for suite in xml) == 12  # rules that do not apply are skipped
     cases = [case for suite in xml for case in suite]
     assert {case.classname for case in cases} >= {"lightsail.instance.us-east-1.web-prod-1"}
@@ -245,8 +245,8 @@ def test_junit_maps_statuses_to_elements(junit_schema: xmlschema.XMLSchema) -> N
     text = render_junit(result, ReportContext())
     xml = check_junit(text, junit_schema)
     (suite,) = list(xml)
-    # 3 instances x 19 rules and the source error; "unknown" is indeterminate for LS003 and LS017
-    assert (suite.tests, suite.failures, suite.errors, suite.skipped) == (58, 0, 3, 1)
+    # 3 instances x 20 rules and the source error; "unknown" is indeterminate for LS003 and LS017
+    assert (suite.tests, suite.failures, suite.errors, suite.skipped) == (61, 0, 3, 1)
     root = ET.fromstring(text)
     by_class = {c.attrib["classname"] for c in root.iter("testcase")}
     assert "lightsail.instance.us-east-1.bad_name" in by_class  # dots in names replaced
@@ -271,11 +271,11 @@ def test_junit_names_stay_unique_for_duplicate_resource_names(
 @pytest.mark.usefixtures("in_repo")
 def test_markdown_has_totals_and_a_findings_table(cli: Cli) -> None:
     text = cli([*FLEET_ARGS, "-f", "markdown"]).stdout
-    # The config's fail_on is medium: 31 of the 58 findings fail the gate.
+    # The config's fail_on is medium: 31 of the 59 findings fail the gate.
     assert text.startswith("## lslint: gate failed, 31 findings at or above medium\n")
     gate = "Gate: failed at fail-on medium: 31 findings at or above medium (exit code 1)."
     assert f"\n{gate}\n" in text
-    assert "| high | 17 |" in text and "| low | 25 |" in text
+    assert "| high | 17 |" in text and "| low | 26 |" in text
     rows = [line for line in text.splitlines() if line.startswith("| high |")]
     assert len(rows) == 1 + 17  # the totals row and seventeen findings
 
@@ -350,7 +350,7 @@ def test_report_writes_every_format_from_one_scan(
     check_sarif(paths["sarif"].read_text(), sarif_validator)
     check_junit(paths["junit"].read_text(), junit_schema)
     assert paths["markdown"].read_text().startswith("## lslint:")
-    assert len(json.loads((tmp_path / "r.json").read_text())["findings"]) == 58
+    assert len(json.loads((tmp_path / "r.json").read_text())["findings"]) == 59
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         ["r.json", *(p.name for p in paths.values())]
     )  # no temporary files left behind

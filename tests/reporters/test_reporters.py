@@ -50,7 +50,7 @@ def test_json_report_is_sorted_and_complete(cli: Callable[..., CliResult]) -> No
         "warnings",
         "summary",
     }
-    assert report["summary"]["checks"] == 9 * 20  # instances x rules (the built-ins and ACME001)
+    assert report["summary"]["checks"] == 9 * 21  # instances x rules (the built-ins and ACME001)
     assert report["summary"]["failed"] == len(report["findings"])
     for finding in report["findings"]:
         assert len(finding["fingerprint"]) == 32
