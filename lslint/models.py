@@ -177,6 +177,10 @@ class Disk(LightsailResource):
     gbInUse: int | None = None
     autoMountStatus: Annotated[str | None, EnumLike(AUTO_MOUNT_STATUSES)] = None
 
+    def describe(self) -> str:
+        where = f" at {self.path}" if self.path else ""
+        return f"{self.name or 'disk'}{where}"
+
 
 class InstanceHardware(LightsailModel):
     cpuCount: int | None = None
@@ -202,7 +206,9 @@ class InstancePortInfo(LightsailModel):
 
     def describe(self) -> str:
         protocol = self.protocol or "?"
-        if self.fromPort is None and self.toPort is None:
+        if protocol.casefold() in ("icmp", "icmpv6"):
+            ports = self._icmp_type_and_code()
+        elif self.fromPort is None and self.toPort is None:
             ports = "?"
         elif self.fromPort == self.toPort:
             ports = str(self.fromPort)
@@ -213,6 +219,11 @@ class InstancePortInfo(LightsailModel):
         if not sources and self.accessFrom:
             sources = [self.accessFrom]
         return f"{protocol}/{ports} from {', '.join(sources) or '?'}"
+
+    def _icmp_type_and_code(self) -> str:
+        # For ICMP, fromPort is the type and toPort the code; -1 means every type or code.
+        kind = "all" if self.fromPort in (None, -1) else str(self.fromPort)
+        return kind if self.toPort in (None, -1) else f"{kind}:{self.toPort}"
 
 
 class InstanceNetworking(LightsailModel):

@@ -131,10 +131,16 @@ def passing_instance(name: str, **fields: Any) -> dict[str, Any]:
         "arn": f"arn:aws:lightsail:us-east-1:111122223333:Instance/{name}",
         "location": {"availabilityZone": "us-east-1a", "regionName": "us-east-1"},
         "blueprintId": "ubuntu_24_04",
-        "tags": [{"key": "Owner", "value": "ops"}, {"key": "Environment", "value": "prod"}],
+        "tags": [{"key": "Owner", "value": "ops"}, {"key": "Environment", "value": "production"}],
         "metadataOptions": {"httpTokens": "required", "httpEndpoint": "enabled"},
         "addOns": [{"name": "AutoSnapshot", "status": "Enabled"}],
         "networking": {"ports": []},
+        "sshKeyName": "ops-2025",
+        "ipAddressType": "ipv4",
+        "isStaticIp": True,
+        "hardware": {"disks": [{"isSystemDisk": True, "path": "/dev/xvda"}]},
+        "instanceStatus": {"status": "ok"},
+        "systemStatus": {"status": "ok"},
     }
     base.update(fields)
     return base

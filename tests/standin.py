@@ -211,6 +211,8 @@ class LightsailStandIn:
         start = int(token) if token.isdigit() else 0
         listed = plan.listed(kind)
         page = listed[start : start + plan.page_size]
+        if target == "GetInstances" and body.get("includeHealthStatus"):
+            page = [_with_health_status(item) for item in page]
         answer: dict[str, Any] = {kind.response_key: page}
         if fault == "repeat_token":
             answer["nextPageToken"] = "page-stuck"
@@ -261,8 +263,23 @@ def _error(status: int, code: str, message: str) -> tuple[int, Any]:
     return status, {"__type": code, "message": message}
 
 
+_HEALTHY = {"status": "ok", "details": [{"name": "reachability", "status": "passed"}]}
+
+
+def _with_health_status(item: Any) -> Any:
+    """What GetInstances adds when asked with includeHealthStatus (as AWS does, only then)."""
+    if not isinstance(item, dict):
+        return item
+    answer = dict(item)  # the instance's own fields first, as AWS orders them
+    answer.setdefault("instanceStatus", _HEALTHY)
+    answer.setdefault("systemStatus", _HEALTHY)
+    return answer
+
+
 def make_instances(region: str, count: int, prefix: str = "vm") -> list[dict[str, Any]]:
-    """``count`` plausible instances in ``region`` (all fail LS002-LS004; none opens SSH)."""
+    """``count`` plausible instances in ``region`` (all fail LS002-LS004; none opens SSH).
+
+    Their health status comes from the stand-in, and only for requests that ask for it."""
     return [
         {
             "name": f"{prefix}-{region}-{index:03d}",
@@ -287,6 +304,10 @@ def make_instances(region: str, count: int, prefix: str = "vm") -> list[dict[str
             },
             "tags": [],
             "state": {"code": 16, "name": "running"},
+            "sshKeyName": "ops-2025",
+            "ipAddressType": "ipv4",
+            "isStaticIp": True,
+            "hardware": {"disks": [{"isSystemDisk": True, "path": "/dev/xvda"}]},
         }
         for index in range(count)
     ]

@@ -226,6 +226,14 @@ def check_port_range(raw: Any) -> PortRange:
     return (low, high)
 
 
+def _prefix_length(raw: Any, field: FieldType) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        raise OperandError(f"expected a prefix length (an integer), got {describe_raw(raw)}")
+    if not 0 <= raw <= 128:
+        raise OperandError(f"prefix length {raw} is outside 0-128")
+    return raw
+
+
 def _port_ranges(raw: Any, field: FieldType) -> tuple[PortRange, ...]:
     items = raw if isinstance(raw, list) else [raw]
     return tuple(check_port_range(item) for item in items)
@@ -371,6 +379,13 @@ def _cidr_is_world(value: Any, operand: bool, field: FieldType) -> OperatorResul
     if network is None:
         return OperatorResult(None, reason=f"{value!r} is not a valid CIDR")
     return OperatorResult((network.prefixlen == 0) == operand, value)
+
+
+def _cidr_prefix_below(value: Any, operand: int, field: FieldType) -> OperatorResult:
+    network = parse_network(value)
+    if network is None:
+        return OperatorResult(None, reason=f"{value!r} is not a valid CIDR")
+    return OperatorResult(network.prefixlen < operand, value)
 
 
 def _cidr_test(
@@ -564,6 +579,10 @@ OPERATORS: dict[str, Operator] = {
         Operator("cidr_overlaps", "network", "the CIDR overlaps one of the operand networks",
                  "a string", _is_string, "a CIDR or list of CIDRs", _networks,
                  _cidr_test(_overlaps), path_operand="cidrs"),
+        Operator("cidr_prefix_below", "network", "the CIDR's prefix is shorter than the "
+                 "operand, so it spans more addresses than a network of that prefix length "
+                 "(host bits ignored; an invalid CIDR is unknown)", "a string", _is_string,
+                 "a prefix length (0-128)", _prefix_length, _cidr_prefix_below),
         Operator("exposes_port", "network", "the firewall entry opens any operand port "
                  "(protocol all opens every port, ICMP none)", "a port entry (networking.ports "
                  "item)", _is_port_entry, "a port, 'low-high' range, or list of them",

@@ -202,6 +202,8 @@ def _command_text(value: Any) -> str | None:
         return "true" if value else "false"
     if isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, (int, float)):
+        return str(value)  # a number from the model, never text: ICMP's code -1 is a real value
     text = str(value)
     # A line break would split the command, and bidi or other format characters can make a
     # command read differently from what it runs; no real Lightsail value has them.

@@ -25,7 +25,7 @@ from lslint.models import RESOURCE_KINDS
 from conftest import EXAMPLES, CliResult, passing_instance
 
 FLEET = EXAMPLES / "fleet.json"
-VAGUE = passing_instance("vague-1", addOns=[{"name": "AutoSnapshot"}])  # LS003 indeterminate
+VAGUE = passing_instance("vague-1", addOns=[{"status": "Enabled"}])  # LS003: which add-on?
 
 
 def write_json(path: Path, document: object) -> Path:

@@ -131,7 +131,13 @@ def test_indeterminate_evaluation_exits_2_even_with_failures(
     result = cli(["scan", "--input", path, "--fail-on", fail_on, "-f", "json"])
     assert result.exit_code == 2
     statuses = {(f["rule_id"], f["status"]) for f in json_report(result)["findings"]}
-    assert statuses == {("LS002", "fail"), ("LS003", "error"), ("LS004", "fail")}
+    # LS017 cannot tell whether the add-on failed either: its status is absent
+    assert statuses == {
+        ("LS002", "fail"),
+        ("LS003", "error"),
+        ("LS004", "fail"),
+        ("LS017", "error"),
+    }
 
 
 def test_indeterminate_evaluation_is_explained_in_text(cli: Cli, tmp_path: Path) -> None:
@@ -185,6 +191,7 @@ def test_version_is_printed(cli: Cli) -> None:
 # ---------------------------------------------------------------- rule selection
 
 ALL_BUILTIN = {rule.id for rule in load_rules([BUILTIN_RULES])}
+INSTANCE_RULES = {rule.id for rule in load_rules([BUILTIN_RULES]) if rule.resource == "instance"}
 
 
 @pytest.mark.parametrize(
@@ -248,8 +255,8 @@ def test_rules_option_adds_a_rule_folder(cli: Cli) -> None:
     assert result.exit_code == 1, result.stderr
     report = json_report(result)
     acme = [f for f in report["findings"] if f["rule_id"] == "ACME001"]
-    assert [f["resource_name"] for f in acme] == ["legacy-wordpress"]
-    assert report["summary"]["rules"] == len(ALL_BUILTIN) + 1
+    assert [f["resource_name"] for f in acme] == ["legacy-wordpress", "partner-sftp"]
+    assert rule_ids(result) == {*INSTANCE_RULES, "ACME001"}
 
 
 def test_rules_option_with_missing_folder_is_an_error(cli: Cli, tmp_path: Path) -> None:
@@ -276,7 +283,7 @@ def test_json_report_has_the_documented_shape(cli: Cli) -> None:
     assert report["scan"] == {
         "started_at": "2026-11-18T11:06:40+00:00",  # SOURCE_DATE_EPOCH, set for every test
         "inputs": [str(FLEET)],
-        "regions": ["eu-west-2", "us-east-1"],
+        "regions": ["eu-west-2", "us-east-1", "us-west-2"],
         "accounts": ["111122223333"],
     }
     assert report["tool"]["name"] == "lslint"
@@ -302,9 +309,9 @@ def test_json_summary_counts_agree_with_findings(cli: Cli) -> None:
     report = json_report(cli(["scan", "--input", str(FLEET), "-f", "json"]))
     summary = report["summary"]
     findings = report["findings"]
-    assert summary["resources"] == 5
+    assert summary["resources"] == 9
     assert summary["rules"] == len(ALL_BUILTIN)
-    assert summary["checks"] == 5 * len(ALL_BUILTIN)
+    assert summary["checks"] == 9 * len(INSTANCE_RULES)  # each rule judges its own kind
     assert summary["failed"] == len(findings)
     assert summary["indeterminate"] == 0
     assert summary["errors"] == 0

@@ -12,13 +12,16 @@ import pytest
 
 from lslint.api import prepare
 from lslint.config import load_config
+from lslint.engine.loader import load_rules
 from lslint.errors import ConfigErrors
 
-from conftest import EXAMPLES, CliResult, assert_one_error, write_config
+from conftest import BUILTIN_RULES, EXAMPLES, CliResult, assert_one_error, write_config
 
 Cli = Callable[..., CliResult]
 FLEET = str(EXAMPLES / "fleet.json")
-FLEET_NAMES = {"web-prod-1", "bastion-1", "ci-runner", "db-staging", "legacy-wordpress"}
+FLEET_NAMES = {instance["name"] for instance in json.loads(Path(FLEET).read_text())["instances"]}
+# The built-in rules that judge instances, the only kind in these tests' fleets.
+ALL_BUILTIN = {rule.id for rule in load_rules([BUILTIN_RULES]) if rule.resource == "instance"}
 
 
 def scan_json(cli: Cli, *options: str) -> tuple[int, list[dict[str, Any]]]:
@@ -156,7 +159,8 @@ def test_rule_paths_are_relative_to_the_config_file(cli: Cli, tmp_path: Path) ->
     (tmp_path / "elsewhere").mkdir()
     _, findings = scan_json(cli, "--config", str(config))
     assert [f["resource_name"] for f in findings if f["rule_id"] == "ACME001"] == [
-        "legacy-wordpress"
+        "legacy-wordpress",
+        "partner-sftp",
     ]
 
 
@@ -176,8 +180,11 @@ def test_rule_path_in_config_that_does_not_exist_is_an_error(cli: Cli, tmp_path:
     [
         ("  select: [LS001]\n", {"LS001"}),
         ("  select: [imdsv1-allowed, LS003]\n", {"LS002", "LS003"}),
-        ("  ignore: [LS004]\n", {"LS001", "LS002", "LS003"}),
-        ("  ignore: [required-tags-missing, port-open-to-world]\n", {"LS002", "LS003"}),
+        ("  ignore: [LS004]\n", ALL_BUILTIN - {"LS004"}),
+        (
+            "  ignore: [required-tags-missing, port-open-to-world]\n",
+            ALL_BUILTIN - {"LS001", "LS004"},
+        ),
         ("  select: [LS001, LS002]\n  ignore: [imdsv1-allowed]\n", {"LS001"}),
     ],
 )
@@ -397,7 +404,7 @@ def test_empty_config_means_no_settings(cli: Cli, tmp_path: Path, text: str) -> 
     write_config(tmp_path, text)
     code, findings = scan_json(cli)
     assert code == 1  # the default threshold
-    assert rule_ids(findings) == {"LS001", "LS002", "LS003", "LS004"}
+    assert rule_ids(findings) == ALL_BUILTIN
 
 
 def test_empty_config_stops_the_search_upwards(

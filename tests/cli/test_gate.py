@@ -139,7 +139,7 @@ def test_unused_suppression_is_a_warning_not_a_failure(
 
 def test_indeterminate_results_are_never_suppressed(cli: Cli, tmp_path: Path) -> None:
     fleet = tmp_path / "fleet.json"
-    odd = passing_instance("odd", addOns=[{"name": "AutoSnapshot"}])
+    odd = passing_instance("odd", addOns=[{"status": "Enabled"}])
     fleet.write_text(json.dumps({"instances": [odd]}))
     write_config(tmp_path, "suppressions:\n  - {rule: LS003, resource: odd, reason: r}\n")
     code, report, _ = scan_report(cli, fleet)
@@ -205,7 +205,7 @@ def test_baseline_lets_only_new_findings_count(cli: Cli, fleet: Path, tmp_path: 
 
     grown = tmp_path / "grown.json"
     new = passing_instance("new-1", addOns=[])  # LS003
-    ssh = {"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrs": ["0.0.0.0/0"]}
+    ssh = {"protocol": "tcp", "fromPort": 8080, "toPort": 8080, "cidrs": ["0.0.0.0/0"]}
     changed = {**DB, "networking": {"ports": [{**ssh, "accessFrom": "Custom"}]}}  # LS001
     grown.write_text(json.dumps({"instances": [WEB, changed, new]}))
     code, report, _ = scan_report(cli, grown, "--baseline", str(baseline))

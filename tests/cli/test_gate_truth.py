@@ -30,7 +30,8 @@ FLEET = EXAMPLES / "fleet.json"
 REPORT_SCHEMA = ROOT / "docs" / "report.schema.json"
 WEB = passing_instance("web-1", tags=[{"key": "Owner", "value": "ops"}])  # LS004 (low)
 DB = passing_instance("db-1", metadataOptions={"httpTokens": "optional"})  # LS002 (high)
-UNKNOWN = passing_instance("vague-1", addOns=[{"name": "AutoSnapshot"}])  # LS003 indeterminate
+ALL_BUILTIN = {rule.id for rule in load_rules([BUILTIN_RULES])}
+UNKNOWN = passing_instance("vague-1", addOns=[{"status": "Enabled"}])  # LS003: which add-on?
 
 
 def write(path: Path, document: Any) -> str:
@@ -183,7 +184,7 @@ def test_exit_2_is_explained_on_stderr_whatever_the_output(
 def test_many_indeterminate_checks_are_counted_and_the_first_few_named(
     cli: Cli, tmp_path: Path
 ) -> None:
-    vague = [passing_instance(f"vague-{i}", addOns=[{"name": "AutoSnapshot"}]) for i in range(8)]
+    vague = [passing_instance(f"vague-{i}", addOns=[{"status": "Enabled"}]) for i in range(8)]
     snapshot = write(tmp_path / "vague.json", {"instances": vague})
     result = cli(["scan", "-i", snapshot, "-f", "json", "-o", str(tmp_path / "r.json")])
     assert result.exit_code == 2
@@ -248,7 +249,7 @@ def test_format_fail_on_and_report_formats_ignore_case(cli: Cli, tmp_path: Path)
         ["scan", "-i", str(FLEET), "-f", "JSON", "--fail-on", "Critical",
          "--report", f"SARIF={sarif}"]
     )  # fmt: skip
-    assert result.exit_code == 0, result.stderr
+    assert result.exit_code == 1, result.stderr  # the example fleet has critical findings
     assert json.loads(result.stdout)["summary"]["fail_on"] == "critical"
     assert json.loads(sarif.read_text())["version"] == "2.1.0"
 
@@ -460,7 +461,7 @@ def test_many_shared_resources_make_one_warning_per_pair_of_inputs(
 
 
 def test_markdown_caps_errors_and_warnings_too(cli: Cli, tmp_path: Path) -> None:
-    vague = [passing_instance(f"v-{i}", addOns=[{"name": "AutoSnapshot"}]) for i in range(260)]
+    vague = [passing_instance(f"v-{i}", addOns=[{"status": "Enabled"}]) for i in range(260)]
     snapshot = write(tmp_path / "vague.json", {"instances": vague})
     markdown = cli(["scan", "-i", snapshot, "-f", "markdown"]).stdout
     assert "… and 60 more errors (see the JSON or SARIF report)." in markdown

@@ -39,6 +39,7 @@ Cli = Callable[..., CliResult]
 
 
 def bastion(*ports: int) -> dict[str, Any]:
+    # Ports only LS001 reports (SSH and database ports have rules of their own as well).
     return passing_instance("bastion-1", networking={"ports": [world_open_port(p) for p in ports]})
 
 
@@ -60,7 +61,7 @@ def pin(rule: str, resource: str, fingerprint: str, reason: str = "SSH, reviewed
 
 
 def test_pinned_suppression_accepts_exactly_that_finding(cli: Cli, tmp_path: Path) -> None:
-    fleet = write_fleet(tmp_path, bastion(22))
+    fleet = write_fleet(tmp_path, bastion(8022))
     fingerprint = fingerprint_of(cli, fleet)
     config = write_config(tmp_path, "suppressions:\n" + pin("LS001", "bastion-*", fingerprint))
     code, report, stderr = scan_report(cli, fleet)
@@ -79,9 +80,9 @@ def test_pinned_suppression_accepts_exactly_that_finding(cli: Cli, tmp_path: Pat
 def test_pinned_suppression_stops_matching_when_the_evidence_changes(
     cli: Cli, tmp_path: Path
 ) -> None:
-    fingerprint = fingerprint_of(cli, write_fleet(tmp_path, bastion(22)))
+    fingerprint = fingerprint_of(cli, write_fleet(tmp_path, bastion(8022)))
     config = write_config(tmp_path, "suppressions:\n" + pin("LS001", "bastion-*", fingerprint))
-    fleet = write_fleet(tmp_path, bastion(22, 5432), name="later.json")
+    fleet = write_fleet(tmp_path, bastion(8022, 8443), name="later.json")
     code, report, stderr = scan_report(cli, fleet)
     assert code == 1
     (finding,) = report["findings"]
@@ -98,8 +99,8 @@ def test_pinned_suppression_stops_matching_when_the_evidence_changes(
 def test_unpinned_suppression_hides_the_changed_finding_pinned_one_does_not(
     cli: Cli, tmp_path: Path
 ) -> None:
-    fingerprint = fingerprint_of(cli, write_fleet(tmp_path, bastion(22)))
-    fleet = write_fleet(tmp_path, bastion(22, 5432), name="later.json")
+    fingerprint = fingerprint_of(cli, write_fleet(tmp_path, bastion(8022)))
+    fleet = write_fleet(tmp_path, bastion(8022, 8443), name="later.json")
     write_config(tmp_path, "suppressions:\n  - {rule: LS001, resource: bastion-*, reason: SSH}\n")
     assert scan_report(cli, fleet)[0] == 0
     write_config(tmp_path, "suppressions:\n" + pin("LS001", "bastion-*", fingerprint))
@@ -107,7 +108,7 @@ def test_unpinned_suppression_hides_the_changed_finding_pinned_one_does_not(
 
 
 def test_pinned_suppression_whose_finding_is_gone_is_unused(cli: Cli, tmp_path: Path) -> None:
-    fingerprint = fingerprint_of(cli, write_fleet(tmp_path, bastion(22)))
+    fingerprint = fingerprint_of(cli, write_fleet(tmp_path, bastion(8022)))
     config = write_config(tmp_path, "suppressions:\n" + pin("LS001", "bastion-*", fingerprint))
     code, report, _ = scan_report(cli, write_fleet(tmp_path, bastion(), name="fixed.json"))
     assert code == 0
@@ -119,7 +120,7 @@ def test_pinned_suppression_whose_finding_is_gone_is_unused(cli: Cli, tmp_path: 
 
 
 def test_pinned_suppression_needs_its_rule_and_resource_too(cli: Cli, tmp_path: Path) -> None:
-    fleet = write_fleet(tmp_path, bastion(22))
+    fleet = write_fleet(tmp_path, bastion(8022))
     fingerprint = fingerprint_of(cli, fleet)
     write_config(tmp_path, "suppressions:\n" + pin("LS001", "web-*", fingerprint))
     assert scan_report(cli, fleet)[0] == 1
@@ -128,7 +129,7 @@ def test_pinned_suppression_needs_its_rule_and_resource_too(cli: Cli, tmp_path: 
 
 
 def test_fingerprint_is_read_case_insensitively(cli: Cli, tmp_path: Path) -> None:
-    fleet = write_fleet(tmp_path, bastion(22))
+    fleet = write_fleet(tmp_path, bastion(8022))
     fingerprint = fingerprint_of(cli, fleet)
     write_config(tmp_path, "suppressions:\n" + pin("LS001", "bastion-1", fingerprint.upper()))
     assert scan_report(cli, fleet)[0] == 0
@@ -137,14 +138,14 @@ def test_fingerprint_is_read_case_insensitively(cli: Cli, tmp_path: Path) -> Non
 @pytest.mark.parametrize("value", ["abc123", "'" + "g" * 32 + "'", "'" + "a" * 33 + "'"])
 def test_malformed_fingerprint_is_one_error(cli: Cli, tmp_path: Path, value: str) -> None:
     config = write_config(tmp_path, "suppressions:\n" + pin("LS001", "bastion-1", value))
-    result = cli(["scan", "--input", str(write_fleet(tmp_path, bastion(22)))])
+    result = cli(["scan", "--input", str(write_fleet(tmp_path, bastion(8022)))])
     assert_one_error(
         result, "'suppressions.0.fingerprint': must be a finding fingerprint", where=f"{config}:4:5"
     )
 
 
 def test_sarif_partial_fingerprint_pins_too(cli: Cli, tmp_path: Path) -> None:
-    fleet = write_fleet(tmp_path, bastion(22))
+    fleet = write_fleet(tmp_path, bastion(8022))
     sarif = json.loads(cli(["scan", "--input", str(fleet), "-f", "sarif"]).stdout)
     (result,) = sarif["runs"][0]["results"]
     (fingerprint,) = result["partialFingerprints"].values()
@@ -178,7 +179,7 @@ def test_rules_ignored_in_the_config_do_not_make_unused_warnings(cli: Cli, tmp_p
         tmp_path,
         "rules:\n  ignore: [LS001]\nsuppressions:\n  - {rule: LS001, resource: x, reason: r}\n",
     )
-    code, report, stderr = scan_report(cli, write_fleet(tmp_path, bastion(22)))
+    code, report, stderr = scan_report(cli, write_fleet(tmp_path, bastion(8022)))
     assert code == 0
     assert report["warnings"] == [] and stderr == ""
 
@@ -189,7 +190,7 @@ def test_rules_ignored_in_the_config_do_not_make_unused_warnings(cli: Cli, tmp_p
 def test_scan_reports_baseline_entries_that_no_longer_match(cli: Cli, tmp_path: Path) -> None:
     baseline = tmp_path / "baseline.json"
     db = passing_instance("db-1", metadataOptions={"httpTokens": "optional"})  # LS002
-    old = write_fleet(tmp_path, bastion(22), db, name="old.json")
+    old = write_fleet(tmp_path, bastion(8022), db, name="old.json")
     scan_report(cli, old, "--write-baseline", str(baseline))
     assert len(json.loads(baseline.read_text())["findings"]) == 2
 
@@ -198,7 +199,7 @@ def test_scan_reports_baseline_entries_that_no_longer_match(cli: Cli, tmp_path: 
 
     fixed_db = passing_instance("db-1")
     code, report, stderr = scan_report(
-        cli, write_fleet(tmp_path, bastion(22), fixed_db), "--baseline", str(baseline)
+        cli, write_fleet(tmp_path, bastion(8022), fixed_db), "--baseline", str(baseline)
     )
     assert code == 0
     warning = (
@@ -209,7 +210,7 @@ def test_scan_reports_baseline_entries_that_no_longer_match(cli: Cli, tmp_path: 
     assert report["warnings"] == [warning]
     assert f"lslint: warning: {warning}" in stderr
 
-    changed = write_fleet(tmp_path, bastion(22, 5432), fixed_db, name="changed.json")
+    changed = write_fleet(tmp_path, bastion(8022, 8443), fixed_db, name="changed.json")
     code, report, _ = scan_report(cli, changed, "--baseline", str(baseline))
     assert code == 1
     assert report["warnings"] == [warning.replace("1 of 2 entries no longer matches", "2 of 2 "
@@ -217,7 +218,7 @@ def test_scan_reports_baseline_entries_that_no_longer_match(cli: Cli, tmp_path: 
 
 
 def test_library_scan_takes_a_baseline(tmp_path: Path) -> None:
-    fleet = write_fleet(tmp_path, bastion(22))
+    fleet = write_fleet(tmp_path, bastion(8022))
     (finding,) = api_scan([fleet]).findings
     result = api_scan([fleet], baseline={finding.fingerprint, "0" * 32})
     assert [f.baselined for f in result.findings] == [True]
@@ -234,7 +235,7 @@ def test_library_scan_takes_a_baseline(tmp_path: Path) -> None:
 
 def test_triage_marks_findings_after_the_engine_with_a_typed_record() -> None:
     rules = [r for r in load_rules([ROOT / "rules"]) if r.id == "LS001"]
-    models = [Instance.model_validate(bastion(22))]
+    models = [Instance.model_validate(bastion(8022))]
     inventory = Inventory([Resource(m) for m in models])
     result = run(rules, inventory)
     (finding,) = result.findings
@@ -315,9 +316,9 @@ def test_a_pin_without_a_value_is_refused_not_read_as_unpinned(tmp_path: Path, v
 def test_an_entry_the_rule_cannot_judge_changes_the_fingerprint_a_pin_holds(
     tmp_path: Path,
 ) -> None:
-    (before,) = api_scan([write_fleet(tmp_path, bastion(22))], select=["LS001"]).findings
+    (before,) = api_scan([write_fleet(tmp_path, bastion(8022))], select=["LS001"]).findings
     vague = {"protocol": "tcp", "toPort": 5432, "accessFrom": "Anywhere (0.0.0.0/0)"}
-    model = bastion(22)
+    model = bastion(8022)
     model["networking"]["ports"].append(vague)
     path = tmp_path / "vague.json"
     path.write_text(json.dumps({"instances": [model]}))

@@ -504,3 +504,19 @@ def test_errors_of_a_kind_name_it_in_every_report() -> None:
     assert note["properties"]["kind"] == "bucket"
     root = ET.fromstring(render_junit(result, ReportContext()))
     assert [c.attrib["classname"] for c in root.iter("testcase")] == ["lightsail.bucket.eu-west-2"]
+
+
+@pytest.mark.usefixtures("aws_env")
+def test_live_scans_judge_the_health_status_they_ask_for(
+    cli: Cli, standin: Callable[..., LightsailStandIn]
+) -> None:
+    healthy, impaired = make_instances("us-east-1", 2)
+    failed = [{"name": "reachability", "status": "failed"}]
+    impaired["systemStatus"] = {"status": "impaired", "details": failed}
+    standin({"us-east-1": RegionPlan([healthy, impaired])})
+    result = cli(["scan", "--select", "status-check-failing", "--format", "json"])
+    report = json.loads(result.stdout)
+    assert result.exit_code == 1, result.stderr
+    assert [(f["resource_name"], f["status"]) for f in report["findings"]] == [
+        (impaired["name"], "fail")
+    ]

@@ -11,8 +11,10 @@ import pytest
 from lslint.engine.paths import FieldType, ListType, ObjectType, ScalarType, object_fields
 from lslint.models import (
     RESOURCE_KINDS,
+    Disk,
     EnumLike,
     Instance,
+    InstancePortInfo,
     LightsailModel,
     LightsailResource,
     ResourceKind,
@@ -300,3 +302,29 @@ def test_region_falls_back_to_the_arn() -> None:
     arn = "arn:aws:lightsail:eu-west-2:111122223333:Instance/abc"
     assert Instance.model_validate({"arn": arn}).region == "eu-west-2"
     assert Instance.model_validate({}).region == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("entry", "shown"),
+    [
+        ({"protocol": "icmp", "fromPort": 8, "toPort": -1, "cidrs": ["0.0.0.0/0"]},
+         "icmp/8 from 0.0.0.0/0"),
+        ({"protocol": "icmp", "fromPort": -1, "toPort": -1, "cidrs": ["0.0.0.0/0"]},
+         "icmp/all from 0.0.0.0/0"),
+        ({"protocol": "icmpv6", "fromPort": 128, "toPort": 0, "ipv6Cidrs": ["::/0"]},
+         "icmpv6/128:0 from ::/0"),
+        ({"protocol": "tcp", "fromPort": 20, "toPort": 25, "cidrs": ["0.0.0.0/0"]},
+         "tcp/20-25 from 0.0.0.0/0"),
+    ],
+)  # fmt: skip
+def test_a_port_entry_reads_as_protocol_ports_and_sources(
+    entry: dict[str, object], shown: str
+) -> None:
+    assert InstancePortInfo.model_validate(entry).describe() == shown
+
+
+def test_a_disk_reads_as_its_name_and_path() -> None:
+    assert Disk.model_validate({"name": "data", "path": "/dev/xvdf"}).describe() == (
+        "data at /dev/xvdf"
+    )
+    assert Disk.model_validate({"isSystemDisk": True}).describe() == "disk"

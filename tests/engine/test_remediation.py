@@ -194,7 +194,8 @@ def test_sarif_rule_help_has_stand_ins_and_results_have_filled_commands() -> Non
     assert described["id"] == "LS001"
     for rule in sarif["runs"][0]["tool"]["driver"]["rules"]:
         assert "{{" not in json.dumps(rule["help"]), rule["id"]
-        assert "<instance-name>" in rule["help"]["text"]
+        kind = RULES[rule["id"]].resource.replace("_", "-")
+        assert f"<{kind}-name>" in rule["help"]["text"], rule["id"]
     assert described["help"]["text"].endswith(
         "aws lightsail close-instance-public-ports --instance-name <instance-name> "
         "--port-info fromPort=<from-port>,toPort=<to-port>,protocol=<protocol>"
@@ -385,3 +386,12 @@ def test_rule_docs_show_commands_with_stand_ins() -> None:
     text = render_rules(sorted(RULES.values(), key=lambda r: r.id))
     assert "{{" not in text
     assert "--instance-name <instance-name>" in text
+
+
+def test_a_negative_port_number_is_filled_in_not_taken_for_an_option() -> None:
+    resource = instance("web-1", networking={"ports": [
+        {"protocol": "icmp", "fromPort": 8, "toPort": -1, "accessFrom": "Custom",
+         "cidrs": ["0.0.0.0/0"]},
+    ]})  # fmt: skip
+    (line,) = commands(RULES["LS010"], resource)
+    assert line.endswith("--port-info fromPort=8,toPort=-1,protocol=icmp")

@@ -352,6 +352,22 @@ def test_bad_cidr_operand(operand: str, shown: str) -> None:
 @pytest.mark.parametrize(
     ("operand", "message"),
     [
+        ("129", "prefix length 129 is outside 0-128"),
+        ("-1", "prefix length -1 is outside 0-128"),
+        ("'/8'", "expected a prefix length (an integer), got str '/8'"),
+        ("true", "expected a prefix length (an integer), got true"),
+    ],
+)
+def test_bad_prefix_length_operand(operand: str, message: str) -> None:
+    text = with_fail_if(
+        f"{{path: networking.ports.cidrs, cidr_prefix_below: {operand}, match: some}}"
+    )
+    assert refused(text).message == f"'cidr_prefix_below': {message}"
+
+
+@pytest.mark.parametrize(
+    ("operand", "message"),
+    [
         ("70000", "port range 70000-70000 is outside 0-65535 or reversed"),
         ("'25-20'", "port range 25-20 is outside 0-65535 or reversed"),
         ("ssh", "expected a port or a 'low-high' range, got str 'ssh'"),
@@ -638,16 +654,9 @@ SHIPPED_CASES = [
 
 
 def test_shipped_rules_are_all_found() -> None:
-    assert [r.id for r in SHIPPED] == [
-        "ACME001",
-        "LS001",
-        "LS002",
-        "LS003",
-        "LS004",
-        "LS030",
-        "LS031",
-        "LS032",
-    ]
+    built_in = sorted(path.name.split("-")[0] for path in BUILTIN_RULES.glob("*.yaml"))
+    assert built_in[:20] == [f"LS{number:03d}" for number in range(1, 21)]
+    assert [r.id for r in SHIPPED] == ["ACME001", *built_in]
     assert len(SHIPPED_CASES) == sum(len(r.tests) for r in SHIPPED) >= 2 * len(SHIPPED)
 
 

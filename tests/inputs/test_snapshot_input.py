@@ -517,7 +517,7 @@ def test_unknown_instance_fields_are_kept_without_error(cli: Cli, tmp_path: Path
     assert result.exit_code == 1
     assert result.stderr == ""
     findings = json_report(result)["findings"]
-    assert [f["rule_id"] for f in findings] == ["LS001"]
+    assert [f["rule_id"] for f in findings] == ["LS001", "LS005"]  # SSH open to the world
     assert findings[0]["evidence"]["networking.ports"][0]["futurePortField"] == {"x": 1}
 
 

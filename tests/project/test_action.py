@@ -274,20 +274,29 @@ def test_scan_step_gates_and_reports(tmp_path: Path) -> None:
     run = run_scan_step(tmp_path, input=str(EXAMPLES / "fleet.json"))
     assert run.exit_code == 1
     assert run.outputs["exit-code"] == "1"
-    assert run.outputs["findings"] == "9"
+    assert run.outputs["findings"] == "52"  # the two info findings do not count at low
     assert run.outputs["sarif-file"] == "lslint.sarif"
     assert run.outputs["junit-file"] == "lslint-junit.xml"
     sarif = json.loads((run.workdir / "lslint.sarif").read_text())
-    assert len(sarif["runs"][0]["results"]) == 9
+    assert len(sarif["runs"][0]["results"]) == 54
     assert (run.workdir / "lslint-junit.xml").read_text().startswith("<?xml")
-    assert run.summary.startswith("## lslint: gate failed, 9 findings at or above low")
+    assert run.summary.startswith("## lslint: gate failed, 52 findings at or above low")
     annotations = [line for line in run.stdout.splitlines() if line.startswith("::")]
-    assert len(annotations) == 9
+    # GitHub shows ten annotations of each level (error, warning, notice): the 54 findings
+    # fill all three, each with a last line that counts those left out.
+    assert len(annotations) == 30
+
+
+# The example fleet's only critical findings: without them it has none at or above critical.
+NO_CRITICAL = "--ignore LS006,LS007"
 
 
 def test_scan_step_passes_below_the_threshold(tmp_path: Path) -> None:
     run = run_scan_step(
-        tmp_path, input=str(EXAMPLES / "fleet.json"), **{"fail-on": "critical", "summary": "false"}
+        tmp_path,
+        input=str(EXAMPLES / "fleet.json"),
+        args=NO_CRITICAL,
+        **{"fail-on": "critical", "summary": "false"},
     )
     assert run.exit_code == 0
     assert run.outputs["exit-code"] == "0" and run.outputs["findings"] == "0"
@@ -299,8 +308,7 @@ def test_fail_on_input_defaults_to_the_config(tmp_path: Path) -> None:
     assert ACTION["inputs"]["fail-on"]["default"] == ""
     (tmp_path / "workspace").mkdir()
     (tmp_path / "workspace" / ".lslint.yaml").write_text("fail_on: critical\n")
-    run = run_scan_step(tmp_path, input=str(EXAMPLES / "fleet.json"))
-    # The example fleet has high, medium and low findings but no critical one.
+    run = run_scan_step(tmp_path, input=str(EXAMPLES / "fleet.json"), args=NO_CRITICAL)
     assert run.exit_code == 0
     assert run.outputs["exit-code"] == "0"
     assert run.outputs["findings"] == "0"
@@ -313,7 +321,7 @@ def test_fail_on_input_overrides_the_config(tmp_path: Path) -> None:
     (tmp_path / "workspace" / ".lslint.yaml").write_text("fail_on: critical\n")
     run = run_scan_step(tmp_path, input=str(EXAMPLES / "fleet.json"), **{"fail-on": "low"})
     assert run.exit_code == 1
-    assert run.outputs["findings"] == "9"
+    assert run.outputs["findings"] == "52"
     assert run.outputs["fail-on"] == "low"
 
 
@@ -326,10 +334,10 @@ def test_fail_on_defaults_to_low_without_input_or_config(tmp_path: Path) -> None
 @pytest.mark.parametrize(
     ("given", "threshold", "failing", "exit_code"),
     [
-        ("info", "info", 9, 1),
-        ("medium", "medium", 7, 1),  # five high and two medium
-        ("High", "high", 5, 1),  # any case, as on the command line
-        (" CRITICAL ", "critical", 0, 0),
+        ("info", "info", 54, 1),
+        ("medium", "medium", 32, 1),  # 3 critical, 15 high and 14 medium
+        ("High", "high", 18, 1),  # any case, as on the command line
+        (" CRITICAL ", "critical", 3, 1),
         ("never", "never", 0, 0),
     ],
 )
@@ -352,7 +360,7 @@ def test_findings_output_leaves_out_suppressed_findings(tmp_path: Path) -> None:
     run = run_scan_step(tmp_path, input=str(EXAMPLES / "fleet.json"), config=str(config))
     summary = json.loads((tmp_path / "lslint-report.json").read_text())["summary"]
     assert summary["suppressed"] > 0
-    assert run.outputs["findings"] == str(summary["failing"]) == str(9 - summary["suppressed"])
+    assert run.outputs["findings"] == str(summary["failing"]) == str(52 - summary["suppressed"])
 
 
 @pytest.mark.parametrize("given", ["hgh", "none", "low,high", "0"])
@@ -388,7 +396,7 @@ def test_scan_step_passes_config_rules_and_args(tmp_path: Path) -> None:
         **{"sarif-file": "", "junit-file": "out/junit.xml"},
     )
     assert run.exit_code == 1
-    assert run.outputs["findings"] == "3"  # two LS003 (raised to high) and one ACME001
+    assert run.outputs["findings"] == "6"  # four LS003 (raised to high) and two ACME001
     assert "sarif-file" not in run.outputs
     assert run.outputs["junit-file"] == "out/junit.xml"
     assert (run.workdir / "out" / "junit.xml").exists()

@@ -29,7 +29,7 @@ from lslint.reporters.markdown import MAX_ROWS, render_markdown
 from lslint.reporters.sarif import SECURITY_SEVERITY, render_sarif
 from lslint.reporters.text import render_text
 
-from conftest import BUILTIN_RULES, ROOT, SCAN_TIME, SCHEMAS, CliResult, passing_instance
+from conftest import BUILTIN_RULES, EXAMPLES, ROOT, SCAN_TIME, SCHEMAS, CliResult, passing_instance
 
 Cli = Callable[..., CliResult]
 FORMATS = {
@@ -42,6 +42,13 @@ FORMATS = {
 FLEET_ARGS = ["scan", "--input", "examples/fleet.json", "--config", "examples/lslint.yaml"]
 BUILTIN_IDS = [rule.id for rule in load_rules([BUILTIN_RULES])]
 FLEET_RULE_IDS = sorted(["ACME001", *BUILTIN_IDS])  # the example config adds ACME001
+FLEET_FINDINGS = 63  # the example fleet's findings with the example config (see the goldens)
+# The rules that judge the example fleet's instances (each rule judges only its own kind).
+FLEET_INSTANCE_RULES = [
+    rule.id
+    for rule in load_rules([BUILTIN_RULES, EXAMPLES / "rules"])
+    if rule.resource == "instance"
+]
 
 
 @pytest.fixture(scope="module")
@@ -131,11 +138,11 @@ def test_sarif_meets_schema_and_github_rules(
 ) -> None:
     run_ = check_sarif(cli([*FLEET_ARGS, "-f", "sarif"]).stdout, sarif_validator)
     assert [r["id"] for r in run_["tool"]["driver"]["rules"]] == FLEET_RULE_IDS
-    assert len(run_["results"]) == 13
+    assert len(run_["results"]) == FLEET_FINDINGS
     first = run_["results"][0]
     assert first["locations"][0]["physicalLocation"] == {
         "artifactLocation": {"uri": "examples/fleet.json"},
-        "region": {"startLine": 310},
+        "region": {"startLine": 662},
     }
     assert run_["invocations"][0]["executionSuccessful"] is True
     ls003 = next(r for r in run_["tool"]["driver"]["rules"] if r["id"] == "LS003")
@@ -222,9 +229,13 @@ def test_long_rule_descriptions_are_cut_to_githubs_limit(
 def test_junit_is_valid_and_counts_every_check(cli: Cli, junit_schema: xmlschema.XMLSchema) -> None:
     xml = check_junit(cli([*FLEET_ARGS, "-f", "junit"]).stdout, junit_schema)
     suites = {suite.name: suite for suite in xml}
-    assert sorted(suites) == ["lightsail.eu-west-2", "lightsail.us-east-1"]
-    assert (xml.tests, xml.failures, xml.errors) == (5 * len(FLEET_RULE_IDS), 13, 0)
-    assert sum(suite.skipped for suite in xml) == 3  # ACME001 applies to production only
+    assert sorted(suites) == ["lightsail.eu-west-2", "lightsail.us-east-1", "lightsail.us-west-2"]
+    assert (xml.tests, xml.failures, xml.errors) == (
+        9 * len(FLEET_INSTANCE_RULES),
+        FLEET_FINDINGS,
+        0,
+    )
+    assert sum(suite.skipped for suite in xml) == 12  # rules that do not apply are skipped
     cases = [case for suite in xml for case in suite]
     assert {case.classname for case in cases} >= {"lightsail.instance.us-east-1.web-prod-1"}
     assert all(case.name.split()[0] in FLEET_RULE_IDS for case in cases)
@@ -243,8 +254,10 @@ def test_junit_maps_statuses_to_elements(junit_schema: xmlschema.XMLSchema) -> N
     text = render_junit(result, ReportContext())
     xml = check_junit(text, junit_schema)
     (suite,) = list(xml)
-    # A case per rule and instance, and one for the source error.
-    expected = (3 * len(BUILTIN_IDS) + 1, 0, 2, 1)
+    # A case per instance rule and instance, and one for the source error; "unknown" is
+    # indeterminate for LS003 and LS017.
+    instance_rules = [r for r in load_rules([BUILTIN_RULES]) if r.resource == "instance"]
+    expected = (3 * len(instance_rules) + 1, 0, 3, 1)
     assert (suite.tests, suite.failures, suite.errors, suite.skipped) == expected
     root = ET.fromstring(text)
     by_class = {c.attrib["classname"] for c in root.iter("testcase")}
@@ -270,13 +283,13 @@ def test_junit_names_stay_unique_for_duplicate_resource_names(
 @pytest.mark.usefixtures("in_repo")
 def test_markdown_has_totals_and_a_findings_table(cli: Cli) -> None:
     text = cli([*FLEET_ARGS, "-f", "markdown"]).stdout
-    # The config's fail_on is medium: 8 of the 13 findings fail the gate.
-    assert text.startswith("## lslint: gate failed, 8 findings at or above medium\n")
-    gate = "Gate: failed at fail-on medium: 8 findings at or above medium (exit code 1)."
+    # The config's fail_on is medium: 34 of the 63 findings fail the gate.
+    assert text.startswith("## lslint: gate failed, 34 findings at or above medium\n")
+    gate = "Gate: failed at fail-on medium: 34 findings at or above medium (exit code 1)."
     assert f"\n{gate}\n" in text
-    assert "| high | 7 |" in text and "| low | 5 |" in text
+    assert "| high | 19 |" in text and "| low | 27 |" in text
     rows = [line for line in text.splitlines() if line.startswith("| high |")]
-    assert len(rows) == 1 + 7  # the totals row and seven findings
+    assert len(rows) == 1 + 19  # the totals row and nineteen findings
 
 
 def test_markdown_puts_errors_first_and_caps_the_table() -> None:
@@ -330,7 +343,8 @@ def test_github_puts_errors_first_and_skips_suppressed() -> None:
     lines = render_github(result, ReportContext()).splitlines()
     assert lines[0].startswith("::error title=lslint source error::aws: eu-west-1 GetInstances")
     assert lines[1].startswith("::error title=LS003 auto-snapshots-disabled (indeterminate)::")
-    assert len(lines) == 2
+    assert lines[2].startswith("::error title=LS017 auto-snapshot-add-on-failed (indeterminate)::")
+    assert len(lines) == 3
 
 
 # ---------------------------------------------------------------- --report
@@ -348,7 +362,7 @@ def test_report_writes_every_format_from_one_scan(
     check_sarif(paths["sarif"].read_text(), sarif_validator)
     check_junit(paths["junit"].read_text(), junit_schema)
     assert paths["markdown"].read_text().startswith("## lslint:")
-    assert len(json.loads((tmp_path / "r.json").read_text())["findings"]) == 13
+    assert len(json.loads((tmp_path / "r.json").read_text())["findings"]) == FLEET_FINDINGS
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         ["r.json", *(p.name for p in paths.values())]
     )  # no temporary files left behind
@@ -432,7 +446,7 @@ def test_nasty_data_sarif(
 def test_nasty_data_junit(nasty_result: ScanResult, junit_schema: xmlschema.XMLSchema) -> None:
     text = render_junit(nasty_result, ReportContext())
     xml = check_junit(text, junit_schema)
-    assert xml.failures == 2 * len(NASTY)  # LS001 and LS004 for each
+    assert xml.failures == 3 * len(NASTY)  # LS001, LS004 and LS005 (SSH) for each
     assert "\x1b" not in text and "\\x00" in text and "<&>" not in text
 
 
