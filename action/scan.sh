@@ -54,6 +54,8 @@ else
   read -r -a regions <<< "$(words "${INPUT_REGIONS:-}")"
   for region in "${regions[@]}"; do args+=(--region "$region"); done
   if [ "$all_regions" = true ]; then args+=(--all-regions); fi
+  read -r -a kinds <<< "$(words "${INPUT_KINDS:-}")"
+  for kind in "${kinds[@]}"; do args+=(--kind "$kind"); done
 fi
 if [ -n "${INPUT_CONFIG:-}" ]; then args+=(--config "$INPUT_CONFIG"); fi
 read -r -a rule_paths <<< "$(words "${INPUT_RULES:-}")"

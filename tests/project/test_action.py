@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -20,6 +21,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 from ruamel.yaml import YAML
+from standin import LightsailStandIn, RegionPlan, make_instances, make_resources
 
 from conftest import EXAMPLES, ROOT
 
@@ -62,8 +64,11 @@ def evaluate(expression: str, inputs: dict[str, str], outputs: dict[str, str]) -
     raise AssertionError(f"unexpected expression {expression!r}")
 
 
-def run_scan_step(tmp_path: Path, **inputs: str) -> ActionRun:
-    """Run the scan step as the runner would; the install step is replaced by this venv."""
+def run_scan_step(
+    tmp_path: Path, environment: dict[str, str] | None = None, **inputs: str
+) -> ActionRun:
+    """Run the scan step as the runner would; the install step is replaced by this venv.
+    ``environment`` adds variables (AWS settings) to the step's."""
     workdir = tmp_path / "workspace"
     workdir.mkdir(exist_ok=True)
     output_file, summary_file = tmp_path / "output", tmp_path / "summary"
@@ -83,6 +88,7 @@ def run_scan_step(tmp_path: Path, **inputs: str) -> ActionRun:
         GITHUB_STEP_SUMMARY=str(summary_file),
         GITHUB_ACTIONS="true",
     )
+    env.update(environment or {})
     result = subprocess.run(
         ["bash", "-c", scan["run"]], cwd=workdir, env=env, capture_output=True, text=True,
         check=False, timeout=120,
@@ -98,7 +104,7 @@ def run_scan_step(tmp_path: Path, **inputs: str) -> ActionRun:
 
 def test_inputs_are_lowercase_kebab_case_and_outputs_have_values() -> None:
     assert set(ACTION["inputs"]) == {
-        "regions", "all-regions", "input", "config", "rules", "fail-on", "sarif-file",
+        "regions", "all-regions", "kinds", "input", "config", "rules", "fail-on", "sarif-file",
         "junit-file", "summary", "args",
     }  # fmt: skip
     assert all(re.fullmatch(r"[a-z]+(-[a-z]+)*", name) for name in ACTION["inputs"])
@@ -431,3 +437,20 @@ def test_a_failed_run_names_no_report_left_from_an_earlier_run(tmp_path: Path) -
     assert second.outputs["exit-code"] == "2"
     assert "sarif-file" not in second.outputs and "junit-file" not in second.outputs
     assert not (second.workdir / "lslint.sarif").exists()
+
+
+@pytest.mark.usefixtures("aws_env")
+def test_kinds_input_limits_a_live_scan_to_those_kinds(
+    tmp_path: Path, standin: Callable[..., LightsailStandIn]
+) -> None:
+    server = standin(
+        {"us-east-1": RegionPlan(make_instances("us-east-1", 1),
+                                 resources={"disk": make_resources("disk", "us-east-1", 1)})}
+    )  # fmt: skip
+    aws = {name: os.environ[name] for name in os.environ if name.startswith("AWS_")}
+    run = run_scan_step(tmp_path, aws, regions="us-east-1", kinds="instance, disk")
+    assert run.exit_code in (0, 1), run.stdout
+    targets = {request.target for request in server.requests if request.region == "us-east-1"}
+    assert targets == {"GetInstances", "GetDisks"}
+    report = json.loads((tmp_path / "lslint-report.json").read_text())
+    assert {f["resource_type"] for f in report["findings"]} <= {"instance", "disk"}
