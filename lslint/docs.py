@@ -149,7 +149,7 @@ RULES_INTRO = """\
 Each rule below is generated from its file in `rules/`: the condition is the file's own
 `applies_if`/`fail_if` YAML, and the examples are the resources of its first failing and first
 passing embedded test, with what lslint says about them. Select or ignore rules by id, name,
-`tag:NAME` or compliance control (`--select cis-aws-compute-services-1.0.0:3.4`); see the
+`tag:NAME` or compliance control (`--select cis-aws-compute-1.0.0:3.4`); see the
 README's Options section. `lslint rules show ID` prints the same in a terminal, and
 [fields.md](fields.md) lists every path a condition can read.
 

@@ -151,7 +151,7 @@ class RuleInfo:
     remediation_command: str  # the command with stand-ins: "aws lightsail ... <instance-name>"
     references: tuple[str, ...]
     tags: tuple[str, ...]
-    # Framework -> the controls the rule maps to, e.g. {"cis-aws-compute-services-1.0.0": ("3.1",)}
+    # Framework -> the controls the rule maps to, e.g. {"cis-aws-compute-1.0.0": ("3.1",)}
     compliance: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 

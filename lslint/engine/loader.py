@@ -303,7 +303,7 @@ def _check_selectable(parsed: _RuleDoc) -> None:
             raise ConditionError(
                 where,
                 f"compliance framework '{framework}' must be one word without commas or "
-                "colons, and not 'tag' (for example cis-aws-compute-services-1.0.0)",
+                "colons, and not 'tag' (for example cis-aws-compute-1.0.0)",
             )
         if not controls:
             raise ConditionError(where, f"compliance framework '{framework}' lists no control")

@@ -131,7 +131,7 @@ def _rule(rule: RuleInfo) -> dict[str, Any]:
 
 def compliance_tags(rule: RuleInfo) -> list[str]:
     """``FRAMEWORK:CONTROL`` for each control the rule maps to: GitHub filters alerts by tag,
-    and the same words select the rules (``--select cis-aws-compute-services-1.0.0:3.4``)."""
+    and the same words select the rules (``--select cis-aws-compute-1.0.0:3.4``)."""
     return [
         f"{framework}:{control}"
         for framework, controls in sorted(rule.compliance.items())

@@ -26,7 +26,7 @@ from conftest import (
 )
 
 Cli = Callable[..., CliResult]
-CIS = "cis-aws-compute-services-1.0.0"
+CIS = "cis-aws-compute-1.0.0"
 
 
 def make_rule(rule_id: str, tags: str = "[]", compliance: str = "{}") -> Rule:

@@ -21,13 +21,13 @@ from conftest import MINIMAL_RULE, rule_from_text
 
 MAPPED = MINIMAL_RULE.replace(
     "tests:\n",
-    "compliance: {nist-800-53: [AC-3, AC-17], cis-aws-compute-services-1.0.0: ['3.1']}\n"
+    "compliance: {nist-800-53: [AC-3, AC-17], cis-aws-compute-1.0.0: ['3.1']}\n"
     "fail_if: {path: name, exists: false}\nmessage: m\ntests:\n",
 )
 UNMAPPED = MINIMAL_RULE.replace(
     "tests:\n", "fail_if: {path: name, exists: false}\nmessage: m\ntests:\n"
 )
-EXPECTED = {"cis-aws-compute-services-1.0.0": ("3.1",), "nist-800-53": ("AC-3", "AC-17")}
+EXPECTED = {"cis-aws-compute-1.0.0": ("3.1",), "nist-800-53": ("AC-3", "AC-17")}
 
 
 def test_the_rule_record_carries_the_mappings_sorted_by_framework() -> None:
@@ -61,14 +61,9 @@ def rule_file(folder: Path, text: str) -> Rule:
 
 def test_rule_docs_list_the_mappings(tmp_path: Path) -> None:
     text = render_rules([rule_file(tmp_path, MAPPED)])
-    assert (
-        "Compliance:\n- cis-aws-compute-services-1.0.0: `3.1`\n- nist-800-53: `AC-3`, `AC-17`\n"
-        in text
-    )
+    assert "Compliance:\n- cis-aws-compute-1.0.0: `3.1`\n- nist-800-53: `AC-3`, `AC-17`\n" in text
     # And in the index table, as selectors.
-    assert (
-        "| `cis-aws-compute-services-1.0.0:3.1`, `nist-800-53:AC-3`, `nist-800-53:AC-17` |" in text
-    )
+    assert "| `cis-aws-compute-1.0.0:3.1`, `nist-800-53:AC-3`, `nist-800-53:AC-17` |" in text
     assert "Compliance:" not in render_rules([rule_file(tmp_path, UNMAPPED)])
 
 

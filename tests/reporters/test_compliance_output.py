@@ -55,12 +55,12 @@ def sarif_rules(*rules: Rule) -> list[dict[str, Any]]:
 
 def test_json_findings_carry_their_rules_compliance_and_fit_the_schema() -> None:
     report = json_report(
-        mapped_rule("{nist-800-53: [AC-17], cis-aws-compute-services-1.0.0: ['3.4', '3.5']}"),
+        mapped_rule("{nist-800-53: [AC-17], cis-aws-compute-1.0.0: ['3.4', '3.5']}"),
         unmapped_rule(),
     )
     by_rule = {finding["rule_id"]: finding for finding in report["findings"]}
     assert by_rule["T001"]["compliance"] == {
-        "cis-aws-compute-services-1.0.0": ["3.4", "3.5"],
+        "cis-aws-compute-1.0.0": ["3.4", "3.5"],
         "nist-800-53": ["AC-17"],
     }
     assert list(by_rule["T001"]["compliance"]) == sorted(by_rule["T001"]["compliance"])
@@ -79,13 +79,13 @@ def test_the_schema_requires_the_compliance_of_each_finding() -> None:
 
 def test_sarif_rule_tags_name_each_control_after_the_rules_tags() -> None:
     (described,) = sarif_rules(
-        mapped_rule("{nist-800-53: [AC-17], cis-aws-compute-services-1.0.0: ['3.4', '3.5']}")
+        mapped_rule("{nist-800-53: [AC-17], cis-aws-compute-1.0.0: ['3.4', '3.5']}")
     )
     assert described["properties"]["tags"] == [
         "security",
         "network",
-        "cis-aws-compute-services-1.0.0:3.4",
-        "cis-aws-compute-services-1.0.0:3.5",
+        "cis-aws-compute-1.0.0:3.4",
+        "cis-aws-compute-1.0.0:3.5",
         "nist-800-53:AC-17",
     ]
 
