@@ -50,7 +50,102 @@ def _element_encoder(default: Callable[[Any], Any] | None) -> Encode:
         {}, default or _refuse, json.encoder.encode_basestring_ascii, INDENT, _finite_repr,
         ": ", ",", False, False, False,
     )  # fmt: skip
-    return lambda value, level: "".join(iterencode(value, level))
+
+    def encode_slowly(value: Any, level: int) -> str:
+        return "".join(iterencode(value, level))
+
+    return _flat_first(encode_slowly)
+
+
+# What the C encoder writes exactly as the indenting one does, alone or as a container's item.
+_FLAT = frozenset({str, int, float, bool, type(None)})
+_CONTAINERS = frozenset({dict, list, tuple})
+_MAKE_C_ENCODER = getattr(json.encoder, "c_make_encoder", None)
+
+
+def _flat_first(slow: Encode) -> Encode:
+    """``slow``'s text, but with every container whose items are all scalars (or empty
+    containers) written by the C encoder in one call: with an item separator that holds the
+    newline and indentation of its level, its text is the indenting encoder's, once its
+    brackets are put on lines of their own. Values of any other type, non-string keys and
+    non-finite numbers go to ``slow``, which writes (or refuses) them as ``json.dumps`` does.
+    """
+    make = _MAKE_C_ENCODER
+    if make is None:
+        return slow
+    flat_encoders: dict[int, Callable[[Any, int], list[str]]] = {}
+    quote = json.encoder.encode_basestring_ascii
+
+    def flat(value: Any, level: int) -> str:
+        encoder = flat_encoders.get(level)
+        if encoder is None:
+            separator = ",\n" + INDENT * (level + 1)
+            encoder = make(None, None, quote, None, ": ", separator, False, False, False)
+            flat_encoders[level] = encoder
+        text = "".join(encoder(value, level))
+        return f"{text[0]}\n{INDENT * (level + 1)}{text[1:-1]}\n{INDENT * level}{text[-1]}"
+
+    def scalar(value: Any, level: int) -> str:
+        kind = type(value)
+        if kind is str:
+            return quote(value)
+        if kind is int:
+            return int.__repr__(value)
+        if value is None:
+            return "null"
+        if kind is bool:
+            return "true" if value else "false"
+        if kind is float:
+            return _finite_repr(value)
+        if kind in _CONTAINERS and not value:
+            return "{}" if kind is dict else "[]"
+        return slow(value, level)
+
+    def write(value: Any, level: int, parts: list[str]) -> None:
+        kind = type(value)
+        if kind not in _CONTAINERS:
+            parts.append(scalar(value, level))
+            return
+        if not value:
+            parts.append("{}" if kind is dict else "[]")
+            return
+        items = value.values() if kind is dict else value
+        if kind is dict and not all(type(key) is str for key in value):
+            parts.append(slow(value, level))
+            return
+        if all(type(item) in _FLAT or (type(item) in _CONTAINERS and not item) for item in items):
+            parts.append(flat(value, level))
+            return
+        inner = "\n" + INDENT * (level + 1)
+        opening = ("{" if kind is dict else "[") + inner
+        if kind is dict:
+            for key, item in value.items():
+                if type(item) in _CONTAINERS and item:
+                    parts.append(f"{opening}{quote(key)}: ")
+                    write(item, level + 1, parts)
+                else:
+                    parts.append(f"{opening}{quote(key)}: {scalar(item, level + 1)}")
+                opening = "," + inner
+            parts.append(f"\n{INDENT * level}}}")
+            return
+        for item in value:
+            if type(item) in _CONTAINERS and item:
+                parts.append(opening)
+                write(item, level + 1, parts)
+            else:
+                parts.append(opening + scalar(item, level + 1))
+            opening = "," + inner
+        parts.append(f"\n{INDENT * level}]")
+
+    def encode(value: Any, level: int) -> str:
+        parts: list[str] = []
+        try:
+            write(value, level, parts)
+        except ValueError:  # a non-finite number: refused with the indenting encoder's words
+            return slow(value, level)
+        return "".join(parts)
+
+    return encode
 
 
 def _refuse(value: Any) -> Any:

@@ -14,8 +14,12 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, settings
 from standin import LightsailStandIn, RegionPlan
 
+import lslint.engine.evaluate
 from lslint.cli import main
+from lslint.engine.compiled import Compiled, compiled
+from lslint.engine.conditions import Condition
 from lslint.engine.loader import build_rule
+from lslint.engine.logic import Env, Outcome, evaluate
 from lslint.engine.rule import Rule
 from lslint.errors import RuleError
 from lslint.yamldoc import parse_yaml
@@ -154,6 +158,28 @@ def _isolated_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     # Reports record the scan time; a fixed one keeps them comparable run to run.
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(SCAN_EPOCH))
     return tmp_path
+
+
+def checked_against_interpreter(node: Condition) -> Compiled:
+    """``node`` compiled, and each of its judgements checked against the reference interpreter:
+    the same truth, captures, evidence and reasons."""
+    fast = compiled(node)
+
+    def run(env: Env) -> Outcome:
+        outcome = fast(env)
+        assert not env.bindings, "a compiled condition left names bound"
+        expected = evaluate(node, env)
+        assert outcome == expected, f"compiled {outcome} != interpreted {expected}"
+        return outcome
+
+    return run
+
+
+@pytest.fixture(autouse=True)
+def _compiled_as_interpreted(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every resource a test judges in this process is judged by both: the compiled conditions
+    # the engine runs must mean exactly what the interpreter says.
+    monkeypatch.setattr(lslint.engine.evaluate, "compiled", checked_against_interpreter)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from lslint.engine.conditions import (
     AllOf,
@@ -48,8 +48,10 @@ class Assumed:
     path: str
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(NamedTuple):
+    """What a condition says about one resource. A tuple: one is made for every condition a
+    resource is judged by, and a tuple is made several times faster than a frozen dataclass."""
+
     truth: Truth
     captures: tuple[tuple[str, Any], ...] = ()
     evidence: tuple[tuple[str, Any], ...] = ()
