@@ -18,9 +18,21 @@ def _interrupted_early(_signum: int, _frame: FrameType | None) -> None:
     os._exit(130)  # nothing is open yet that needs closing
 
 
+def _print_version() -> None:
+    """What ``--version`` prints, without importing the command line: a check that lslint is
+    installed should not pay for loading all of it."""
+    from lslint import __version__  # noqa: PLC0415 - imported under the guard
+
+    sys.stdout.write(f"lslint, version {__version__}\n")
+    sys.stdout.flush()
+
+
 def main() -> None:
     """The console script: guard the imports, then run the command line."""
     signal.signal(signal.SIGINT, _interrupted_early)
+    if sys.argv[1:] == ["--version"]:
+        _print_version()
+        return
     from lslint.cli import entry_point  # noqa: PLC0415 - imported under the guard
 
     signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C handling takes over
