@@ -196,7 +196,7 @@ def split(path: Path, out: Path) -> dict[str, float]:
     stages["validate"] = time.perf_counter() - clock - stages["parse (JSON alone)"]
     lap("parse and validate")
     del stages["parse and validate"]
-    result = run(setup.rules, inventory, setup.overrides)
+    result = run(setup.rules, inventory, setup.overrides, now=scan_time())  # as the CLI does
     lap("evaluate")
     triage(result, inventory, suppressor=setup.suppressor, overrides=setup.overrides)
     lap("triage")

@@ -20,7 +20,10 @@ class Severity(StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(Severity).index(self)
+        return _RANKS[self]
+
+
+_RANKS = {severity: rank for rank, severity in enumerate(Severity)}  # asked once per finding
 
 
 Status = Literal["pass", "fail", "error", "skip"]

@@ -185,11 +185,10 @@ def _large(value: dict[Any, Any] | list[Any], levels: int) -> bool:
         return True
     if levels == 0:
         return False
-    children = value.values() if isinstance(value, dict) else value
-    return any(
-        isinstance(child, (dict, list)) and child and _large(child, levels - 1)
-        for child in children
-    )
+    for child in value.values() if isinstance(value, dict) else value:
+        if isinstance(child, (dict, list)) and child and _large(child, levels - 1):
+            return True
+    return False
 
 
 def json_kind(value: Any) -> str:
