@@ -14,6 +14,7 @@ and on generated resources). Operators this module does not know are called thro
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -44,19 +45,21 @@ Getter = Callable[[Env], tuple[Any, str]]
 Answer = tuple[Any, Any, str]
 Test = Callable[[Any, Any], Answer]
 Predicate = Callable[[Any], Any]  # a literal operand's test whose witness is the value itself
-Reasons = tuple[str, ...]
 
 TRUE = Outcome(True)
-_COMPILED: dict[int, tuple[Condition, Compiled]] = {}
+# Conditions by id, while they live: nodes may hold lists (defaults), so they cannot be keys.
+_COMPILED: dict[int, tuple[weakref.ref[Condition], Compiled]] = {}
 
 
 def compiled(node: Condition) -> Compiled:
     """``node`` as a closure, compiled on first use; bound variants of a rule share it."""
     entry = _COMPILED.get(id(node))
-    if entry is None or entry[0] is not node:
-        entry = (node, compile_condition(node))
-        _COMPILED[id(node)] = entry
-    return entry[1]
+    if entry is not None and entry[0]() is node:
+        return entry[1]
+    closure = compile_condition(node)
+    _COMPILED[id(node)] = (weakref.ref(node), closure)
+    weakref.finalize(node, _COMPILED.pop, id(node), None)
+    return closure
 
 
 def compile_condition(node: Condition) -> Compiled:

@@ -3,13 +3,14 @@ rule, and answers remembered per value never leak between parameter values or sc
 
 from __future__ import annotations
 
+import gc
 import random
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from lslint.engine.compiled import compiled
+from lslint.engine.compiled import _COMPILED, compiled
 from lslint.engine.evaluate import judge
 from lslint.engine.loader import load_rules
 from lslint.engine.logic import Env, evaluate
@@ -116,3 +117,13 @@ def test_answers_remembered_at_one_scan_time_are_not_used_at_another() -> None:
     model = Instance.model_validate({"name": "a", "blueprintId": "ubuntu_18_04"})
     times = [datetime(2023, 1, 1, tzinfo=UTC), NOW, datetime(2023, 1, 1, tzinfo=UTC), NOW]
     assert [judge(rule, model, now).status for now in times] == ["pass", "fail", "pass", "fail"]
+
+
+def test_a_compiled_condition_is_forgotten_with_its_rule() -> None:
+    rule = rule_from_text(TAGGED)
+    compiled(rule.fail_if)
+    key = id(rule.fail_if)
+    assert key in _COMPILED
+    del rule
+    gc.collect()
+    assert key not in _COMPILED
