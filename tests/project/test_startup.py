@@ -4,6 +4,7 @@ it does not write."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -54,3 +55,29 @@ def test_a_reporter_is_imported_when_its_format_is_first_used() -> None:
     }
     assert list(REPORTERS) == list(FORMATS)
     assert REPORTERS.get("nope") is None
+
+
+def version_run(code: str, stdout: int) -> subprocess.CompletedProcess[str]:
+    """``lslint --version`` through the console script's entry, after ``code``."""
+    script = f"import os, sys\n{code}\nsys.argv = ['lslint', '--version']\n"
+    script += "from lslint.launch import main\nmain()\n"
+    return subprocess.run(
+        [sys.executable, "-c", script], stdout=stdout, stderr=subprocess.PIPE, text=True,
+        timeout=60, check=False,
+    )  # fmt: skip
+
+
+def test_version_to_a_reader_that_went_away_ends_quietly() -> None:
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = version_run("", write_end)
+    finally:
+        os.close(write_end)
+    assert (done.returncode, done.stderr) == (0, "")
+
+
+def test_version_that_cannot_be_written_is_one_error_line() -> None:
+    done = version_run("os.close(1)", subprocess.DEVNULL)
+    assert done.returncode == 2
+    assert done.stderr == "lslint: error: cannot write to standard output: Bad file descriptor\n"
