@@ -626,11 +626,13 @@ def _combined(results: Sequence[Outcome]) -> Outcome:
     if len(results) == 1:
         only = results[0]
         return only if not only.reasons else Outcome(True, only.captures, only.evidence)
-    return Outcome(
-        True,
-        captures=tuple(c for o in results for c in o.captures),
-        evidence=tuple(e for o in results for e in o.evidence),
-    )
+    captures: tuple[tuple[str, Any], ...] = ()
+    evidence: tuple[tuple[str, Any], ...] = ()
+    for result in results:
+        if result.captures:
+            captures += result.captures
+        evidence += result.evidence
+    return Outcome(True, captures, evidence)
 
 
 def _unknown(results: Sequence[Outcome]) -> Outcome:
@@ -640,14 +642,16 @@ def _unknown(results: Sequence[Outcome]) -> Outcome:
 def _all_of(children: tuple[Compiled, ...]) -> Compiled:
     def run(env: Env) -> Outcome:
         results = []
+        unknown = False
         for child in children:
             result = child(env)
-            if result.truth is False:
+            truth = result.truth
+            if truth is False:
                 return FALSE
+            if not truth:
+                unknown = True
             results.append(result)
-        if all(r.truth for r in results):
-            return _combined(results)
-        return _unknown(results)
+        return _unknown(results) if unknown else _combined(results)
 
     return run
 
