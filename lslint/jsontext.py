@@ -64,11 +64,11 @@ _MAKE_C_ENCODER = getattr(json.encoder, "c_make_encoder", None)
 
 
 def _flat_first(slow: Encode) -> Encode:
-    """``slow``'s text, but with every container whose items are all scalars (or empty
-    containers) written by the C encoder in one call: with an item separator that holds the
-    newline and indentation of its level, its text is the indenting encoder's, once its
-    brackets are put on lines of their own. Values of any other type, non-string keys and
-    non-finite numbers go to ``slow``, which writes (or refuses) them as ``json.dumps`` does.
+    """``slow``'s text, but with each run of scalar members (or empty containers) of an object
+    or list written by the C encoder in one call: with an item separator that holds the newline
+    and indentation of its level, its text is the indenting encoder's. Values of any other type,
+    non-string keys, non-finite numbers and cycles go to ``slow``, which writes (or refuses)
+    them as ``json.dumps`` does.
     """
     make = _MAKE_C_ENCODER
     if make is None:
@@ -76,14 +76,14 @@ def _flat_first(slow: Encode) -> Encode:
     flat_encoders: dict[int, Callable[[Any, int], list[str]]] = {}
     quote = json.encoder.encode_basestring_ascii
 
-    def flat(value: Any, level: int) -> str:
+    def members(value: Any, level: int) -> str:
+        """The members of a container of scalars at ``level``, without its brackets."""
         encoder = flat_encoders.get(level)
         if encoder is None:
             separator = ",\n" + INDENT * (level + 1)
             encoder = make(None, None, quote, None, ": ", separator, False, False, False)
             flat_encoders[level] = encoder
-        text = "".join(encoder(value, level))
-        return f"{text[0]}\n{INDENT * (level + 1)}{text[1:-1]}\n{INDENT * level}{text[-1]}"
+        return "".join(encoder(value, level))[1:-1]
 
     def scalar(value: Any, level: int) -> str:
         kind = type(value)
@@ -109,39 +109,62 @@ def _flat_first(slow: Encode) -> Encode:
         if not value:
             parts.append("{}" if kind is dict else "[]")
             return
-        items = value.values() if kind is dict else value
-        if kind is dict and not all(type(key) is str for key in value):
-            parts.append(slow(value, level))
-            return
-        if all(type(item) in _FLAT or (type(item) in _CONTAINERS and not item) for item in items):
-            parts.append(flat(value, level))
-            return
         inner = "\n" + INDENT * (level + 1)
-        opening = ("{" if kind is dict else "[") + inner
         if kind is dict:
-            for key, item in value.items():
-                if type(item) in _CONTAINERS and item:
-                    parts.append(f"{opening}{quote(key)}: ")
-                    write(item, level + 1, parts)
-                else:
-                    parts.append(f"{opening}{quote(key)}: {scalar(item, level + 1)}")
-                opening = "," + inner
-            parts.append(f"\n{INDENT * level}}}")
+            write_object(value, level, parts, inner)
             return
+        # Runs of scalar items are written by the C encoder in one call.
+        opening = "[" + inner
+        run: list[Any] = []
         for item in value:
-            if type(item) in _CONTAINERS and item:
-                parts.append(opening)
+            item_kind = type(item)
+            if item_kind in _FLAT or (item_kind in _CONTAINERS and not item):
+                run.append(item)
+                continue
+            if run:
+                parts.append(opening + members(run, level))
+                opening, run = "," + inner, []
+            parts.append(opening)
+            if item_kind in _CONTAINERS:
                 write(item, level + 1, parts)
             else:
-                parts.append(opening + scalar(item, level + 1))
+                parts.append(slow(item, level + 1))
             opening = "," + inner
+        if run:
+            parts.append(opening + members(run, level))
         parts.append(f"\n{INDENT * level}]")
+
+    def write_object(value: dict[Any, Any], level: int, parts: list[str], inner: str) -> None:
+        start = len(parts)
+        opening = "{" + inner
+        run: dict[str, Any] = {}  # members with scalar values, written in one call
+        for key, item in value.items():
+            if type(key) is not str:  # keys json turns into strings: all as json does
+                del parts[start:]
+                parts.append(slow(value, level))
+                return
+            item_kind = type(item)
+            if item_kind in _FLAT or (item_kind in _CONTAINERS and not item):
+                run[key] = item
+                continue
+            if run:
+                parts.append(opening + members(run, level))
+                opening, run = "," + inner, {}
+            parts.append(f"{opening}{quote(key)}: ")
+            if item_kind in _CONTAINERS:
+                write(item, level + 1, parts)
+            else:
+                parts.append(slow(item, level + 1))
+            opening = "," + inner
+        if run:
+            parts.append(opening + members(run, level))
+        parts.append(f"\n{INDENT * level}}}")
 
     def encode(value: Any, level: int) -> str:
         parts: list[str] = []
         try:
             write(value, level, parts)
-        except ValueError:  # a non-finite number: refused with the indenting encoder's words
+        except (ValueError, RecursionError):  # refused with the indenting encoder's words
             return slow(value, level)
         return "".join(parts)
 
