@@ -4,7 +4,9 @@
 each node what it is and each path how to look itself up. Here that work happens once per
 condition: every node becomes a closure over what it needs, paths become attribute reads
 whose shown locations (``networking.ports[2].cidrs``) are prepared in advance, and literal
-operands are folded and their operator's test chosen when the rule is first judged.
+operands are folded and their operator's test chosen when the rule is first judged. Tests of
+texts remember their answers (fleets repeat a few protocols, blueprints and CIDRs), which
+holds because an operator's answer depends on the value, the operand and the scan time alone.
 
 The semantics are exactly ``evaluate``'s, which stays the reference: the same truth,
 captures, evidence and reasons for every node (tests compare the two on every rule test
