@@ -20,7 +20,10 @@ class Severity(StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(Severity).index(self)
+        return _RANKS[self]
+
+
+_RANKS = {severity: rank for rank, severity in enumerate(Severity)}  # asked once per finding
 
 
 Status = Literal["pass", "fail", "error", "skip"]
@@ -184,7 +187,12 @@ class ScanResult:
         return bool(self.errors) or any(f.status == "error" for f in self.findings)
 
 
+# The text a fingerprint hashes: ``json.dumps(key, sort_keys=True, separators=(",", ":"))``,
+# which baselines depend on. One encoder made once, instead of one per finding.
+_KEY_TEXT = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
+
+
 def fingerprint(rule_id: str, arn: str, evidence: Mapping[str, Any]) -> str:
     """A stable hash of (rule, resource, evidence key): same inputs, same fingerprint."""
-    key = json.dumps([rule_id, arn, evidence], sort_keys=True, separators=(",", ":"))
+    key = _KEY_TEXT([rule_id, arn, evidence])
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]

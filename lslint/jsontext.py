@@ -50,7 +50,125 @@ def _element_encoder(default: Callable[[Any], Any] | None) -> Encode:
         {}, default or _refuse, json.encoder.encode_basestring_ascii, INDENT, _finite_repr,
         ": ", ",", False, False, False,
     )  # fmt: skip
-    return lambda value, level: "".join(iterencode(value, level))
+
+    def encode_slowly(value: Any, level: int) -> str:
+        return "".join(iterencode(value, level))
+
+    return _flat_first(encode_slowly)
+
+
+# What the C encoder writes exactly as the indenting one does, alone or as a container's item.
+_FLAT = frozenset({str, int, float, bool, type(None)})
+_CONTAINERS = frozenset({dict, list, tuple})
+_MAKE_C_ENCODER = getattr(json.encoder, "c_make_encoder", None)
+
+
+def _flat_first(slow: Encode) -> Encode:
+    """``slow``'s text, but with each run of scalar members (or empty containers) of an object
+    or list written by the C encoder in one call: with an item separator that holds the newline
+    and indentation of its level, its text is the indenting encoder's. Values of any other type,
+    non-string keys, non-finite numbers and cycles go to ``slow``, which writes (or refuses)
+    them as ``json.dumps`` does.
+    """
+    make = _MAKE_C_ENCODER
+    if make is None:
+        return slow
+    flat_encoders: dict[int, Callable[[Any, int], list[str]]] = {}
+    quote = json.encoder.encode_basestring_ascii
+
+    def members(value: Any, level: int) -> str:
+        """The members of a container of scalars at ``level``, without its brackets."""
+        encoder = flat_encoders.get(level)
+        if encoder is None:
+            separator = ",\n" + INDENT * (level + 1)
+            encoder = make(None, None, quote, None, ": ", separator, False, False, False)
+            flat_encoders[level] = encoder
+        return "".join(encoder(value, level))[1:-1]
+
+    def scalar(value: Any, level: int) -> str:
+        kind = type(value)
+        if kind is str:
+            return quote(value)
+        if kind is int:
+            return int.__repr__(value)
+        if value is None:
+            return "null"
+        if kind is bool:
+            return "true" if value else "false"
+        if kind is float:
+            return _finite_repr(value)
+        if kind in _CONTAINERS and not value:
+            return "{}" if kind is dict else "[]"
+        return slow(value, level)
+
+    def write(value: Any, level: int, parts: list[str]) -> None:
+        kind = type(value)
+        if kind not in _CONTAINERS:
+            parts.append(scalar(value, level))
+            return
+        if not value:
+            parts.append("{}" if kind is dict else "[]")
+            return
+        inner = "\n" + INDENT * (level + 1)
+        if kind is dict:
+            write_object(value, level, parts, inner)
+            return
+        # Runs of scalar items are written by the C encoder in one call.
+        opening = "[" + inner
+        run: list[Any] = []
+        for item in value:
+            item_kind = type(item)
+            if item_kind in _FLAT or (item_kind in _CONTAINERS and not item):
+                run.append(item)
+                continue
+            if run:
+                parts.append(opening + members(run, level))
+                opening, run = "," + inner, []
+            parts.append(opening)
+            if item_kind in _CONTAINERS:
+                write(item, level + 1, parts)
+            else:
+                parts.append(slow(item, level + 1))
+            opening = "," + inner
+        if run:
+            parts.append(opening + members(run, level))
+        parts.append(f"\n{INDENT * level}]")
+
+    def write_object(value: dict[Any, Any], level: int, parts: list[str], inner: str) -> None:
+        start = len(parts)
+        opening = "{" + inner
+        run: dict[str, Any] = {}  # members with scalar values, written in one call
+        for key, item in value.items():
+            if type(key) is not str:  # keys json turns into strings: all as json does
+                del parts[start:]
+                parts.append(slow(value, level))
+                return
+            item_kind = type(item)
+            if item_kind in _FLAT or (item_kind in _CONTAINERS and not item):
+                run[key] = item
+                continue
+            if run:
+                parts.append(opening + members(run, level))
+                opening, run = "," + inner, {}
+            parts.append(f"{opening}{quote(key)}: ")
+            if item_kind in _CONTAINERS:
+                write(item, level + 1, parts)
+            else:
+                parts.append(slow(item, level + 1))
+            opening = "," + inner
+        if run:
+            parts.append(opening + members(run, level))
+        parts.append(f"\n{INDENT * level}}}")
+
+    def encode(value: Any, level: int) -> str:
+        parts: list[str] = []
+        try:
+            write(value, level, parts)
+        except (ValueError, RecursionError):  # refused with the indenting encoder's words
+            return slow(value, level)
+        return "".join(parts)
+
+    return encode
 
 
 def _refuse(value: Any) -> Any:
@@ -90,11 +208,10 @@ def _large(value: dict[Any, Any] | list[Any], levels: int) -> bool:
         return True
     if levels == 0:
         return False
-    children = value.values() if isinstance(value, dict) else value
-    return any(
-        isinstance(child, (dict, list)) and child and _large(child, levels - 1)
-        for child in children
-    )
+    for child in value.values() if isinstance(value, dict) else value:
+        if isinstance(child, (dict, list)) and child and _large(child, levels - 1):
+            return True
+    return False
 
 
 def json_kind(value: Any) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import replace
 
 from lslint.baseline import apply_baseline
-from lslint.findings import ScanResult
+from lslint.findings import Finding, ScanResult
 from lslint.inventory import Inventory, Resource
 from lslint.overrides import OverrideTable
 from lslint.suppressions import Suppressor
@@ -38,13 +38,7 @@ def triage(
     if suppressor is not None:
         resources = _by_identity(inventory)
         result.findings = [
-            replace(
-                finding,
-                suppressed=suppressor.check(
-                    finding, resources.get((finding.resource_arn, finding.resource_name))
-                ),
-            )
-            for finding in result.findings
+            _suppressed(finding, suppressor, resources) for finding in result.findings
         ]
         result.warnings.extend(suppressor.warnings(ran))
     if baseline is not None:
@@ -61,6 +55,20 @@ def triage(
                 "finding (fixed, or the evidence changed); refresh it with --write-baseline "
                 "(the same path may be given to both) to drop them"
             )
+
+
+def _suppressed(
+    finding: Finding, suppressor: Suppressor, resources: Mapping[tuple[str, str], Resource]
+) -> Finding:
+    """``finding`` marked with the suppression that accepts it, if one does."""
+    acceptance = suppressor.check(
+        finding, resources.get((finding.resource_arn, finding.resource_name))
+    )
+    return (
+        finding
+        if acceptance is None and finding.suppressed is None
+        else replace(finding, suppressed=acceptance)
+    )
 
 
 def _by_identity(inventory: Inventory) -> dict[tuple[str, str], Resource]:

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from lslint.engine.logic import Assumed, Env, Outcome, evaluate
+from lslint.engine.compiled import compiled
+from lslint.engine.logic import Assumed, Env, Outcome
 from lslint.engine.rule import Rule, RuleTest
 from lslint.findings import AppliedOverride, Check, Finding, ScanResult, Status, fingerprint
 from lslint.inventory import Inventory, Resource
@@ -37,23 +38,27 @@ class Verdict:
     captures: dict[str, list[Any]] | None = field(default=None, compare=False)
 
 
+PASS = Verdict("pass")
+SKIP = Verdict("skip")
+
+
 def judge(rule: Rule, model: LightsailModel, now: datetime | None = None) -> Verdict:
     """Evaluate ``rule`` on one resource model at scan time ``now`` (without it, conditions
     about time are unknown)."""
     env = Env(model, rule.operands, now=now)
     applies_captures: tuple[tuple[str, Any], ...] = ()
     if rule.applies_if is not None:
-        applies = evaluate(rule.applies_if, env)
+        applies = compiled(rule.applies_if)(env)
         if applies.truth is False:
-            return Verdict("skip")
+            return SKIP
         if applies.truth is None:
             return _indeterminate("applies_if", applies)
         applies_captures = applies.captures
-    outcome = evaluate(rule.fail_if, env)
+    outcome = compiled(rule.fail_if)(env)
     if outcome.truth is None:
         return _indeterminate("fail_if", outcome)
     if not outcome.truth:
-        return Verdict("pass")
+        return PASS
     captures = merge_captures((*applies_captures, *outcome.captures))
     message = rule.message.render(model, rule.param_values, captures)
     return Verdict("fail", message, evidence_of(outcome), captures)
@@ -158,18 +163,25 @@ def run(
     by_kind: dict[str, list[Rule]] = {}
     for rule in rules:
         by_kind.setdefault(rule.resource, []).append(rule)
+    checks, findings = result.checks, result.findings
     for resource in inventory.resources:
-        for rule in by_kind.get(resource.kind.name, []):
+        kind_rules = by_kind.get(resource.kind.name)
+        if not kind_rules:
+            continue
+        model = resource.model
+        arn, name, region = resource.arn, resource.name, resource.region
+        for rule in kind_rules:
             variant = variants(rule, resource) if variants is not None else None
             applied = variant.rule if variant is not None else rule
-            verdict = judge(applied, resource.model, now)
-            result.checks.append(
-                Check(rule.id, rule.resource, resource.arn, resource.name, resource.region,
-                      verdict.status, overridden=variant is not None)
+            verdict = judge(applied, model, now)
+            status = verdict.status
+            checks.append(
+                Check(rule.id, rule.resource, arn, name, region, status,
+                      overridden=variant is not None)
             )  # fmt: skip
-            if verdict.status in ("fail", "error"):
+            if status in ("fail", "error"):
                 override = variant.override if variant is not None else None
-                result.findings.append(_finding(applied, resource, verdict, override))
+                findings.append(_finding(applied, resource, verdict, override))
     result.sort()
     return result
 

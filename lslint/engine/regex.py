@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import re2  # type: ignore[import-untyped]
@@ -50,8 +51,11 @@ class Regex:
         return self._compiled.search(text.encode("utf-8", "surrogatepass")) is not None
 
 
+@lru_cache(maxsize=1024)
 def compile_regex(pattern: str) -> Regex:
-    """``pattern`` compiled by RE2, or :class:`RegexError` saying what it cannot use."""
+    """``pattern`` compiled by RE2, or :class:`RegexError` saying what it cannot use.
+
+    Remembered: a rule's tests bind its parameters again, one pattern list per test."""
     if any("\ud800" <= char <= "\udfff" for char in pattern):  # from a "\ud800" YAML escape
         raise RegexError("contains a lone surrogate, which is not a character")
     if _OPEN_LOW_BOUND.search(pattern):

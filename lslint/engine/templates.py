@@ -125,6 +125,14 @@ class Command:
             static.append(shlex.quote("".join(texts)) if len(texts) == len(word) else None)
         return tuple(static)
 
+    @cached_property
+    def _single_words(self) -> tuple[bool, ...]:
+        """Whether each word has one variant: none of its placeholders holds a list."""
+        return tuple(
+            not any(isinstance(part, Placeholder) and part.many for part in word)
+            for word in self.words
+        )
+
     def describe(self, params: Mapping[str, Any]) -> str:
         """The command with readable stand-ins (``<instance-name>``) for the resource's values."""
         return self._line(None, params, {}, {})
@@ -137,9 +145,24 @@ class Command:
         bindings: Bindings,
     ) -> str:
         shown: list[str] = []
-        for word, static in zip(self.words, self._static_words, strict=True):
+        for word, static, single in zip(
+            self.words, self._static_words, self._single_words, strict=True
+        ):
             if static is not None:
                 shown.append(static)
+                continue
+            if single:  # as below, without working out variants
+                variant = [
+                    part
+                    if isinstance(part, str)
+                    else _command_text(_unwrap(_value(part, resource, params, captures, bindings)))
+                    for part in word
+                ]
+                joined = "".join(
+                    _label(part) if text is None else text
+                    for part, text in zip(word, variant, strict=True)
+                )
+                shown.append(joined if _bare(word, variant, resource) else shlex.quote(joined))
                 continue
             texts = [_texts(part, resource, params, captures, bindings) for part in word]
             for variant in _variants(texts):

@@ -5,31 +5,48 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
+from collections.abc import Callable, Iterator, Mapping
 
 from lslint.errors import ConfigError
 from lslint.findings import ScanResult
 from lslint.reporters.context import ReportContext
-from lslint.reporters.github import render_github
-from lslint.reporters.gitlab import render_gitlab
-from lslint.reporters.json import render_json
-from lslint.reporters.junit import render_junit
-from lslint.reporters.markdown import render_markdown
-from lslint.reporters.sarif import render_sarif
-from lslint.reporters.text import render_text
 from lslint.suggest import suggest
 
 Reporter = Callable[[ScanResult, ReportContext], str]
 
-REPORTERS: dict[str, Reporter] = {
-    "text": render_text,
-    "json": render_json,
-    "sarif": render_sarif,
-    "junit": render_junit,
-    "markdown": render_markdown,
-    "github": render_github,
-    "gitlab": render_gitlab,
-}
+
+class _Registry(Mapping[str, Reporter]):
+    """Format -> reporter, each reporter's module imported when its format is first used: a run
+    writes one or two formats, and the others (the XML of JUnit, say) need not slow its start."""
+
+    def __init__(self, modules: Mapping[str, str]) -> None:
+        self._modules = dict(modules)
+
+    def __getitem__(self, fmt: str) -> Reporter:
+        module = importlib.import_module(self._modules[fmt])
+        reporter: Reporter = getattr(module, f"render_{fmt}")
+        return reporter
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._modules)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+
+# Each format's module, which defines ``render_FORMAT(result, context)``.
+REPORTERS: Mapping[str, Reporter] = _Registry(
+    {
+        "text": "lslint.reporters.text",
+        "json": "lslint.reporters.json",
+        "sarif": "lslint.reporters.sarif",
+        "junit": "lslint.reporters.junit",
+        "markdown": "lslint.reporters.markdown",
+        "github": "lslint.reporters.github",
+        "gitlab": "lslint.reporters.gitlab",
+    }
+)
 FORMATS = tuple(REPORTERS)
 
 

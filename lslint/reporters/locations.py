@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from functools import lru_cache
 from pathlib import PurePath, PurePosixPath
 from urllib.parse import quote
 
@@ -45,6 +46,7 @@ def finding_synthetic_path(finding: Finding) -> str:
     return synthetic_path(finding.region, finding.resource_kind, finding.resource_name)
 
 
+@lru_cache(maxsize=1024)  # a report names the same few files for every finding
 def uri_reference(path: str) -> str:
     """A relative ``/``-separated path as an RFC 3986 URI reference (SARIF ``uri``).
 
@@ -81,10 +83,15 @@ def finding_location(
     synthetic ``lightsail/<region>/<kind plural>/<name>``.
     """
     if finding.source_path and finding.source_path != "<stdin>" and finding.source_line > 0:
-        relative = _relative(PurePath(finding.source_path), root, base or root)
+        relative = _relative_text(finding.source_path, root, base or root)
         if relative is not None:
             return relative, finding.source_line
     return finding_synthetic_path(finding), 1
+
+
+@lru_cache(maxsize=256)  # one snapshot file for many findings
+def _relative_text(path: str, root: PurePath | None, base: PurePath | None) -> str | None:
+    return _relative(PurePath(path), root, base)
 
 
 def _relative(path: PurePath, root: PurePath | None, base: PurePath | None) -> str | None:

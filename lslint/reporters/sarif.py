@@ -9,6 +9,7 @@ findings are left out; errors are tool execution notifications.
 
 from __future__ import annotations
 
+import re
 from pathlib import PurePath
 from typing import Any
 
@@ -43,6 +44,7 @@ SECURITY_SEVERITY = {
 MAX_DESCRIPTION = 1024  # GitHub's limit for fullDescription
 MAX_TAGS = 10  # GitHub shows at most ten tags per rule (and rejects files with over twenty)
 FINGERPRINT_KEY = "lslintFingerprint/v1"
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _Roots = tuple[PurePath | None, PurePath | None]  # (repository root, folder paths start from)
 
 
@@ -76,8 +78,13 @@ def render_sarif(result: ScanResult, context: ReportContext) -> str:
         "invocations": [_invocation(result, context, notifications)],
         "results": results,
     }
-    document = without_surrogates({"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]})
-    return jsontext.dumps(document)
+    document = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+    text = jsontext.dumps(document)
+    # JSON text escapes every surrogate as \udXXX; only when one is there can a string hold
+    # a lone one, so only then is the document walked to show them escaped.
+    if _SURROGATE_ESCAPE.search(text) is None:
+        return text
+    return jsontext.dumps(without_surrogates(document))
 
 
 def _invocation(

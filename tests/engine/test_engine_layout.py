@@ -11,7 +11,7 @@ import lslint.engine
 
 ENGINE = Path(lslint.engine.__file__).parent
 ORDER = [
-    "paths", "regex", "operators", "params", "conditions", "logic", "templates", "rule",
+    "paths", "regex", "operators", "params", "conditions", "logic", "compiled", "templates", "rule",
     "loader", "evaluate",
 ]  # fmt: skip
 

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from lslint import jsontext
+from lslint.findings import Severity
 
 
 def reference(document: Any, **options: Any) -> str:
@@ -45,6 +46,9 @@ DOCUMENTS = {
     "large-object": {f"key-{i}": {"value": [i, {"x": i}]} for i in range(100)},
     "non-string-keys": {1: "a", "b": [{2: "c"}] * 80, None: [True, False]},
     "lists-of-lists": [[[i, [i]] for i in range(70)]],
+    "non-string-key-after-nested-members": [{"a": {"x": [1, {"y": 2}]}, 2: "b"}] * 3,
+    "scalars-between-containers": {"a": 1, "b": [1, [2], 3, {}, 4], "c": None, "d": {"e": []}},
+    "tuples-and-subclasses": [(1, (2, 3)), Severity.HIGH, {"s": Severity.LOW, "n": [True, 1.5]}],
 }
 
 
