@@ -140,6 +140,9 @@ class LightsailStandIn:
         self.requests: list[Request] = []
         self.in_flight = 0
         self.max_in_flight = 0  # the most requests served at the same moment
+        # The connections each region's requests came on (the client's port of each): a
+        # client that reuses its connections opens few; one that queues or drops them, more.
+        self.connections: dict[str, set[int]] = {}
         self._lock = threading.Lock()
         self._server = _Server(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -234,6 +237,8 @@ class LightsailStandIn:
                 target = self.headers.get("X-Amz-Target", "").removeprefix(TARGET_PREFIX)
                 found = _SCOPE.search(self.headers.get("Authorization", ""))
                 region = found.group(1) if found else ""
+                with standin._lock:
+                    standin.connections.setdefault(region, set()).add(self.client_address[1])
                 status, payload = standin._answer(region, target, json.loads(raw or b"{}"))
                 data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
                 promised = len(data) + (TRUNCATED_BY if isinstance(payload, _Truncated) else 0)
@@ -253,6 +258,11 @@ class LightsailStandIn:
 
 
 class _Server(ThreadingHTTPServer):
+    # socketserver's default backlog of 5 drops the connections of a client that opens more at
+    # once (every kind of every region starts together), and each dropped one waits a second
+    # for TCP to try again: a stall that no real endpoint causes.
+    request_queue_size = 1024
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         if isinstance(sys.exc_info()[1], ConnectionError):
             return  # a client that gave up (a timeout, an interrupted run): expected in tests

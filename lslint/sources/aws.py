@@ -26,7 +26,7 @@ import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import partial
+from functools import cache, partial
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -35,13 +35,13 @@ import botocore.exceptions
 import botocore.parsers
 import botocore.session
 import botocore.utils
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from lslint.errors import ConfigError
 from lslint.findings import ScanError
 from lslint.inventory import Inventory, Resource
 from lslint.jsontext import json_kind
-from lslint.models import RESOURCE_KINDS, ResourceKind
+from lslint.models import RESOURCE_KINDS, LightsailResource, ResourceKind
 from lslint.progress import Progress
 from lslint.redact import redact
 from lslint.sources import retry
@@ -60,9 +60,13 @@ if TYPE_CHECKING:
 CONNECT_TIMEOUT = 5
 READ_TIMEOUT = 30
 # Every kind of all of Lightsail's ~20 regions in flight at once: wall time is the slowest
-# kind-and-region page chain. Each region's client keeps up to 10 connections (botocore's
-# default), more than the kinds of one region.
+# kind-and-region page chain.
 MAX_CONCURRENCY = 160
+# Connections each region's client keeps open for reuse (botocore's default; more when more
+# kinds are listed): at least one per kind, since all of a region's kinds are in flight on its
+# client at once. With fewer, urllib3 would open a connection for each request beyond the pool
+# and close it afterwards, so pages would pay a new connection (and TLS handshake) each.
+MIN_POOL_CONNECTIONS = 10
 # Page chains: a region of 10,000 pages holds far more resources of a kind than an account may
 # have, so a longer chain is a server that keeps returning new page tokens, not a large fleet.
 MAX_PAGES = 10_000
@@ -89,12 +93,14 @@ class Listing:
     error: ScanError | None = None
 
 
-def client_config() -> botocore.config.Config:
+def client_config(kinds: int = len(RESOURCE_KINDS)) -> botocore.config.Config:
+    """The configuration of the clients of a fetch listing ``kinds`` kinds in each region."""
     return botocore.config.Config(
         retries={"mode": "standard", "total_max_attempts": 1},  # lslint retries (see above)
         connect_timeout=CONNECT_TIMEOUT,
         read_timeout=READ_TIMEOUT,
         user_agent_extra="lslint",
+        max_pool_connections=max(MIN_POOL_CONNECTIONS, kinds),
     )
 
 
@@ -158,7 +164,7 @@ class AwsSource:
     def collect(self) -> Inventory:
         core = botocore.session.Session()
         session = self._session(core)
-        clients = _Clients(session, client_config(), self._policy(core))
+        clients = _Clients(session, client_config(len(self.kinds)), self._policy(core))
         regions, errors = self._regions(clients)
         self._region_count = len(regions)
         self.fetched = self._fetch_all(clients, regions)
@@ -322,10 +328,8 @@ class AwsSource:
                 if not isinstance(page, list):
                     raise _Malformed(_not_a(f"'{key}'", page, "list", answer, key))
                 fetch.pages += 1
-                for raw in page:
-                    # Validated as pages arrive, overlapping with the wait for the next page.
-                    fetch.resources.append(_to_resource(kind, raw, len(fetch.raw)))
-                    fetch.raw.append(dict(raw))
+                # Validated as pages arrive, overlapping with the wait for the next page.
+                _add_page(fetch, page)
                 on_page()
                 token = _next_token(answer)
                 if token is None:
@@ -696,6 +700,27 @@ def _partial(message: str, fetch: Listing) -> str:
         f"{message} (after {fetch.pages} page{'s' if fetch.pages != 1 else ''}; the "
         f"{fetch.kind.count(listed)} listed so far {'was' if listed == 1 else 'were'} not scanned)"
     )
+
+
+def _add_page(fetch: Listing, page: list[Any]) -> None:
+    """Adds a page's resources to ``fetch``, validated in one call (a call per resource costs
+    about a tenth more); ``_Malformed`` names the first invalid one."""
+    try:
+        models = _page_validator(fetch.kind.model).validate_python(page)
+    except ValidationError:
+        # One by one, as far as they are valid: the error names the resource by its place in
+        # the listing and says how many were listed before it.
+        for raw in page:
+            fetch.resources.append(_to_resource(fetch.kind, raw, len(fetch.raw)))
+            fetch.raw.append(dict(raw))
+        return
+    fetch.resources.extend(Resource(model) for model in models)
+    fetch.raw.extend(dict(raw) for raw in page)
+
+
+@cache
+def _page_validator(model: type[LightsailResource]) -> TypeAdapter[list[LightsailResource]]:
+    return TypeAdapter(list[model])  # type: ignore[valid-type]
 
 
 def _to_resource(kind: ResourceKind, raw: Any, index: int) -> Resource:

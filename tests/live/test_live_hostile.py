@@ -56,6 +56,20 @@ def two_regions(standin: StandIn, bad: RegionPlan) -> LightsailStandIn:
 # ---------------------------------------------------------------- malformed answers
 
 
+def test_an_invalid_resource_on_a_later_page_is_named_by_its_place_in_the_listing(
+    cli: Cli, standin: StandIn
+) -> None:
+    # Pages are validated a whole page at a time; the error still names the one resource.
+    instances = make_instances(BAD, 4)
+    instances[3]["hardware"] = {"ramSizeInGb": "lots"}
+    two_regions(standin, RegionPlan(instances, page_size=2))
+    result, report = scan_json(cli, "--region", f"{GOOD},{BAD}")
+    message = only_bad_region_failed(result, report, "MalformedResponse")
+    assert message.startswith("instance 3 has an invalid hardware.ramSizeInGb: ")
+    # the first page and the valid instance before it on its own page
+    assert message.endswith("(after 2 pages; the 3 instances listed so far were not scanned)")
+
+
 @pytest.mark.parametrize(
     ("fault", "expected"),
     [

@@ -4,7 +4,9 @@ read from the AWS CLI's output, saved in a snapshot and scanned again with the s
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,7 @@ from standin import LightsailStandIn, RegionPlan, make_resources
 
 from lslint.cli import scan as scan_commands
 from lslint.models import RESOURCE_KINDS
+from lslint.sources import aws
 from lslint.sources.snapshot import cli_command
 
 from conftest import CliResult, assert_one_error, write_config
@@ -139,6 +142,27 @@ def test_the_kinds_of_a_region_are_listed_at_the_same_time(
     code, _, _ = scan_json(cli, "--rules", str(kind_rules(tmp_path / "rules")))
     assert code == 1
     assert server.max_in_flight > 1  # one region, yet several requests at once
+
+
+def test_every_kind_in_flight_keeps_a_pooled_connection_of_its_own(
+    standin: StandIn, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # More kinds than botocore's default pool of 10 connections, all in flight at once on one
+    # region's client: no request may wait for a connection or open one that is then dropped.
+    kinds = dict(RESOURCE_KINDS)
+    for n, kind in enumerate([*RESOURCE_KINDS.values()] * 2):
+        kinds[f"copy_{n}"] = replace(kind, name=f"copy_{n}")
+    monkeypatch.setattr(aws, "RESOURCE_KINDS", kinds)
+    plans = estate(["us-east-1"], per_kind=4)  # two pages of each kind
+    plans["us-east-1"].latency = 0.2
+    server = standin(plans)
+    with caplog.at_level(logging.WARNING, logger="urllib3.connectionpool"):
+        inventory = aws.AwsSource(["us-east-1"]).collect()
+    assert not inventory.errors
+    assert len(inventory.resources) == len(kinds) * 4
+    assert not [r.message for r in caplog.records if "pool is full" in r.getMessage()]
+    # each kind's chain kept one connection from its first page to its last
+    assert len(server.connections["us-east-1"]) <= len(kinds) < len(server.requests)
 
 
 def test_one_kind_denied_in_one_region_is_one_error_and_the_rest_is_scanned(
