@@ -22,13 +22,14 @@ from conftest import BUILTIN_RULES
 RULES = load_rules([BUILTIN_RULES])
 RULES_BY_ID = {rule.id: rule for rule in RULES}
 MODEL: ServiceModel = botocore.session.get_session().get_service_model("lightsail")
-OPERATIONS = {
-    re.sub(r"(?<=[a-z0-9])([A-Z])", r"-\1", name).lower(): name for name in MODEL.operation_names
-}
 
 
-def kebab(member: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"-\1", member).lower()
+def kebab(name: str) -> str:
+    """The AWS CLI's spelling of an operation or member name: GetInstances, get-instances."""
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"-\1", name).lower()
+
+
+OPERATIONS = {kebab(name): name for name in MODEL.operation_names}
 
 
 def stand_in(value: str) -> bool:
@@ -131,6 +132,20 @@ def test_every_built_in_rule_has_a_command() -> None:
 @pytest.mark.parametrize("rule", WITH_COMMANDS, ids=lambda rule: rule.id)
 def test_remediation_command_matches_the_lightsail_api(rule: Rule) -> None:
     assert command_problems(command_words(rule)) == []
+
+
+FILLED = [
+    pytest.param(command, id=f"{rule.id} {case.name}")
+    for rule in WITH_COMMANDS
+    for case in rule.tests
+    for command in case.commands or ()
+]
+
+
+@pytest.mark.parametrize("command", FILLED)
+def test_filled_in_commands_of_the_rule_tests_match_the_lightsail_api(command: str) -> None:
+    """The commands as a finding prints them, with real ports, protocols and names."""
+    assert command_problems(shlex.split(command)) == []
 
 
 @pytest.mark.parametrize(
