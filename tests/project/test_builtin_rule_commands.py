@@ -30,6 +30,7 @@ def kebab(name: str) -> str:
 
 
 OPERATIONS = {kebab(name): name for name in MODEL.operation_names}
+REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d")
 
 
 def stand_in(value: str) -> bool:
@@ -97,6 +98,10 @@ def command_problems(words: list[str]) -> list[str]:
     members = {kebab(name): shape for name, shape in request.members.items()}
     found, given = [], set()
     for option, values in options(words[3:]):
+        if option == "region":  # the AWS CLI's own option, valid for every command
+            if len(values) != 1 or not (stand_in(values[0]) or REGION.fullmatch(values[0])):
+                found.append(f"--region needs one region, not {values}")
+            continue
         negated = option.startswith("no-") and option[3:] in members
         name = option[3:] if negated else option
         if name not in members:
@@ -171,6 +176,7 @@ def test_filled_in_commands_of_the_rule_tests_match_the_lightsail_api(command: s
             "needs 'addOnType'",
         ),
         ("update-bucket --bucket-name x --versioning Enabled Suspended", "takes one value"),
+        ("delete-disk --region us-east --disk-name x", "--region needs one region"),
         ("update-instance-metadata-options --instance-name x --http-tokens", "needs a value"),
     ],
 )
@@ -199,3 +205,27 @@ def test_certificate_rules_share_their_tag() -> None:
     certificate_rules = [rule.id for rule in RULES if rule.resource == "certificate"]
     assert certificate_rules
     assert [rid for rid in certificate_rules if "certificate" not in RULES_BY_ID[rid].tags] == []
+
+
+REGIONAL_KINDS = {"instance", "relational_database", "bucket", "load_balancer", "static_ip", "disk"}
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [rule for rule in WITH_COMMANDS if rule.resource in REGIONAL_KINDS],
+    ids=lambda rule: rule.id,
+)
+def test_commands_run_in_the_resources_own_region(rule: Rule) -> None:
+    """Names are unique per region only, and default ones (StaticIp-1, Disk-1) repeat: run in
+    the CLI's default region, a release or delete could reach another region's namesake."""
+    words = command_words(rule)
+    assert words[3:5] == [
+        "--region",
+        "<" + rule.resource.replace("_", "-") + "-location-region-name>",
+    ]
+
+
+def test_dns_records_are_created_where_lightsail_keeps_dns_zones() -> None:
+    """Lightsail's domain API answers in us-east-1 only."""
+    (rule,) = [rule for rule in WITH_COMMANDS if command_words(rule)[2] == "create-domain-entry"]
+    assert command_words(rule)[3:5] == ["--region", "us-east-1"]
