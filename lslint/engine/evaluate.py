@@ -131,6 +131,8 @@ def to_json(value: Any) -> Any:
         return value.model_dump(mode="json", exclude_none=True)
     if isinstance(value, (list, tuple)):
         return [to_json(v) for v in value]
+    if isinstance(value, dict):  # e.g. an entry of a dated_pattern_list parameter
+        return {str(key): to_json(item) for key, item in value.items()}
     if isinstance(value, datetime):
         return value.isoformat()
     if value is None or isinstance(value, (str, int, float, bool)):

@@ -502,3 +502,11 @@ def test_rules_fields_unknown_kind_is_an_error(cli: Cli) -> None:
     assert result.stderr.splitlines()[0] == (
         "lslint: error: unknown resource kind 'instanc' (did you mean 'instance'?)"
     )
+
+
+def test_rules_show_writes_dated_pattern_defaults_as_json_objects(cli: Cli) -> None:
+    result = cli(["rules", "show", "end-of-life-blueprint"])
+    assert result.exit_code == 0, result.stderr
+    [line] = [line for line in result.stdout.splitlines() if "end_of_support (" in line]
+    value, _ = json.JSONDecoder().raw_decode(line.split(" = ", 1)[1])  # then ": description"
+    assert value[0] == {"pattern": "^ubuntu_16_04(_.*)?$", "date": "2021-04-30"}
