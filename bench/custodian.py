@@ -45,13 +45,13 @@ KINDS = {  # lslint's kind -> Custodian's resource
 WORLD_OPEN = (
     "networking.ports[?contains(cidrs, '0.0.0.0/0') && fromPort != `80` && fromPort != `443`]"
 )
-POLICIES = f"""\
+POLICIES = """\
 policies:
   - name: world-open-port
     resource: aws.lightsail-instance
     filters:
       - type: value
-        key: "{WORLD_OPEN}"
+        key: "WORLD_OPEN"
         value_type: size
         op: gte
         value: 1
@@ -65,7 +65,7 @@ policies:
       - {type: value, key: publiclyAccessible, value: true}
   - name: load-balancers
     resource: aws.lightsail-elb
-"""
+""".replace("WORLD_OPEN", WORLD_OPEN)
 
 
 def run(command: list[str], env: dict[str, str]) -> tuple[float, float]:
@@ -156,8 +156,7 @@ def main() -> int:
                 found = len(json.loads(path.read_text(encoding="utf-8")))
                 matched[path.parent.name] = matched.get(path.parent.name, 0) + found
     finally:
-        parent.send("stop")
-        parent.recv()
+        parent.send(("stop", None))
         server.join(timeout=10)
 
     def medians(runs: list[tuple[float, float]]) -> tuple[float, float]:
