@@ -6,6 +6,7 @@ refused outright, each at its ``file:line:col``:
 - anchors, aliases and merge keys (``<<``): an alias is a reference, so a few hundred bytes of
   nested aliases expand to gigabytes ("billion laughs"); these files never need them;
 - explicit tags (``!!python/object``, ``!custom``, even ``!!str``): the files describe data;
+- lists and mappings used as mapping keys: every key in these files is a name;
 - nesting deeper than :data:`MAX_DEPTH`: building deeper values recurses past Python's limit;
 - implicit scalars that do not hold a value: an impossible date (``2020-02-30``), a number
   that is not finite (``.inf``, ``1e400``) or an integer too long to convert.
@@ -74,6 +75,10 @@ class CheckedComposer(Composer):
             raise Refused(f"YAML tag {tag} is not allowed", shown)
         if not isinstance(event, CollectionStartEvent):
             return super().compose_node(parent, index)
+        if isinstance(parent, MappingNode) and index is None:
+            # A list or mapping as a key ("? [a, b]", or "{x: 1}: y"): never a rule or config
+            # key, and one that holds a list cannot even be built into a dictionary.
+            raise Refused("a mapping key must be a string, not a list or mapping", event.start_mark)
         if self.collections >= MAX_DEPTH:
             raise Refused(
                 f"YAML nesting is deeper than {MAX_DEPTH} levels",

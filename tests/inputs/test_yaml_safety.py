@@ -139,6 +139,28 @@ def test_an_alias_is_refused_where_it_stands() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("key", "needle"),
+    [("{x: [1]}: 2\n", "{x:"), ("? [a, b]\n: 2\n", "[a,"), ("[tags]: 2\n", "[tags]")],
+)
+def test_a_list_or_mapping_as_a_key_is_refused_where_it_stands(key: str, needle: str) -> None:
+    # A key holding a list cannot even be built into a dictionary: refused before it is.
+    text = GOOD_RULE + key
+    assert str(refused(text)) == (
+        f"t.yaml:{position(text, needle)}: a mapping key must be a string, not a list or mapping"
+    )
+
+
+def test_a_list_as_a_key_in_a_config_is_a_located_error(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("rules:\n  ? [LS004, LS001]\n  : {severity: low}\n", encoding="utf-8")
+    assert_one_error(
+        cli(["scan", "--input", FLEET, "--config", str(path)]),
+        "a mapping key must be a string, not a list or mapping",
+        where=f"{path}:2:5",
+    )
+
+
 def test_an_anchor_on_a_single_value_is_refused() -> None:
     text = GOOD_RULE.replace("title: T", "title: &t T")
     assert str(refused(text)) == (
