@@ -233,29 +233,9 @@ def _evaluate_quantifier(node: Quantifier, env: Env) -> Outcome:
         if not node.has_default:
             return Outcome(None, reasons=(f"{shown} absent",))
         value = node.default
-    saved = env.bindings.get(node.name)
-    matched: list[Outcome] = []
-    matched_items: list[Any] = []
-    unknown: list[Outcome] = []
-    unknown_items: list[Any] = []
-    misses = 0
-    try:
-        for index, item in enumerate(value):
-            env.bindings[node.name] = (item, f"{shown}[{index}]")
-            result = evaluate(node.where, env)
-            if result.truth:
-                matched.append(result)
-                matched_items.append(item)
-            elif result.truth is None:
-                unknown.append(result)
-                unknown_items.append(item)
-            else:
-                misses += 1
-    finally:
-        if saved is None:
-            env.bindings.pop(node.name, None)
-        else:
-            env.bindings[node.name] = saved
+    judged = _judge_items(node.name, node.where, value, shown, env)
+    matched, matched_items, unknown, unknown_items = judged
+    misses = len(value) - len(matched) - len(unknown)
     truth = quantify(node.kind, len(matched), misses, len(unknown))
     if truth is None:
         return Outcome(None, reasons=tuple(r for o in unknown for r in o.reasons))
@@ -280,6 +260,34 @@ def count_truth(decide: Callable[[int], Truth], hits: int, unknowns: int) -> Tru
     return answers.pop() if len(answers) == 1 else None
 
 
+def _judge_items(
+    name: str, where: Condition, items: Sequence[Any], shown: str, env: Env
+) -> tuple[list[Outcome], list[Any], list[Outcome], list[Any]]:
+    """``where`` judged on each item bound to ``name``: the outcomes and items that matched,
+    and those left unknown (the others did not match)."""
+    saved = env.bindings.get(name)
+    matched: list[Outcome] = []
+    matched_items: list[Any] = []
+    unknown: list[Outcome] = []
+    unknown_items: list[Any] = []
+    try:
+        for index, item in enumerate(items):
+            env.bindings[name] = (item, f"{shown}[{index}]")
+            result = evaluate(where, env)
+            if result.truth:
+                matched.append(result)
+                matched_items.append(item)
+            elif result.truth is None:
+                unknown.append(result)
+                unknown_items.append(item)
+    finally:
+        if saved is None:
+            env.bindings.pop(name, None)
+        else:
+            env.bindings[name] = saved
+    return matched, matched_items, unknown, unknown_items
+
+
 def _evaluate_count(node: Count, env: Env) -> Outcome:
     value, shown = lookup(node.path, env.resource, env.bindings)
     if value is None:
@@ -297,22 +305,8 @@ def _evaluate_count(node: Count, env: Env) -> Outcome:
         absent = len(value) - len(matched_items)
     else:
         assert node.name is not None
-        saved = env.bindings.get(node.name)
-        try:
-            for index, item in enumerate(value):
-                env.bindings[node.name] = (item, f"{shown}[{index}]")
-                result = evaluate(node.where, env)
-                if result.truth:
-                    matched.append(result)
-                    matched_items.append(item)
-                elif result.truth is None:
-                    unknown.append(result)
-                    unknown_items.append(item)
-        finally:
-            if saved is None:
-                env.bindings.pop(node.name, None)
-            else:
-                env.bindings[node.name] = saved
+        judged = _judge_items(node.name, node.where, value, shown, env)
+        matched, matched_items, unknown, unknown_items = judged
 
     def decide(count: int) -> Truth:
         return node.comparison.test(count, limit, _COUNT).truth
