@@ -168,8 +168,9 @@ def medians(command: list[str], repeat: int) -> tuple[float, float, float]:
     return wall, rss, cpu
 
 
-def split(path: Path, out: Path) -> dict[str, float]:
-    """How one in-process scan to JSON spends its time, stage by stage."""
+def split(path: Path, out: Path) -> dict[str, Any]:
+    """How one in-process scan to JSON spends its time, stage by stage, and what judging the
+    instances with each rule alone costs."""
     from lslint.api import prepare, report_root, scan_context, scan_time  # noqa: PLC0415
     from lslint.engine.evaluate import run  # noqa: PLC0415
     from lslint.gctune import tune_for_batch_run  # noqa: PLC0415
@@ -208,8 +209,13 @@ def split(path: Path, out: Path) -> dict[str, float]:
     lap("render JSON")
     out.write_text(report, encoding="utf-8")
     lap("write")
-    stages["rules"] = len(setup.rules)
-    return stages
+    judging = [rule for rule in setup.rules if rule.resource == "instance"]
+    each: dict[str, float] = {}
+    for rule in judging:
+        start = time.perf_counter()
+        run([rule], inventory, setup.overrides, now=scan_time())
+        each[f"{rule.id} {rule.name}"] = time.perf_counter() - start
+    return {"stages": stages, "rules": len(judging), "per_rule": each}
 
 
 def main() -> int:
@@ -243,15 +249,20 @@ def main() -> int:
                 [sys.executable, __file__, "--split", str(path), str(folder / "split.json")],
                 check=True, capture_output=True, text=True,
             ).stdout  # fmt: skip
-            figures = json.loads(stages)
-            rules = figures.pop("rules")
+            measured = json.loads(stages)
+            figures, rules = measured["stages"], measured["rules"]
             total = sum(figures.values())
-            print(f"  one scan to JSON in-process, {total:.3f} s, {rules:.0f} rules:")
+            print(f"  one scan to JSON in-process, {total:.3f} s, {rules} rules judge instances:")
             for stage, seconds in figures.items():
                 print(f"    {stage:<20} {seconds:7.3f} s  {seconds / total:6.1%}")
             per_rule = figures["evaluate"] / rules
             print(f"    evaluation per rule  {per_rule * 1000:7.1f} ms "
                   f"({per_rule / size * 1e6:.2f} us per instance)")  # fmt: skip
+            print("  each rule alone on every instance (most costly first):")
+            ranked = sorted(measured["per_rule"].items(), key=lambda item: -item[1])
+            for rule, seconds in ranked:
+                print(f"    {rule:<48} {seconds * 1000:8.1f} ms  "
+                      f"{seconds / size * 1e6:6.2f} us per instance")  # fmt: skip
     return 0
 
 
