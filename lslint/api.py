@@ -251,8 +251,8 @@ def run_scan(request: ScanRequest) -> ScanOutcome:
     setup = prepare(
         config,
         rule_paths=request.rule_paths,
-        select=split(request.select),
-        ignore=split(request.ignore),
+        select=split(request.select, "--select"),
+        ignore=split(request.ignore, "--ignore"),
     )
     check_outputs(request.outputs, _files_read(request, config, setup))
     known, baseline_source = _baseline(request.baseline)
@@ -379,9 +379,22 @@ def fetch(
     )
 
 
-def split(values: Sequence[str]) -> list[str]:
-    """Repeated values that may also be comma-separated lists (``LS001,LS002``)."""
-    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+def split(values: Sequence[str], option: str) -> list[str]:
+    """Repeated values that may also be comma-separated lists (``LS001,LS002``).
+
+    A value that names nothing (``--region ""`` from an unset variable, ``--select ,``) is an
+    error rather than no value: taken as "the default", it would scan or select what the user
+    did not ask for without saying so."""
+    parts: list[str] = []
+    for value in values:
+        named = [part.strip() for part in value.split(",") if part.strip()]
+        if not named:
+            raise ConfigError(
+                f"{option} {value!r} names nothing",
+                hint=f"leave {option} out for the default, or give it a value",
+            )
+        parts += named
+    return parts
 
 
 def read_config(config: Config | str | Path | None) -> Config:
@@ -428,11 +441,11 @@ def live_source(config: Config, live: LiveOptions) -> AwsSource:
     settings = config.aws
     origins: dict[str, str] = {}
     if live.regions or live.all_regions:  # the caller chooses the regions; the config's unused
-        chosen, every = split(live.regions), live.all_regions
+        chosen, every = split(live.regions, "--region"), live.all_regions
     else:
         chosen, every = settings.regions, settings.all_regions
         origins.update(_origins(config, "regions", chosen))
-    excluded = split(live.exclude_regions)
+    excluded = split(live.exclude_regions, "--exclude-region")
     if excluded and not every:
         raise ConfigError(
             "--exclude-region applies only with --all-regions",
@@ -441,7 +454,7 @@ def live_source(config: Config, live: LiveOptions) -> AwsSource:
     if every and not excluded:
         excluded = settings.exclude_regions
         origins.update(_origins(config, "exclude_regions", excluded))
-    kinds = split(live.kinds)
+    kinds = split(live.kinds, "--kind")
     if not kinds:
         kinds = settings.kinds
         origins.update(_origins(config, "kinds", kinds))

@@ -266,13 +266,11 @@ types the rule loader checks conditions, literals and `{{ placeholders }}` again
 
 def render_fields() -> str:
     lines = [HEADER.format(source="lslint/models.py"), "# Fields rules can read\n", FIELDS_INTRO]
-    lines += [
-        f"- [`{kind.name}`](#{kind.name.replace('_', '-')})" for kind in RESOURCE_KINDS.values()
-    ]
+    lines += [f"- [`{kind.name}`](#{kind.name})" for kind in RESOURCE_KINDS.values()]
     for kind in RESOURCE_KINDS.values():
         lines += [
             "",
-            f"## {kind.name.replace('_', '-')}",
+            f"## {kind.name}",
             "",
             f"`resource: {kind.name}`: the {kind.plural.replace('_', ' ')} `{kind.operation}` "
             f"returns (`{kind.response_key}` in a snapshot), botocore shape `{kind.shape}`.",

@@ -481,8 +481,9 @@ class Certificate(LightsailResource):
 
     The entry names the certificate ``certificateName`` and ``certificateArn``; ``name`` and
     ``arn`` are filled from them (or from the details), so a certificate is named, found and
-    fingerprinted like every other resource, and ``createdAt`` and ``supportCode`` come from
-    the details. The data itself is kept as the API returned it.
+    fingerprinted like every other resource, ``createdAt`` and ``supportCode`` come from the
+    details, and ``location.regionName`` from the ARN. The data itself is kept as the API
+    returned it.
     """
 
     certificateArn: str | None = None
@@ -509,6 +510,11 @@ class Certificate(LightsailResource):
                 value = detail.get(member) if value is None else value
                 if value is not None:
                     filled[member] = value
+        arn = filled.get("arn")
+        if filled.get("location") is None and isinstance(arn, str) and arn.count(":") >= 5:
+            # A certificate's entry has no location; its ARN names its region, which rules
+            # need, for one, to give remediation commands the right --region.
+            filled["location"] = {"regionName": arn.split(":")[3]}
         return filled
 
 

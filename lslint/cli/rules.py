@@ -63,8 +63,8 @@ def rules_list(
     """List the rules that a scan would run (with --select/--ignore: that scan)."""
     config = read_config(config_file(config_path))
     loaded = prepare(
-        config, rule_paths=[Path(p) for p in rule_paths], select=split(select),
-        ignore=split(ignore),
+        config, rule_paths=[Path(p) for p in rule_paths], select=split(select, "--select"),
+        ignore=split(ignore, "--ignore"),
     ).rules  # fmt: skip
     if output_format.lower() == "json":
         click.echo(jsontext.dumps({"rules": [rule_to_dict(rule) for rule in loaded]}), nl=False)
@@ -284,7 +284,7 @@ def rules_fields(kinds: tuple[str, ...], output_format: str) -> None:
     """List every path a rule can read, by resource kind, with its type and known values."""
     from lslint.fields import chosen_kinds, kind_fields  # noqa: PLC0415 - walks the models
 
-    chosen = chosen_kinds(tuple(split(kinds)))
+    chosen = chosen_kinds(tuple(split(kinds, "--kind")))
     if output_format.lower() == "json":
         document = {
             "kinds": [

@@ -196,6 +196,16 @@ def cli_command(kind: ResourceKind) -> str:
     return "aws lightsail " + "-".join(word.lower() for word in words)
 
 
+# Each kind by the resourceType its resources carry (CertificateSummary holds a Certificate).
+_KINDS_BY_TYPE = {
+    kind.shape.removesuffix("Summary").lower(): kind for kind in RESOURCE_KINDS.values()
+}
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
+
+
 class _ResourceCollector:
     """Turns each decoded resource into its kind's model at once; keeps the first invalid
     one's error."""
@@ -213,6 +223,17 @@ class _ResourceCollector:
         if not isinstance(raw, dict):
             self.problem = InputError(
                 f"{element} must be an object, got {json_kind(raw)}", where=where
+            )
+            return
+        stated = raw.get("resourceType")
+        other = _KINDS_BY_TYPE.get(stated.lower()) if isinstance(stated, str) else None
+        if other is not None and other is not kind:
+            # A static IP pasted into a list of disks would be judged by the disk rules. (A
+            # resourceType lslint does not know is left alone: AWS may add one.)
+            self.problem = InputError(
+                f"{element} is {_a(other.label)} (resourceType {stated}), not {_a(kind.label)}: "
+                f"'{kind.response_key}' holds only {kind.plural.replace('_', ' ')}",
+                where=where,
             )
             return
         try:

@@ -191,3 +191,22 @@ def test_rules_list_previews_a_selection(cli: Cli) -> None:
     )
     assert [row.split()[0] for row in result.stdout.splitlines()[1:]] == expected
     assert {"LS001", "LS002"} <= set(expected)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["scan", "--select", ""],
+        ["scan", "--select", ","],
+        ["scan", "--ignore", " "],
+        ["rules", "list", "--ignore", ""],
+    ],
+)
+def test_a_value_that_names_nothing_is_an_error_not_the_default(
+    cli: Cli, tmp_path: Path, args: list[str]
+) -> None:
+    # An unset CI variable (`--select "$RULES"`) must not quietly run every rule.
+    fleet = write_fleet(tmp_path, passing_instance("a"))
+    command = [*args, "--input", str(fleet)] if args[0] == "scan" else args
+    option, value = args[-2], args[-1]
+    assert_one_error(cli(command), f"{option} {value!r} names nothing")

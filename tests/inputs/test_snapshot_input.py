@@ -569,3 +569,31 @@ def test_locations_follow_the_file_layout(cli: Cli, tmp_path: Path, newline: str
     assert expected == {"a": 6, "b": 8, "c": 11}
     result = cli(["scan", "--input", str(path), "--select", "LS004", "-f", "json"])
     assert locations(result) == expected
+
+
+@pytest.mark.parametrize(
+    ("key", "resource", "message"),
+    [
+        ("disks", {"name": "StaticIp-1", "resourceType": "StaticIp", "isAttached": False},
+         "disks[0] is a static ip (resourceType StaticIp), not a disk: 'disks' holds only "
+         "disks"),
+        ("instances", passing_instance("db-1", resourceType="RelationalDatabase"),
+         "instances[0] is a relational database (resourceType RelationalDatabase), not an "
+         "instance: 'instances' holds only instances"),
+    ],
+)  # fmt: skip
+def test_a_resource_under_another_kinds_key_is_refused(
+    cli: Cli, tmp_path: Path, key: str, resource: dict[str, Any], message: str
+) -> None:
+    # Judged as the key's kind, a static IP in a list of disks would be "an unattached disk".
+    path = tmp_path / "mixed.json"
+    path.write_text(json.dumps({key: [resource]}, indent=2))
+    assert_one_error(cli(["scan", "--input", str(path)]), message, where=f"{path}:3")
+
+
+def test_the_resource_type_is_compared_in_any_case(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "disks.json"
+    disk = {"name": "d", "arn": "arn:aws:lightsail:us-east-1:111122223333:Disk/d",
+            "resourceType": "disk", "isAttached": True, "addOns": []}  # fmt: skip
+    path.write_text(json.dumps({"disks": [disk]}))
+    assert cli(["scan", "--input", str(path), "--select", "disk-unattached"]).exit_code == 0

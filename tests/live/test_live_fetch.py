@@ -497,3 +497,14 @@ def test_ctrl_c_ends_a_live_scan_at_once(
     assert time.monotonic() - interrupted < 5
     assert process.returncode == 130
     assert stderr == "lslint: interrupted\n"
+
+
+@pytest.mark.parametrize("option", ["--region", "--kind"])
+def test_an_empty_region_or_kind_is_an_error_not_the_default(
+    cli: Cli, standin: Callable[..., LightsailStandIn], option: str
+) -> None:
+    server = standin({"us-east-1": RegionPlan(make_instances("us-east-1", 1))})
+    result = cli(["scan", option, ""])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == f"lslint: error: {option} '' names nothing"
+    assert server.requests == []
