@@ -100,6 +100,14 @@ def scan_report(
     return result.exit_code, json.loads(result.stdout), result.stderr
 
 
+def declared_safe(text: str, *paths: str) -> str:
+    """A rule's text with ``paths`` declared under ``safe_defaults`` (for tests of what a
+    default does, where the rule's own reasons are beside the point)."""
+    if not paths:
+        return text
+    return text + "safe_defaults:\n" + "".join(f"  {path}: a test of defaults\n" for path in paths)
+
+
 def rule_from_text(text: str) -> Rule:
     """Load a rule from YAML text, reported as ``t.yaml``."""
     return build_rule(parse_yaml(text, "t.yaml", error=RuleError))

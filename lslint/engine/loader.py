@@ -25,6 +25,7 @@ from lslint.engine.conditions import (
 from lslint.engine.operators import OperandError, check_instant
 from lslint.engine.params import ParamError, ParamSpec, ParamType
 from lslint.engine.paths import FieldType, ObjectType, unknown_values
+from lslint.engine.quietdefaults import check_quiet_defaults
 from lslint.engine.rule import DEFAULT_TEST_NOW, Rule, RuleTest
 from lslint.engine.templates import Command, parse_command, parse_for_each, parse_template
 from lslint.errors import RuleError
@@ -178,6 +179,7 @@ def _build(parsed: _RuleDoc, doc: YamlDoc) -> Rule:
         rule = unbound.bind()
     except ParamError as exc:  # a default that does not fit an operator that uses it
         raise ConditionError(exc.doc_path(("params", exc.name, "default")), str(exc)) from None
+    check_quiet_defaults(rule)
     return replace(rule, tests=_build_tests(parsed, doc, rule))
 
 

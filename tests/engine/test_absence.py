@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from lslint.engine import loader
 from lslint.engine.conditions import AllOf, AnyOf, Condition, Count, Leaf, Negation, Quantifier
 from lslint.engine.evaluate import judge
 from lslint.engine.loader import load_rules
@@ -181,19 +182,26 @@ def test_the_walk_sees_the_paths_inside_quantifiers() -> None:
     assert ("networking", "ports", "fromPort") in whole  # only_ports reads the whole entry
 
 
-def test_the_walk_catches_a_firewall_assumed_closed() -> None:
+def test_the_walk_catches_a_firewall_assumed_closed(monkeypatch: pytest.MonkeyPatch) -> None:
     # LS001 as it was: `default: []` on networking.ports read "no firewall data" as "no ports".
     text = LS001_FILE.read_text(encoding="utf-8")
     old = text.replace("    as: port\n", "    as: port\n    default: []\n", 1)
     assert old != text
+    with pytest.raises(RuleError, match=r"default of 'networking.ports' \(\[\]\) can make"):
+        rule_from_text(old)  # the loader refuses it ...
+    # ... and the walk, the second line of defence, catches it where the loader would not.
+    monkeypatch.setattr(loader, "check_quiet_defaults", lambda rule: None)
     problems = walk_rule(rule_from_text(old)).problems
     assert any("without networking gives pass" in p for p in problems), problems
     assert any("without networking.ports gives pass" in p for p in problems), problems
 
 
-def test_the_walk_catches_an_undeclared_safe_default() -> None:
+def test_the_walk_catches_an_undeclared_safe_default(monkeypatch: pytest.MonkeyPatch) -> None:
     text = LS001_FILE.read_text(encoding="utf-8")
     start, end = text.index("safe_defaults:"), text.index("tests:")
+    with pytest.raises(RuleError, match="declare it under safe_defaults"):
+        rule_from_text(text[:start] + text[end:])
+    monkeypatch.setattr(loader, "check_quiet_defaults", lambda rule: None)
     problems = walk_rule(rule_from_text(text[:start] + text[end:])).problems
     assert any("without networking.ports[0].ipv6Cidrs gives pass" in p for p in problems)
     assert any("without networking.ports[0].cidrs gives pass" in p for p in problems)

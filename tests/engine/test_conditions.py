@@ -12,13 +12,19 @@ from lslint.engine.rule import Rule
 from lslint.inventory import Inventory, Resource
 from lslint.models import Instance
 
-from conftest import MINIMAL_RULE, rule_from_text
+from conftest import MINIMAL_RULE, declared_safe, rule_from_text
 
 T, F, U = "fail", "pass", "error"  # the status a fail_if of that truth gives
 
 
 def load(
-    fail_if: str, *, message: str = "m", applies_if: str = "", params: str = "", cli: str = ""
+    fail_if: str,
+    *,
+    message: str = "m",
+    applies_if: str = "",
+    params: str = "",
+    cli: str = "",
+    safe: tuple[str, ...] = (),
 ) -> Rule:
     text = MINIMAL_RULE + f"fail_if: {fail_if}\nmessage: '{message}'\n"
     if applies_if:
@@ -27,7 +33,7 @@ def load(
         text += f"params: {params}\n"
     if cli:
         text = text.replace("remediation: {text: r}", f"remediation: {{text: r, cli: '{cli}'}}")
-    return rule_from_text(text)
+    return rule_from_text(declared_safe(text, *safe))
 
 
 def check(rule: Rule, resource: dict[str, Any]) -> Verdict:
@@ -119,7 +125,7 @@ def test_default_makes_an_absent_value_known() -> None:
 
 
 def test_default_is_used_for_null_too() -> None:
-    rule = load("{path: hardware.cpuCount, gt: 2, default: 1}")
+    rule = load("{path: hardware.cpuCount, gt: 2, default: 1}", safe=("hardware.cpuCount",))
     assert check(rule, {"hardware": {"cpuCount": None}}).status == "pass"
 
 
@@ -218,7 +224,7 @@ def test_quantifier_over_absent_list_is_unknown(kind: str) -> None:
 
 @pytest.mark.parametrize(("kind", "expected"), [("some", F), ("every", T), ("none", T)])
 def test_quantifier_default_stands_in_for_absent_list(kind: str, expected: str) -> None:
-    assert check(load(quantifier(kind, default="[]")), {}).status == expected
+    assert check(load(quantifier(kind, default="[]"), safe=("tags",)), {}).status == expected
 
 
 def test_unknown_inside_quantifier_names_the_indexed_path() -> None:

@@ -15,18 +15,19 @@ from lslint.engine.rule import Rule
 from lslint.errors import RuleError
 from lslint.models import Instance
 
-from conftest import MINIMAL_RULE, rule_from_text
+from conftest import MINIMAL_RULE, declared_safe, rule_from_text
 
 TRUE, FALSE, UNKNOWN = "fail", "pass", "error"
 INBOUND = "{path: port.accessDirection, equals: inbound}"
 
 
-def load(fail_if: str, params: str = "", message: str = "m") -> Rule:
-    return rule_from_text(f"{MINIMAL_RULE}{params}message: '{message}'\nfail_if: {fail_if}\n")
+def load(fail_if: str, params: str = "", message: str = "m", safe: tuple[str, ...] = ()) -> Rule:
+    text = f"{MINIMAL_RULE}{params}message: '{message}'\nfail_if: {fail_if}\n"
+    return rule_from_text(declared_safe(text, *safe))
 
 
-def check(fail_if: str, resource: dict[str, Any]) -> Verdict:
-    return judge(load(fail_if), Instance.model_validate(resource))
+def check(fail_if: str, resource: dict[str, Any], safe: tuple[str, ...] = ()) -> Verdict:
+    return judge(load(fail_if, safe=safe), Instance.model_validate(resource))
 
 
 def entries(*directions: str | None) -> dict[str, Any]:
@@ -132,8 +133,9 @@ def test_absent_list_is_unknown_without_default(resource: dict[str, Any]) -> Non
 
 
 def test_default_stands_in_for_an_absent_list() -> None:
-    assert check(inbound_count("fewer_than: 1", default="[]"), {}).status == TRUE
-    assert check(inbound_count("more_than: 0", default="[]"), {}).status == FALSE
+    ports = ("networking.ports",)
+    assert check(inbound_count("fewer_than: 1", default="[]"), {}, ports).status == TRUE
+    assert check(inbound_count("more_than: 0", default="[]"), {}, ports).status == FALSE
 
 
 def test_empty_list_counts_zero() -> None:
@@ -182,8 +184,9 @@ def test_count_inside_a_quantifier_counts_each_elements_list() -> None:
     )
     two = {"networking": {"ports": [{"cidrs": ["1.0.0.0/8"]}, {"cidrs": ["1.0.0.0/8", "::/0"]}]}}
     one = {"networking": {"ports": [{"cidrs": ["1.0.0.0/8"]}, {}]}}
-    assert check(cond, two).status == TRUE
-    assert check(cond, one).status == FALSE
+    cidrs = ("networking.ports.cidrs",)
+    assert check(cond, two, cidrs).status == TRUE
+    assert check(cond, one, cidrs).status == FALSE
 
 
 # ---------------------------------------------------------------- loading

@@ -12,7 +12,7 @@ import lslint.engine
 ENGINE = Path(lslint.engine.__file__).parent
 ORDER = [
     "paths", "regex", "operators", "params", "conditions", "logic", "compiled", "templates", "rule",
-    "loader", "evaluate",
+    "quietdefaults", "loader", "evaluate",
 ]  # fmt: skip
 
 

@@ -16,14 +16,18 @@ from lslint.engine.operators import OPERATORS
 from lslint.engine.rule import Rule
 from lslint.models import Instance
 
-from conftest import MINIMAL_RULE, rule_from_text
+from conftest import MINIMAL_RULE, declared_safe, rule_from_text
 
 TRUE, FALSE, UNKNOWN = "fail", "pass", "error"
 NOW = datetime(2025, 1, 1, tzinfo=UTC)  # the scan time every case is judged at
 
 
 def load(fail_if: str) -> Rule:
-    return rule_from_text(f"{MINIMAL_RULE}message: m\nfail_if: {fail_if}\n")
+    # What a default does is tested here, not whether it is declared: declare the one a case
+    # gives that can let the rule pass (an absent tag list taken as empty).
+    text = f"{MINIMAL_RULE}message: m\nfail_if: {fail_if}\n"
+    safe = ("tags.key",) if "{path: tags.key" in fail_if and "default: []" in fail_if else ()
+    return rule_from_text(declared_safe(text, *safe))
 
 
 def judged(fail_if: str, resource: dict[str, Any]) -> Verdict:

@@ -253,6 +253,7 @@ def test_for_each_binds_each_captured_item() -> None:
             "{some: {path: networking.ports, as: port, capture: open, where: "
             "{path: port.cidrs, cidr_is_world: true, match: some, default: []}}}",
         )
+        + "safe_defaults: {networking.ports.cidrs: a test of commands}\n"
     )
     assert commands(rule, instance(networking={"ports": [SSH, DNS, WEB]})) == [
         "close web-1 22/tcp",
