@@ -496,12 +496,22 @@ def _check_default(raw: Any, field_type: FieldType, doc_path: DocPath) -> Any:
         raise ConditionError(doc_path, f"default: {exc}") from None
 
 
+# Operator spellings of other policy languages, for "did you mean" where spelling is no guide.
+_ALIASES = {
+    "eq": "equals", "==": "equals", "equal": "equals", "is": "equals",
+    "ne": "not_equals", "neq": "not_equals", "!=": "not_equals",
+    "ge": "gte", ">=": "gte", "le": "lte", "<=": "lte", ">": "gt", "<": "lt",
+    "regex": "matches", "re": "matches", "value_regex": "matches",
+    "not_contains": "lacks_any", "any": "some", "all": "every",
+}  # fmt: skip
+
+
 def _reject_unknown_keys(raw: dict[str, Any], allowed: Sequence[str], doc_path: DocPath) -> None:
     for key in raw:
         if key not in allowed:
-            raise ConditionError(
-                (*doc_path, key), f"unknown condition key '{key}'" + suggest(key, allowed)
-            )
+            meant = _ALIASES.get(key.lower()) if isinstance(key, str) else None
+            hint = f" (did you mean '{meant}'?)" if meant in allowed else suggest(key, allowed)
+            raise ConditionError((*doc_path, key), f"unknown condition key '{key}'" + hint)
 
 
 # ---------------------------------------------------------------- reading

@@ -163,6 +163,27 @@ def _check_kinds(document: dict[str, Any], listed: list[ResourceKind], label: st
 
 
 def _warnings(collector: _ResourceCollector, is_snapshot: bool) -> list[str]:
+    """Resources without an ARN, and certificates saved without their details."""
+    return _without_arn(collector) + _bare_certificates(collector, is_snapshot)
+
+
+def _without_arn(collector: _ResourceCollector) -> list[str]:
+    """Resources without an ARN (hand-written files): a finding is told apart by its rule,
+    ARN and evidence, so two such resources' findings may share fingerprints, and one baseline
+    entry or pinned suppression would accept both."""
+    unnamed = [r for r in collector.resources if not r.model.arn]
+    if not unnamed:
+        return []
+    first = unnamed[0].origin
+    where = f"{first.path}:{first.line}" if first else collector.label
+    count = f"{len(unnamed)} resource{'s' if len(unnamed) != 1 else ''}"
+    return [
+        f"{where}: {count} without an arn: baselines and pinned suppressions cannot tell "
+        "their findings apart; scan what the Lightsail API returns"
+    ]
+
+
+def _bare_certificates(collector: _ResourceCollector, is_snapshot: bool) -> list[str]:
     """Certificates saved without their details (``aws lightsail get-certificates`` without
     ``--include-certificate-details``): every rule on the details is indeterminate."""
     bare = [r for r in collector.resources if isinstance(r.model, Certificate)

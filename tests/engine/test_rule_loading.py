@@ -271,6 +271,18 @@ def test_unknown_operator_suggests_the_right_one() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("spelt", "meant"),
+    [("eq", "equals"), ("NE", "not_equals"), ("regex", "matches"), ("ge", "gte")],
+)
+def test_an_operator_of_another_policy_language_suggests_ours(spelt: str, meant: str) -> None:
+    # Too short for spelling to tell (eq, regex): the usual names in other tools are known.
+    text = with_fail_if(f"{{path: name, {spelt}: web}}")
+    assert str(refused(text)) == (
+        f"{at(text, spelt + ':')}: unknown condition key '{spelt}' (did you mean '{meant}'?)"
+    )
+
+
 def test_two_operators_in_one_leaf() -> None:
     text = with_fail_if("{path: name, equals: web, in: [db]}")
     assert str(refused(text)) == (

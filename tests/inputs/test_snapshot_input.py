@@ -597,3 +597,17 @@ def test_the_resource_type_is_compared_in_any_case(cli: Cli, tmp_path: Path) -> 
             "resourceType": "disk", "isAttached": True, "addOns": []}  # fmt: skip
     path.write_text(json.dumps({"disks": [disk]}))
     assert cli(["scan", "--input", str(path), "--select", "disk-unattached"]).exit_code == 0
+
+
+def test_resources_without_an_arn_are_warned_about(cli: Cli, tmp_path: Path) -> None:
+    # Two hand-written disks of one name: their findings share a fingerprint.
+    path = tmp_path / "disks.json"
+    disks = [{"name": "d1", "isAttached": False}, {"name": "d1", "isAttached": False}]
+    path.write_text(json.dumps({"disks": disks}, indent=2))
+    result = cli(["scan", "--input", str(path), "--select", "disk-unattached", "-f", "json"])
+    report = json.loads(result.stdout)
+    assert result.exit_code == 1
+    assert report["warnings"] == [
+        f"{path}:3: 2 resources without an arn: baselines and pinned suppressions cannot tell "
+        "their findings apart; scan what the Lightsail API returns"
+    ]
