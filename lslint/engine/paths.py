@@ -85,10 +85,12 @@ _SCALARS: dict[type, ScalarKind] = {
 
 @cache
 def object_fields(model: type[LightsailModel]) -> dict[str, FieldType]:
-    """Every declared field of ``model`` with its rule-visible type."""
+    """Every declared field of ``model`` with its rule-visible type (not those the API never
+    reports for it)."""
     return {
         name: _field_type(info.annotation, info.metadata)
         for name, info in model.model_fields.items()
+        if name not in model.NOT_REPORTED
     }
 
 

@@ -18,6 +18,7 @@ from standin import LightsailStandIn, RegionPlan, make_instances, make_resources
 from lslint.engine.evaluate import run
 from lslint.engine.rule import Rule
 from lslint.errors import ConfigError, InputError, RuleError
+from lslint.fields import kind_fields
 from lslint.findings import ScanError, ScanResult
 from lslint.inventory import Inventory, Resource
 from lslint.models import (
@@ -520,3 +521,10 @@ def test_live_scans_judge_the_health_status_they_ask_for(
     assert [(f["resource_name"], f["status"]) for f in report["findings"]] == [
         (impaired["name"], "fail")
     ]
+
+
+def test_a_field_the_api_never_reports_for_a_kind_cannot_be_named() -> None:
+    # Static IPs share the resources' base but have no tags: a rule on them would never match.
+    with pytest.raises(RuleError, match=r"unknown field 'tags.key' \(StaticIp has no 'tags'\)"):
+        rule_from_text(rule_text("T010", "static_ip", "{path: tags.key, contains: Owner}"))
+    assert "tags" not in {doc.path for doc in kind_fields(RESOURCE_KINDS["static_ip"])}

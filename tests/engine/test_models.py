@@ -194,9 +194,8 @@ FREE_TEXT_OF_KIND = {
         "instanceHealthSummary[].instanceName", "location.availabilityZone", "name", "supportCode",
         "tags[].key", "tags[].value", "tlsCertificateSummaries[].name", "tlsPolicyName",
     },
-    "static_ip": {
+    "static_ip": {  # no tags: the API reports none for static IPs
         "arn", "attachedTo", "ipAddress", "location.availabilityZone", "name", "supportCode",
-        "tags[].key", "tags[].value",
     },
     "disk": {
         "addOns[].duration", "addOns[].nextSnapshotTimeOfDay", "addOns[].snapshotTimeOfDay",
