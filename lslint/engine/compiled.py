@@ -35,7 +35,10 @@ from lslint.engine.logic import (
     Assumed,
     Env,
     Outcome,
-    count_truth,
+    count_outcome,
+    judge_items,
+    present_items,
+    quantifier_outcome,
     quantify,
 )
 from lslint.engine.operators import OPERATORS, AtScan, Operator, parse_network
@@ -498,38 +501,6 @@ def _simple_leaf(leaf: Leaf, predicate: Predicate, check: Check) -> Compiled:
     return run
 
 
-def _iterate(
-    where: Compiled, name: str, env: Env, value: Any, shown: str
-) -> tuple[list[Outcome], list[Any], list[Outcome], list[Any], int]:
-    """Each item of ``value`` bound to ``name`` and judged by ``where``: the outcomes and items
-    that held, those that were unknown, and how many did not hold."""
-    matched: list[Outcome] = []
-    matched_items: list[Any] = []
-    unknown: list[Outcome] = []
-    unknown_items: list[Any] = []
-    misses = 0
-    bindings = env.bindings
-    saved = bindings.get(name)
-    try:
-        for index, item in enumerate(value):
-            bindings[name] = (item, f"{shown}[{index}]")
-            result = where(env)
-            if result.truth:
-                matched.append(result)
-                matched_items.append(item)
-            elif result.truth is None:
-                unknown.append(result)
-                unknown_items.append(item)
-            else:
-                misses += 1
-    finally:
-        if saved is None:
-            bindings.pop(name, None)
-        else:
-            bindings[name] = saved
-    return matched, matched_items, unknown, unknown_items, misses
-
-
 def _quantifier(node: Quantifier) -> Compiled:
     get = getter(node.path)
     where = compile_condition(node.where)
@@ -542,23 +513,8 @@ def _quantifier(node: Quantifier) -> Compiled:
             if not has_default:
                 return Outcome(None, reasons=(f"{shown} absent",))
             value = default
-        matched, matched_items, unknown, unknown_items, misses = _iterate(
-            where, name, env, value, shown
-        )
-        truth = quantify(kind, len(matched), misses, len(unknown))
-        if truth is None:
-            return Outcome(None, reasons=tuple(r for o in unknown for r in o.reasons))
-        if not truth:
-            return FALSE
-        items = matched_items if kind == "some" else list(value)
-        captures = tuple(c for o in matched for c in o.captures)
-        if capture:
-            captures += ((capture, items),)
-        evidence: tuple[tuple[str, Any], ...] = ((shown, items),)
-        if kind == "some" and unknown_items:
-            # Items that could not be judged are evidence too (see logic._evaluate_quantifier).
-            evidence += ((f"{shown} (undecided)", unknown_items),)
-        return Outcome(True, captures=captures, evidence=evidence)
+        judged = judge_items(where, name, value, shown, env)
+        return quantifier_outcome(kind, value, shown, capture, judged)
 
     return run
 
@@ -569,7 +525,6 @@ def _count(node: Count) -> Compiled:
     name, capture, comparison = node.name, node.capture, node.comparison
     has_default, default = node.has_default, node.default
     operand = node.operand
-    count_type = ScalarType("integer")
 
     def run(env: Env) -> Outcome:
         value, shown = get(env)
@@ -578,47 +533,12 @@ def _count(node: Count) -> Compiled:
                 return Outcome(None, reasons=(f"{shown} absent",))
             value = default
         limit = env.operands[operand.slot] if operand.param else operand.value
-        matched: list[Outcome] = []
-        unknown: list[Outcome] = []
-        unknown_items: list[Any] = []
-        absent = 0  # items reported as null: a list of unknown length in a projection
         if where is None:
-            matched_items = [item for item in value if item is not None]
-            absent = len(value) - len(matched_items)
+            judged, absent = present_items(value)
         else:
             assert name is not None
-            matched, matched_items, unknown, unknown_items, _ = _iterate(
-                where, name, env, value, shown
-            )
-
-        def decide(count: int) -> Any:
-            return comparison.test(count, limit, count_type).truth
-
-        hits = len(matched_items)
-        if absent:
-            truth = count_truth(decide, hits, max(hits, limit) + 1 - hits)
-            if truth is None:
-                return Outcome(
-                    None, reasons=(f"count of {shown} is {hits} or more: {shown} absent",)
-                )
-        else:
-            truth = count_truth(decide, hits, len(unknown_items))
-            if truth is None:
-                reasons = tuple(r for o in unknown for r in o.reasons)
-                between = f"between {hits} and {hits + len(unknown_items)}"
-                return Outcome(None, reasons=(f"count of {shown} is {between}", *reasons))
-        if not truth:
-            return FALSE
-        captures = tuple(c for o in matched for c in o.captures)
-        if capture:
-            captures += ((capture, matched_items),)
-        evidence: tuple[tuple[str, Any], ...] = (
-            (f"{shown} (count)", len(matched_items)),
-            (shown, matched_items),
-        )
-        if unknown_items:
-            evidence += ((f"{shown} (undecided)", unknown_items),)
-        return Outcome(True, captures=captures, evidence=evidence)
+            judged, absent = judge_items(where, name, value, shown, env), 0
+        return count_outcome(comparison, limit, shown, capture, judged, absent)
 
     return run
 

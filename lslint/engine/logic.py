@@ -27,7 +27,7 @@ from lslint.engine.conditions import (
     Quantifier,
     Quantity,
 )
-from lslint.engine.operators import AtScan, OperatorResult, Truth, parse_network
+from lslint.engine.operators import AtScan, Operator, OperatorResult, Truth, parse_network
 from lslint.engine.paths import ListType, ScalarType, lookup
 from lslint.models import LightsailModel
 
@@ -233,23 +233,72 @@ def _evaluate_quantifier(node: Quantifier, env: Env) -> Outcome:
         if not node.has_default:
             return Outcome(None, reasons=(f"{shown} absent",))
         value = node.default
-    judged = _judge_items(node.name, node.where, value, shown, env)
-    matched, matched_items, unknown, unknown_items = judged
-    misses = len(value) - len(matched) - len(unknown)
-    truth = quantify(node.kind, len(matched), misses, len(unknown))
+    where = node.where
+    judged = judge_items(lambda e: evaluate(where, e), node.name, value, shown, env)
+    return quantifier_outcome(node.kind, value, shown, node.capture, judged)
+
+
+class Judged(NamedTuple):
+    """The items of a list judged by a condition, bound one by one to a name."""
+
+    matched: list[Outcome]
+    matched_items: list[Any]
+    unknown: list[Outcome]
+    unknown_items: list[Any]
+    misses: int  # items the condition did not hold for
+
+
+def judge_items(
+    judge: Callable[[Env], Outcome], name: str, items: Sequence[Any], shown: str, env: Env
+) -> Judged:
+    """``judge`` on each item of ``items`` bound to ``name`` (shown as ``shown[i]``); the name's
+    earlier binding, if any, is restored afterwards. The interpreter and the compiled
+    conditions both judge list items here."""
+    matched: list[Outcome] = []
+    matched_items: list[Any] = []
+    unknown: list[Outcome] = []
+    unknown_items: list[Any] = []
+    misses = 0
+    bindings = env.bindings
+    saved = bindings.get(name)
+    try:
+        for index, item in enumerate(items):
+            bindings[name] = (item, f"{shown}[{index}]")
+            result = judge(env)
+            if result.truth:
+                matched.append(result)
+                matched_items.append(item)
+            elif result.truth is None:
+                unknown.append(result)
+                unknown_items.append(item)
+            else:
+                misses += 1
+    finally:
+        if saved is None:
+            bindings.pop(name, None)
+        else:
+            bindings[name] = saved
+    return Judged(matched, matched_items, unknown, unknown_items, misses)
+
+
+def quantifier_outcome(
+    kind: Quantity, items: Sequence[Any], shown: str, capture: str | None, judged: Judged
+) -> Outcome:
+    """A some/every/none quantifier's outcome over ``items``, judged as ``judged`` says."""
+    truth = quantify(kind, len(judged.matched), judged.misses, len(judged.unknown))
     if truth is None:
-        return Outcome(None, reasons=tuple(r for o in unknown for r in o.reasons))
+        return Outcome(None, reasons=tuple(r for o in judged.unknown for r in o.reasons))
     if not truth:
         return FALSE
-    items = matched_items if node.kind == "some" else list(value)
-    captures = tuple(c for o in matched for c in o.captures)
-    if node.capture:
-        captures += ((node.capture, items),)
-    evidence: tuple[tuple[str, Any], ...] = ((shown, items),)
-    if node.kind == "some" and unknown_items:
+    shown_items = judged.matched_items if kind == "some" else list(items)
+    captures = tuple(c for o in judged.matched for c in o.captures)
+    if capture:
+        captures += ((capture, shown_items),)
+    evidence: tuple[tuple[str, Any], ...] = ((shown, shown_items),)
+    if kind == "some" and judged.unknown_items:
         # Items that could not be judged are evidence too: a new one changes the finding's
         # fingerprint, so a baseline or pinned suppression of the old finding stops hiding it.
-        evidence += ((f"{shown} (undecided)", unknown_items),)
+        evidence += ((f"{shown} (undecided)", judged.unknown_items),)
     return Outcome(True, captures=captures, evidence=evidence)
 
 
@@ -260,34 +309,6 @@ def count_truth(decide: Callable[[int], Truth], hits: int, unknowns: int) -> Tru
     return answers.pop() if len(answers) == 1 else None
 
 
-def _judge_items(
-    name: str, where: Condition, items: Sequence[Any], shown: str, env: Env
-) -> tuple[list[Outcome], list[Any], list[Outcome], list[Any]]:
-    """``where`` judged on each item bound to ``name``: the outcomes and items that matched,
-    and those left unknown (the others did not match)."""
-    saved = env.bindings.get(name)
-    matched: list[Outcome] = []
-    matched_items: list[Any] = []
-    unknown: list[Outcome] = []
-    unknown_items: list[Any] = []
-    try:
-        for index, item in enumerate(items):
-            env.bindings[name] = (item, f"{shown}[{index}]")
-            result = evaluate(where, env)
-            if result.truth:
-                matched.append(result)
-                matched_items.append(item)
-            elif result.truth is None:
-                unknown.append(result)
-                unknown_items.append(item)
-    finally:
-        if saved is None:
-            env.bindings.pop(name, None)
-        else:
-            env.bindings[name] = saved
-    return matched, matched_items, unknown, unknown_items
-
-
 def _evaluate_count(node: Count, env: Env) -> Outcome:
     value, shown = lookup(node.path, env.resource, env.bindings)
     if value is None:
@@ -295,23 +316,32 @@ def _evaluate_count(node: Count, env: Env) -> Outcome:
             return Outcome(None, reasons=(f"{shown} absent",))
         value = node.default
     limit = env.operands[node.operand.slot] if node.operand.param else node.operand.value
-    matched: list[Outcome] = []
-    matched_items: list[Any] = []
-    unknown: list[Outcome] = []
-    unknown_items: list[Any] = []
-    absent = 0  # items reported as null: a list of unknown length in a projection
     if node.where is None:
-        matched_items = [item for item in value if item is not None]
-        absent = len(value) - len(matched_items)
+        judged, absent = present_items(value)
     else:
         assert node.name is not None
-        judged = _judge_items(node.name, node.where, value, shown, env)
-        matched, matched_items, unknown, unknown_items = judged
+        where = node.where
+        judged, absent = judge_items(lambda e: evaluate(where, e), node.name, value, shown, env), 0
+    return count_outcome(node.comparison, limit, shown, node.capture, judged, absent)
+
+
+def present_items(items: Sequence[Any]) -> tuple[Judged, int]:
+    """A list counted without a condition: each item the data holds counts, and how many were
+    reported as null (a list of unknown length in a projection)."""
+    held = [item for item in items if item is not None]
+    return Judged([], held, [], [], 0), len(items) - len(held)
+
+
+def count_outcome(
+    comparison: Operator, limit: int, shown: str, capture: str | None, judged: Judged, absent: int
+) -> Outcome:
+    """A count's outcome: ``judged`` says which items count; ``absent`` parts may hold any
+    number of items."""
 
     def decide(count: int) -> Truth:
-        return node.comparison.test(count, limit, _COUNT).truth
+        return comparison.test(count, limit, _COUNT).truth
 
-    hits = len(matched_items)
+    hits = len(judged.matched_items)
     if absent:
         # Each absent part may hold any number of items: the count is hits or more, and the
         # comparison with `limit` answers alike for every count above max(hits, limit) + 1.
@@ -319,20 +349,20 @@ def _evaluate_count(node: Count, env: Env) -> Outcome:
         if truth is None:
             return Outcome(None, reasons=(f"count of {shown} is {hits} or more: {shown} absent",))
     else:
-        truth = count_truth(decide, hits, len(unknown_items))
+        truth = count_truth(decide, hits, len(judged.unknown_items))
         if truth is None:
-            reasons = tuple(r for o in unknown for r in o.reasons)
-            between = f"between {hits} and {hits + len(unknown_items)}"
+            reasons = tuple(r for o in judged.unknown for r in o.reasons)
+            between = f"between {hits} and {hits + len(judged.unknown_items)}"
             return Outcome(None, reasons=(f"count of {shown} is {between}", *reasons))
     if not truth:
         return FALSE
-    captures = tuple(c for o in matched for c in o.captures)
-    if node.capture:
-        captures += ((node.capture, matched_items),)
+    captures = tuple(c for o in judged.matched for c in o.captures)
+    if capture:
+        captures += ((capture, judged.matched_items),)
     evidence: tuple[tuple[str, Any], ...] = (
-        (f"{shown} (count)", len(matched_items)),
-        (shown, matched_items),
+        (f"{shown} (count)", hits),
+        (shown, judged.matched_items),
     )
-    if unknown_items:
-        evidence += ((f"{shown} (undecided)", unknown_items),)
+    if judged.unknown_items:
+        evidence += ((f"{shown} (undecided)", judged.unknown_items),)
     return Outcome(True, captures=captures, evidence=evidence)
