@@ -22,7 +22,7 @@ from lslint import __version__
 from lslint.cli.options import DEBUG, GITHUB_ERRORS, debug_option, printable
 from lslint.errors import LslintError
 from lslint.gate import EXIT_ERROR
-from lslint.gctune import tune_for_batch_run
+from lslint.gctune import skip_collection_at_exit, tune_for_batch_run
 from lslint.output import ForgivingStream
 from lslint.output import discard_stdout as _discard_stdout
 
@@ -133,7 +133,10 @@ def entry_point() -> None:
     # removes its temporary file instead of leaving it behind.
     signal.signal(signal.SIGTERM, _terminate)
     sys.stderr = ForgivingStream(sys.stderr)  # a lost stderr must not change the exit code
-    main()
+    try:
+        main()
+    finally:  # every report is written and closed by now; the process is about to end
+        skip_collection_at_exit()
 
 
 def _terminate(signum: int, _frame: object) -> None:

@@ -260,7 +260,8 @@ def _build_tests(parsed: _RuleDoc, doc: YamlDoc, rule: Rule) -> tuple[RuleTest, 
                 (*where, "resource", *loc), f"test '{case.name}': resource: {shown}: {reason}"
             )
         try:
-            rule.bind(case.params)
+            if case.params:  # without any, the defaults: bound above, when the rule was
+                rule.bind(case.params)
         except ParamError as exc:
             at = exc.doc_path((*where, "params", exc.name))
             raise ConditionError(at, f"test '{case.name}': {exc}") from None

@@ -6,6 +6,8 @@ from __future__ import annotations
 import gc
 import json
 import signal
+import subprocess
+import sys
 import tomllib
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -44,6 +46,7 @@ def cyclic_garbage(work: Callable[[], object]) -> int:
 @pytest.fixture
 def restore_gc() -> Iterator[None]:
     yield
+    gc.unfreeze()
     gc.enable()
 
 
@@ -57,6 +60,32 @@ def test_the_lslint_command_runs_without_automatic_collection(
     monkeypatch.setattr(signal, "signal", lambda *_: None)  # leave the test's handlers alone
     lslint.launch.main()
     assert seen == [False]
+
+
+def test_the_lslint_command_spares_the_last_collection_its_objects(
+    monkeypatch: pytest.MonkeyPatch, restore_gc: None
+) -> None:
+    # The interpreter's collection at exit walks every object that is not frozen.
+    frozen: list[int] = []
+    monkeypatch.setattr(lslint.cli, "main", lambda: frozen.append(gc.get_freeze_count()))
+    monkeypatch.setattr(signal, "signal", lambda *_: None)
+    lslint.launch.main()
+    assert frozen == [0]  # not while the run works, so that nothing it makes is kept from it
+    assert gc.get_freeze_count() > 10_000
+
+
+def test_a_run_writes_every_report_whole_before_the_process_ends(tmp_path: Path) -> None:
+    # With every object frozen, none is finalized by the last collection: each report, to a
+    # file or to standard output, must be out before, with a failing exit code too.
+    extra = tmp_path / "extra.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "lslint", "scan", "-i", str(ROOT / "examples" / "fleet.json"),
+         "-f", "sarif", "-o", "-", "--report", f"json={extra}"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    assert json.loads(done.stdout)["runs"][0]["results"]
+    assert json.loads(extra.read_text())["findings"]
 
 
 def offline_scan(tmp_path: Path, count: int) -> Callable[[], object]:
