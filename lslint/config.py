@@ -73,7 +73,7 @@ FailOnName = Annotated[FailOn, _one_of(*SEVERITY_NAMES, "never")]
 
 
 class _OverrideDoc(StrictDoc):
-    params: dict[str, Any] = Field(default_factory=dict)
+    params: dict[str, Any] = Field(default={})
     severity: SeverityName | None = None
 
 
@@ -120,8 +120,8 @@ class _ResourceOverrideDoc(StrictDoc):
     """``overrides`` entry: a rule's parameters for the resources it selects."""
 
     rule: str = Field(min_length=1)
-    resources: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
-    tags: dict[str, str] = Field(default_factory=dict)
+    resources: list[Annotated[str, Field(min_length=1)]] = Field(default=[])
+    tags: dict[str, str] = Field(default={})
     params: Annotated[dict[str, Any], AfterValidator(_some_params)]
     reason: Annotated[str, AfterValidator(_not_blank)]
     expires: date | None = Field(default=None, strict=False)
@@ -152,11 +152,11 @@ KindName = Annotated[str, AfterValidator(_known_kind)]
 class AwsSettings(StrictDoc):
     """Live-scan settings (the ``aws:`` section); command-line options win over each."""
 
-    regions: list[RegionName] = Field(default_factory=list)
+    regions: list[RegionName] = Field(default=[])
     all_regions: bool = False
-    exclude_regions: list[RegionName] = Field(default_factory=list)
+    exclude_regions: list[RegionName] = Field(default=[])
     profile: str | None = Field(default=None, min_length=1)
-    kinds: list[KindName] = Field(default_factory=list)  # default: every kind
+    kinds: list[KindName] = Field(default=[])  # default: every kind
 
     @field_validator("all_regions")
     @classmethod
@@ -175,17 +175,17 @@ class AwsSettings(StrictDoc):
 
 class _ConfigDoc(StrictDoc):
     fail_on: FailOnName | None = None
-    rules: dict[str, Any] = Field(default_factory=dict)
-    suppressions: list[_SuppressionDoc] = Field(default_factory=list)
-    overrides: list[_ResourceOverrideDoc] = Field(default_factory=list)
+    rules: dict[str, Any] = Field(default={})
+    suppressions: list[_SuppressionDoc] = Field(default=[])
+    overrides: list[_ResourceOverrideDoc] = Field(default=[])
     allow_tag_suppressions: bool = False
     aws: AwsSettings = Field(default_factory=AwsSettings)
 
 
 class _RulesDoc(StrictDoc):
-    paths: list[str] = Field(default_factory=list)
-    select: list[str] = Field(default_factory=list)
-    ignore: list[str] = Field(default_factory=list)
+    paths: list[str] = Field(default=[])
+    select: list[str] = Field(default=[])
+    ignore: list[str] = Field(default=[])
 
 
 @dataclass

@@ -54,7 +54,7 @@ class _TestDoc(StrictDoc):
     name: str = Field(min_length=1)
     expect: Literal["pass", "fail", "error", "skip"]
     resource: dict[str, Any]
-    params: dict[str, Any] = Field(default_factory=dict)
+    params: dict[str, Any] = Field(default={})
     commands: list[str] | None = None
     now: Any = None  # the scan time: ISO 8601 or seconds since 1970
 
@@ -68,14 +68,14 @@ class _RuleDoc(StrictDoc):
     resource: str  # a kind in RESOURCE_KINDS, checked in _build with a suggestion
     description: str = Field(min_length=1)
     remediation: _RemediationDoc
-    references: list[str] = Field(default_factory=list)
-    compliance: dict[str, list[str]] = Field(default_factory=dict)
-    tags: list[str] = Field(default_factory=list)
-    params: dict[str, _ParamDoc] = Field(default_factory=dict)
+    references: list[str] = Field(default=[])
+    compliance: dict[str, list[str]] = Field(default={})
+    tags: list[str] = Field(default=[])
+    params: dict[str, _ParamDoc] = Field(default={})
     applies_if: Any = None
     fail_if: Any
     message: str = Field(min_length=1)
-    safe_defaults: dict[str, str] = Field(default_factory=dict)
+    safe_defaults: dict[str, str] = Field(default={})
     tests: list[_TestDoc]
 
 

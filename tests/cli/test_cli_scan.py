@@ -18,7 +18,14 @@ import pytest
 from lslint import __version__
 from lslint.engine.loader import load_rules
 
-from conftest import BUILTIN_RULES, EXAMPLES, CliResult, assert_one_error, passing_instance
+from conftest import (
+    BUILTIN_RULES,
+    EXAMPLES,
+    MINIMAL_RULE,
+    CliResult,
+    assert_one_error,
+    passing_instance,
+)
 
 Cli = Callable[..., CliResult]
 FLEET = EXAMPLES / "fleet.json"
@@ -262,6 +269,30 @@ def test_rules_option_adds_a_rule_folder(cli: Cli) -> None:
 def test_rules_option_with_missing_folder_is_an_error(cli: Cli, tmp_path: Path) -> None:
     missing = str(tmp_path / "no-such-rules")
     assert_one_error(cli(["scan", "--input", str(FLEET), "--rules", missing]), missing)
+
+
+@pytest.mark.parametrize(
+    ("case", "line_with", "fragment"),
+    [
+        ("{name: b, expect: fail, resource: {hardware: {cpuCount: many}}}", "cpuCount", "integer"),
+        ("{name: b, expect: fail, resource: {state: {name: runing}}}", "runing", "'runing'"),
+        ("{name: b, expect: fail, params: {limit: 2}, resource: {}}", "limit", "'limit'"),
+        ("{name: b, expect: fails, resource: {}}", "fails", "expect"),
+    ],
+)
+def test_a_scan_refuses_a_rule_whose_embedded_test_is_malformed(
+    cli: Cli, tmp_path: Path, case: str, line_with: str, fragment: str
+) -> None:
+    # A scan runs no rule test, yet reads every one: a broken rule never loads quietly.
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    text = MINIMAL_RULE.replace("{name: b, expect: fail, resource: {}}", case)
+    text += "fail_if: {path: name, exists: true}\nmessage: m\n"
+    (rules / "T001.yaml").write_text(text)
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if line_with in row)
+    result = cli(["scan", "--input", str(FLEET), "--rules", str(rules)])
+    message = assert_one_error(result, fragment, where=f"{rules / 'T001.yaml'}:{line}:")
+    assert "test 'b'" in message or "tests.1" in message
 
 
 # ---------------------------------------------------------------- json report

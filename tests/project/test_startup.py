@@ -1,5 +1,5 @@
-"""A run imports only what it uses: ``--version`` loads no command line, a scan no reporter
-it does not write."""
+"""A run imports and builds only what it uses: ``--version`` loads no command line, a scan no
+reporter it does not write and no validator for a config file it does not have."""
 
 from __future__ import annotations
 
@@ -7,19 +7,24 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from click.testing import CliRunner
 
 from lslint import __version__
 from lslint.cli import main
 from lslint.reporters import FORMATS, REPORTERS
+from lslint.yamldoc import StrictDoc
+
+from conftest import EXAMPLES
 
 
-def modules_after(code: str) -> dict[str, object]:
+def modules_after(code: str, cwd: Path | None = None) -> dict[str, object]:
     """What ``code`` printed as JSON, run in a fresh interpreter."""
     done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
-    )
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60,
+        cwd=cwd,
+    )  # fmt: skip
     result: dict[str, object] = json.loads(done.stdout.splitlines()[-1])
     return result
 
@@ -81,3 +86,45 @@ def test_version_that_cannot_be_written_is_one_error_line() -> None:
     done = version_run("os.close(1)", subprocess.DEVNULL)
     assert done.returncode == 2
     assert done.stderr == "lslint: error: cannot write to standard output: Bad file descriptor\n"
+
+
+def test_a_scan_without_a_config_file_builds_no_validator_for_one(tmp_path: Path) -> None:
+    seen = modules_after(
+        "import io, json, sys, contextlib\n"
+        f"sys.argv = ['lslint', 'scan', '-i', {str(EXAMPLES / 'fleet.json')!r}, '-o', "
+        f"{str(tmp_path / 'report.txt')!r}]\n"
+        "from lslint.cli import main\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "from lslint import config\n"
+        "from lslint.engine import loader\n"
+        "print(json.dumps({'config': config._ConfigDoc.__pydantic_complete__,"
+        " 'rules': loader._RuleDoc.__pydantic_complete__}))\n",
+        cwd=tmp_path,
+    )
+    assert seen == {"config": False, "rules": True}
+
+
+def test_document_models_give_empty_defaults_without_a_factory() -> None:
+    # pydantic reads a factory's signature when it builds the model, and for a builtin such as
+    # `list` that runs Python's tokenizer: milliseconds of every run's start.
+    from lslint import config  # noqa: PLC0415 - every document model, once imported
+    from lslint.engine import loader  # noqa: PLC0415
+
+    documents = {config, loader}
+    models = [m for m in _subclasses(StrictDoc) if sys.modules[m.__module__] in documents]
+    assert len(models) >= 8
+    factories = {
+        f"{model.__name__}.{name}": info.default_factory
+        for model in models
+        for name, info in model.model_fields.items()
+        if isinstance(info.default_factory, type) and info.default_factory.__module__ == "builtins"
+    }
+    assert factories == {}
+    assert loader._RuleDoc.model_fields["tags"].get_default(call_default_factory=True) == []
+
+
+def _subclasses(cls: type) -> list[type]:
+    return [sub for direct in cls.__subclasses__() for sub in (direct, *_subclasses(direct))]
