@@ -96,10 +96,24 @@ class _Scalars:
         loader = YAML(typ="rt", pure=True)
         self.resolver = loader.resolver
         self.constructor = loader.constructor
+        # The resolver's own patterns by first character, to tell text that none of them
+        # matches (a string) without its per-call lookups; None: always ask the resolver.
+        table = self.resolver.versioned_resolver
+        self.patterns: dict[str, list[Any]] | None = {
+            start: [pattern for _tag, pattern in candidates]
+            for start, candidates in table.items()
+            if start is not None
+        }
+        if table.get(None) or self.resolver.yaml_path_resolvers:
+            self.patterns = None
 
     def plain(self, text: str) -> Any:
         """The value of the untagged, unquoted scalar ``text``; ``_NOT_PLAIN`` for one that
         needs the loader."""
+        if self.patterns is not None:
+            patterns = self.patterns.get(text[:1], ())  # "": an empty scalar, as the resolver
+            if not any(pattern.match(text) for pattern in patterns):
+                return text  # what the resolver answers when nothing matches
         tag = self.resolver.resolve(ScalarNode, text, (True, False))
         name = str(getattr(tag, "value", tag))  # a ruamel.yaml Tag, or a string
         if name == _STR:

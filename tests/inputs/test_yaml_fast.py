@@ -85,6 +85,18 @@ def test_plain_documents_read_the_same(text: str) -> None:
     assert_read_alike(text)
 
 
+def test_scalars_read_before_read_the_same_in_every_place() -> None:
+    # Plain scalars are remembered by their text across documents: the value must not depend
+    # on where the text was first seen, and a remembered one is still refused as a key.
+    first = "a: 2024-01-01\nb: [2024-01-01, '2024-01-01', 0x1F, .5, null, tru, true]\n"
+    assert_read_alike(first)
+    assert_read_alike(first)
+    assert_read_alike("- 2024-01-01\n- {c: 0x1F, d: '0x1F', true: x}\n", fast_expected=False)
+    assert yamlfast.plain_data("2024-01-01: x\n") is None
+    assert yamlfast.plain_data("null: x\n") is None
+    assert yamlfast.plain_data("tru: true\n") == ({"tru": True}, {(): (1, 1), ("tru",): (1, 1)})
+
+
 @pytest.mark.parametrize(
     "text",
     [
