@@ -23,7 +23,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.events import (
-    AliasEvent,
+    DocumentEndEvent,
     DocumentStartEvent,
     MappingEndEvent,
     MappingStartEvent,
@@ -31,6 +31,7 @@ from ruamel.yaml.events import (
     SequenceEndEvent,
     SequenceStartEvent,
     StreamEndEvent,
+    StreamStartEvent,
 )
 from ruamel.yaml.nodes import ScalarNode
 
@@ -215,7 +216,7 @@ def _build(parser: Any) -> tuple[Any, Positions]:
             documents += 1
             if documents > 1 or event.version is not None or event.tags:
                 raise _NotPlain
-        elif kind is AliasEvent:
-            raise _NotPlain
         elif kind is StreamEndEvent:
             return root, positions
+        elif kind is not StreamStartEvent and kind is not DocumentEndEvent:
+            raise _NotPlain  # an alias, or an event this loop does not know

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from ruamel.yaml import YAML
+from ruamel.yaml import YAML, events
 
 from lslint import yamldoc, yamlfast
 from lslint.errors import RuleError
@@ -169,6 +169,30 @@ def test_generated_documents_read_the_same(document: Any, flow: bool) -> None:
 @given(text=st.text(alphabet=st.sampled_from(list("ab:-[]{},'\"#&*!|>?%@` \n\t01.~")), max_size=60))
 def test_fragments_never_read_differently(text: str) -> None:
     assert_read_alike(text, fast_expected=False)
+
+
+def test_an_event_the_fast_path_does_not_know_leaves_the_file_to_the_loader(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = yamlfast.CParser
+    assert real is not None
+
+    class Unknown(events.ScalarEvent):  # say, a kind of event a newer C parser adds
+        pass
+
+    class Parser:
+        def __init__(self, text: str) -> None:
+            self.parser = real(text)
+
+        def get_event(self) -> events.Event:
+            event = self.parser.get_event()
+            if isinstance(event, events.ScalarEvent) and event.value == "odd":
+                return Unknown(None, None, event.implicit, event.value)
+            return event
+
+    monkeypatch.setattr(yamlfast, "CParser", Parser)
+    assert yamlfast.plain_data("a: 1\nb: even\n") is not None
+    assert yamlfast.plain_data("a: 1\nb: odd\n") is None
 
 
 def test_without_the_c_extension_the_loader_reads_everything(
