@@ -10,9 +10,9 @@ CPU time of:
   every built-in rule (target: at most 0.4 s);
 
 then how loading rules grows with their number: fresh processes each load the first N built-in
-rule files (automatic garbage collection off, as in the command line; the fastest of 7 runs),
-and a straight line through their times gives the cost of one more rule (target: not tens of
-milliseconds) and the fixed cost of the first.
+rule files (automatic garbage collection off, as in the command line; CPU time, the fastest of
+7 runs), and a straight line through their times gives the cost of one more rule (target: not
+tens of milliseconds) and the fixed cost of the first.
 
 Python's bytecode cache is on in the runs (``PYTHONDONTWRITEBYTECODE`` is removed from their
 environment) and one unmeasured run writes it first, as an installed lslint runs. ``--tree``
@@ -34,17 +34,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Run in a fresh interpreter: time loading the first N rule files, after the imports, with
-# the garbage collector set as the command line sets it.
+# Run in a fresh interpreter: the CPU time of loading the first N rule files, after the
+# imports, with the garbage collector set as the command line sets it.
 LOAD_RULES = """
 import gc, json, sys, time
 from pathlib import Path
 from lslint.engine.loader import discover_rule_files, load_rules
 gc.disable()
 files = discover_rule_files([Path("rules")])[: int(sys.argv[1])]
-start = time.perf_counter()
+start = time.process_time()
 load_rules(files)
-print(json.dumps(time.perf_counter() - start))
+print(json.dumps(time.process_time() - start))
 """
 
 
@@ -116,7 +116,7 @@ def main() -> int:
     counts = sorted({1, max(1, total // 4), max(1, total // 2), total})
     # The fastest of several: other work on the machine only ever adds to these few ms.
     loads = {n: min(rule_load_time(tree, n) for _ in range(7)) for n in counts}
-    print("  loading the first N built-in rules (fresh process, fastest of 7):")
+    print("  loading the first N built-in rules (CPU, fresh process, fastest of 7):")
     for n, seconds in loads.items():
         print(f"    {n:3} rules  {seconds * 1000:6.1f} ms")
     if len(counts) > 1:
