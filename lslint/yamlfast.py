@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from functools import cache
 from typing import Any
 
@@ -97,6 +98,7 @@ class _Scalars:
         loader = YAML(typ="rt", pure=True)
         self.resolver = loader.resolver
         self.constructor = loader.constructor
+        self.lock = threading.Lock()
         # The resolver's own patterns by first character, to tell text that none of them
         # matches (a string) without its per-call lookups; None: always ask the resolver.
         table = self.resolver.versioned_resolver
@@ -115,15 +117,16 @@ class _Scalars:
             patterns = self.patterns.get(text[:1], ())  # "": an empty scalar, as the resolver
             if not any(pattern.match(text) for pattern in patterns):
                 return text  # what the resolver answers when nothing matches
-        tag = self.resolver.resolve(ScalarNode, text, (True, False))
-        name = str(getattr(tag, "value", tag))  # a ruamel.yaml Tag, or a string
-        if name == _STR:
-            return text
-        if name not in _BUILT:  # merge keys, value indicators, ...
-            return _NOT_PLAIN
-        node = ScalarNode(tag, text)
-        built = self.constructor.construct_object(node, deep=True)
-        self.constructor.constructed_objects.pop(node, None)  # one loader serves every file
+        with self.lock:  # one loader serves every file, and rules may load in several threads
+            tag = self.resolver.resolve(ScalarNode, text, (True, False))
+            name = str(getattr(tag, "value", tag))  # a ruamel.yaml Tag, or a string
+            if name == _STR:
+                return text
+            if name not in _BUILT:  # merge keys, value indicators, ...
+                return _NOT_PLAIN
+            node = ScalarNode(tag, text)
+            built = self.constructor.construct_object(node, deep=True)
+            self.constructor.constructed_objects.pop(node, None)
         if isinstance(built, bool) or built is None:
             return built
         if isinstance(built, int):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -169,6 +170,24 @@ def test_generated_documents_read_the_same(document: Any, flow: bool) -> None:
 @given(text=st.text(alphabet=st.sampled_from(list("ab:-[]{},'\"#&*!|>?%@` \n\t01.~")), max_size=60))
 def test_fragments_never_read_differently(text: str) -> None:
     assert_read_alike(text, fast_expected=False)
+
+
+def test_files_read_in_several_threads_at_once_read_as_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # One loader and one memory of scalars serve every file, whichever thread reads it.
+    monkeypatch.setattr(yamlfast, "_PLAIN_VALUES", {})
+    texts = [
+        "".join(f"k{i}: [{n}, {n}.5, 0x{n:x}, 20{n % 90 + 10}-01-0{n % 9 + 1}, null]\n"
+                for i, n in enumerate(range(start, start + 200)))
+        for start in range(0, 1600, 200)
+    ]  # fmt: skip
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        together = list(pool.map(yamlfast.plain_data, texts * 3))
+    alone = [loader_read(text) for text in texts * 3]
+    assert [read and read[0] for read in together] == [
+        doc.data if isinstance(doc, YamlDoc) else doc for doc in alone
+    ]
 
 
 def test_an_event_the_fast_path_does_not_know_leaves_the_file_to_the_loader(
