@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 import pytest
@@ -9,6 +11,7 @@ import pytest
 from lslint.engine.evaluate import Verdict, judge, run
 from lslint.engine.operators import OperandError
 from lslint.engine.rule import Rule
+from lslint.findings import fingerprint
 from lslint.inventory import Inventory, Resource
 from lslint.models import Instance
 
@@ -517,3 +520,15 @@ def test_list_default_that_makes_a_match_leaf_true_is_reported_as_assumed() -> N
     )
     verdict = check(rule, {"networking": {"ports": [{"protocol": "tcp", "fromPort": 22}]}})
     assert verdict.message == "from 0.0.0.0/0 (assumed: networking.ports[0].cidrs not reported)"
+
+
+def test_a_fingerprint_is_the_hash_of_its_key_text_and_survives_a_refused_value() -> None:
+    evidence: dict[str, object] = {"b": [{"z": 1, "a": None}], "a": "caf\u00e9", "n": 0.5}
+    key = json.dumps(["LS001", "arn:x", evidence], sort_keys=True, separators=(",", ":"))
+    expected = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+    assert fingerprint("LS001", "arn:x", evidence) == expected
+    evidence["b"] = [object()]  # not JSON: refused midway through the same containers
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        fingerprint("LS001", "arn:x", evidence)
+    evidence["b"] = [{"z": 1, "a": None}]  # the same containers again: no false cycle
+    assert fingerprint("LS001", "arn:x", evidence) == expected
