@@ -10,6 +10,7 @@ findings are left out; errors are tool execution notifications.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import PurePath
 from typing import Any
 
@@ -51,20 +52,27 @@ _Roots = tuple[PurePath | None, PurePath | None]  # (repository root, folder pat
 def render_sarif(result: ScanResult, context: ReportContext) -> str:
     """SARIF for ``result``; file locations are made relative to the context's ``root`` (the
     repository)."""
-    root, base = context.root, context.base
+    return "".join(stream_sarif(result, context))
+
+
+def stream_sarif(result: ScanResult, context: ReportContext) -> Iterator[str]:
+    """The SARIF text in pieces, each result written as it is reached."""
+    roots = (context.root, context.base)
     rule_index = {rule.id: index for index, rule in enumerate(result.rules)}
     notifications = [_error_notification(e) for e in result.errors]
     notifications += [
         {"level": "warning", "message": {"text": printable(w)}} for w in result.warnings
     ]
-    results = []
-    for finding in result.findings:
-        if finding.suppressed is not None:
-            continue
-        if finding.status == "error":
-            notifications.append(_indeterminate_notification(finding, rule_index, (root, base)))
-        else:
-            results.append(_result(finding, rule_index, (root, base)))
+    notifications += [
+        _indeterminate_notification(finding, rule_index, roots)
+        for finding in result.findings
+        if finding.suppressed is None and finding.status == "error"
+    ]
+    results = (
+        _result(finding, rule_index, roots)
+        for finding in result.findings
+        if finding.suppressed is None and finding.status != "error"
+    )
     run = {
         "tool": {
             "driver": {
@@ -76,15 +84,12 @@ def render_sarif(result: ScanResult, context: ReportContext) -> str:
         },
         "automationDetails": {"id": "lslint/"},
         "invocations": [_invocation(result, context, notifications)],
-        "results": results,
+        "results": jsontext.Each(results),
     }
     document = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
-    text = jsontext.dumps(document)
-    # JSON text escapes every surrogate as \udXXX; only when one is there can a string hold
-    # a lone one, so only then is the document walked to show them escaped.
-    if _SURROGATE_ESCAPE.search(text) is None:
-        return text
-    return jsontext.dumps(without_surrogates(document))
+    # JSON text escapes every surrogate as \udXXX; only a value whose text holds one can
+    # hold a lone one, so only such a value is written again with them shown escaped.
+    return jsontext.chunks(document, redo_if=_SURROGATE_ESCAPE, redo=without_surrogates)
 
 
 def _invocation(
