@@ -9,7 +9,7 @@ import os
 import re
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 import pytest
@@ -35,6 +35,7 @@ from lslint.reporters.json import (
     scan_to_dict,
     summary,
 )
+from lslint.reporters.sarif import ResultText, _result
 
 LONE = json.loads('"\\ud800"')
 SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
@@ -129,6 +130,22 @@ def test_a_findings_text_is_that_of_its_dictionary() -> None:
     for item in findings():
         for level in (0, 2, 5):
             expected = encode(finding_to_dict(item, compliance.get(item.rule_id, {})), level)
+            assert text(item, level) == expected
+
+
+@pytest.mark.parametrize(
+    "roots",
+    [(None, None), (PurePath("/repo"), PurePath("/repo/snapshots/..")), (PurePath("/"), None)],
+)
+def test_a_sarif_results_text_is_that_of_its_dictionary(
+    roots: tuple[PurePath | None, PurePath | None],
+) -> None:
+    rule_index = {rule.id: index for index, rule in enumerate(RULES)}
+    text = ResultText(rule_index, roots)
+    encode = jsontext.encoder()
+    for item in findings():
+        for level in (0, 4):
+            expected = encode(without_surrogates(_result(item, rule_index, roots)), level)
             assert text(item, level) == expected
 
 
