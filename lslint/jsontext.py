@@ -39,7 +39,8 @@ class Each:
 
     ``text(item, level)`` gives an item's JSON text at its indentation level, for items
     that are not JSON values themselves (a ``Finding``); without it items are encoded as
-    any value is."""
+    any value is. It must stand at most three levels below a list or object of the document
+    (``_LOOK_DOWN``), as the findings of a report do, or it is refused as an unknown type."""
 
     items: Iterable[Any]
     text: Encode | None = None
