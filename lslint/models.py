@@ -124,7 +124,7 @@ class LightsailModel(BaseModel):
     def model_post_init(self, context: Any, /) -> None:
         # The names of the fields a resource sets are the same for most resources of a fleet
         # (and of each nested object): one shared set for them all instead of a set each,
-        # which was a third of a validated instance's memory. A frozen model never changes
+        # which were two fifths of a validated instance's memory. A frozen model never changes
         # it (pydantic's copies copy it first).
         fields_set = self.__pydantic_fields_set__
         key = frozenset(fields_set)
