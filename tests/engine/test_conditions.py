@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -532,3 +533,19 @@ def test_a_fingerprint_is_the_hash_of_its_key_text_and_survives_a_refused_value(
         fingerprint("LS001", "arn:x", evidence)
     evidence["b"] = [{"z": 1, "a": None}]  # the same containers again: no false cycle
     assert fingerprint("LS001", "arn:x", evidence) == expected
+
+
+def test_rules_quoting_one_firewall_entry_share_its_evidence() -> None:
+    world = load(WORLD_RULE)
+    ssh_only = load(
+        "{some: {path: networking.ports, as: port, where: {path: port.fromPort, equals: 22}}}"
+    )
+    ssh_only = replace(ssh_only, id="LS999")
+    model = instance("web", WEB, SSH)
+    first, second = run([world, ssh_only], Inventory([Resource(model)])).findings
+    shown = {"cidrs": ["0.0.0.0/0"], "fromPort": 22, "protocol": "tcp", "toPort": 22}
+    assert first.evidence == second.evidence == {"networking.ports": [shown]}
+    assert first.evidence["networking.ports"][0] is second.evidence["networking.ports"][0]
+    # Another resource with an equal entry gets its own: only one model's dump is shared.
+    (other,) = scan(world, instance("db", SSH))
+    assert other.evidence["networking.ports"][0] is not first.evidence["networking.ports"][0]
