@@ -17,7 +17,7 @@ Neither click nor boto3 is imported here; boto3 only when a live scan starts.
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -43,7 +43,7 @@ from lslint.inventory import Inventory
 from lslint.output import ReadFile, check_outputs, same_file
 from lslint.overrides import OverrideTable
 from lslint.progress import ProgressLine, retry_notes
-from lslint.reporters import render
+from lslint.reporters import render, render_chunks
 from lslint.reporters.context import ReportContext, ScanContext
 from lslint.sources import Source, collect_all
 from lslint.sources.snapshot import STDIN, SnapshotSource, parse_snapshot
@@ -234,6 +234,11 @@ class ScanOutcome:
     def report(self, fmt: str, *, color: bool = False) -> str:
         """The report in one of ``lslint.reporters.FORMATS``."""
         return render(fmt, self.result, replace(self.context, color=color))
+
+    def report_chunks(self, fmt: str, *, color: bool = False) -> Iterator[str]:
+        """The text of :meth:`report` in pieces, made as they are read: for writing a large
+        report to a file without holding all of it (``lslint.output.write_all`` takes them)."""
+        return render_chunks(fmt, self.result, replace(self.context, color=color))
 
 
 def run_scan(request: ScanRequest) -> ScanOutcome:

@@ -71,7 +71,7 @@ class AppliedOverride:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a scan can make hundreds of thousands
 class Finding:
     """A rule's verdict on one resource that needs attention: a violation or an error."""
 
@@ -188,11 +188,30 @@ class ScanResult:
 
 
 # The text a fingerprint hashes: ``json.dumps(key, sort_keys=True, separators=(",", ":"))``,
-# which baselines depend on. One encoder made once, instead of one per finding.
-_KEY_TEXT = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
+# which baselines depend on. ``JSONEncoder.encode`` makes a new C encoder per call; this one
+# is made once (its cycle markers are emptied again whenever encoding fails midway).
+_KEY_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+_MARKERS: dict[int, Any] = {}
+_MAKE_C_ENCODER = getattr(json.encoder, "c_make_encoder", None)
+_KEY_CHUNKS = None
+if _MAKE_C_ENCODER is not None:
+    _KEY_CHUNKS = _MAKE_C_ENCODER(
+        _MARKERS, _KEY_ENCODER.default, json.encoder.encode_basestring_ascii, None,
+        ":", ",", True, False, True,
+    )  # fmt: skip
+
+
+def _key_text(key: list[Any]) -> str:
+    if _KEY_CHUNKS is None:
+        return _KEY_ENCODER.encode(key)
+    try:
+        return "".join(_KEY_CHUNKS(key, 0))
+    except BaseException:
+        _MARKERS.clear()
+        raise
 
 
 def fingerprint(rule_id: str, arn: str, evidence: Mapping[str, Any]) -> str:
     """A stable hash of (rule, resource, evidence key): same inputs, same fingerprint."""
-    key = _KEY_TEXT([rule_id, arn, evidence])
+    key = _key_text([rule_id, arn, evidence])
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]

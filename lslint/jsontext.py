@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 INDENT = "  "
@@ -24,14 +26,72 @@ _MAKE_ITERENCODE = getattr(json.encoder, "_make_iterencode", None)
 def dumps(document: Any, *, default: Callable[[Any], Any] | None = None) -> str:
     """``json.dumps(document, indent=2, ensure_ascii=True, allow_nan=False, default=default)``
     followed by a newline, with a lower peak of memory."""
-    encode = _element_encoder(default)
-    parts: list[str] = []
-    _encode(document, 0, parts, encode)
-    parts.append("\n")
-    return "".join(parts)
+    return "".join(chunks(document, default=default))
 
 
 Encode = Callable[[Any, int], str]  # (value, indent level) -> its text at that level
+
+
+@dataclass(frozen=True)
+class Each:
+    """A list whose items are read and written one by one, when the text reaches it: a
+    report's findings become text without a list of every finding's dictionary (or text).
+
+    ``text(item, level)`` gives an item's JSON text at its indentation level, for items
+    that are not JSON values themselves (a ``Finding``); without it items are encoded as
+    any value is. It must stand at most three levels below a list or object of the document
+    (``_LOOK_DOWN``), as the findings of a report do, or it is refused as an unknown type."""
+
+    items: Iterable[Any]
+    text: Encode | None = None
+
+
+CHUNK = 1 << 18  # characters gathered before a piece of text is handed on
+
+
+def chunks(
+    document: Any,
+    *,
+    default: Callable[[Any], Any] | None = None,
+    redo_if: re.Pattern[str] | None = None,
+    redo: Callable[[Any], Any] | None = None,
+) -> Iterator[str]:
+    """The text of :func:`dumps` in pieces of about ``CHUNK`` characters, made as they are
+    read: writing them one by one never holds the whole text.
+
+    ``redo_if`` and ``redo``: a value (an element of a large list, say) whose text matches
+    ``redo_if`` is written as ``redo(value)`` instead; ``redo`` must leave object keys as
+    they are. The text is then that of the whole document with ``redo`` applied wherever
+    it changes a value's text.
+    """
+    encode = _element_encoder(default)
+    if redo_if is not None and redo is not None:
+        encode = _redoing(encode, redo_if, redo)
+    pending: list[str] = []
+    size = 0
+    for piece in _pieces(document, 0, encode):
+        pending.append(piece)
+        size += len(piece)
+        if size >= CHUNK:
+            yield "".join(pending)
+            pending, size = [], 0
+    pending.append("\n")
+    yield "".join(pending)
+
+
+def _redoing(encode: Encode, pattern: re.Pattern[str], redo: Callable[[Any], Any]) -> Encode:
+    def encode_again(value: Any, level: int) -> str:
+        text = encode(value, level)
+        return text if pattern.search(text) is None else encode(redo(value), level)
+
+    return encode_again
+
+
+def encoder(default: Callable[[Any], Any] | None = None) -> Encode:
+    """``encode(value, level)``: the text :func:`dumps` gives ``value`` where it stands at
+    indentation ``level``, without the final newline. For writers that make part of a
+    document's text themselves (a report's findings, say)."""
+    return _element_encoder(default)
 
 
 def _element_encoder(default: Callable[[Any], Any] | None) -> Encode:
@@ -60,6 +120,7 @@ def _element_encoder(default: Callable[[Any], Any] | None) -> Encode:
 # What the C encoder writes exactly as the indenting one does, alone or as a container's item.
 _FLAT = frozenset({str, int, float, bool, type(None)})
 _CONTAINERS = frozenset({dict, list, tuple})
+_STR = frozenset({str})
 _MAKE_C_ENCODER = getattr(json.encoder, "c_make_encoder", None)
 
 
@@ -111,7 +172,13 @@ def _flat_first(slow: Encode) -> Encode:
             return
         inner = "\n" + INDENT * (level + 1)
         if kind is dict:
-            write_object(value, level, parts, inner)
+            if _FLAT.issuperset(map(type, value.values())) and _STR.issuperset(map(type, value)):
+                parts.append(f"{{{inner}{members(value, level)}\n{INDENT * level}}}")
+            else:
+                write_object(value, level, parts, inner)
+            return
+        if _FLAT.issuperset(map(type, value)):  # the whole list in one call
+            parts.append(f"[{inner}{members(value, level)}\n{INDENT * level}]")
             return
         # Runs of scalar items are written by the C encoder in one call.
         opening = "[" + inner
@@ -181,26 +248,46 @@ def _finite_repr(value: float) -> str:
     return float.__repr__(value)
 
 
-def _encode(value: Any, level: int, parts: list[str], encode: Encode) -> None:
+def _pieces(value: Any, level: int, encode: Encode) -> Iterator[str]:
+    """``value``'s text at ``level``: a large list or object member by member, the rest
+    (and every member) encoded in one piece."""
+    if type(value) is Each:
+        yield from _each(value, level, encode)
+        return
     if isinstance(value, (dict, list)) and value and _large(value, _LOOK_DOWN):
         indent, inner = INDENT * level, INDENT * (level + 1)
         if isinstance(value, dict) and all(isinstance(key, str) for key in value):
             separator = "{\n"
             for key, item in value.items():
-                parts.append(f"{separator}{inner}{json.encoder.encode_basestring_ascii(key)}: ")
-                _encode(item, level + 1, parts, encode)
+                yield f"{separator}{inner}{json.encoder.encode_basestring_ascii(key)}: "
+                yield from _pieces(item, level + 1, encode)
                 separator = ",\n"
-            parts.append(f"\n{indent}}}")
+            yield f"\n{indent}}}"
             return
         if isinstance(value, list):
             separator = "[\n"
             for item in value:
-                parts.append(separator + inner)
-                _encode(item, level + 1, parts, encode)
+                yield separator + inner
+                yield from _pieces(item, level + 1, encode)
                 separator = ",\n"
-            parts.append(f"\n{indent}]")
+            yield f"\n{indent}]"
             return
-    parts.append(encode(value, level))
+    yield encode(value, level)
+
+
+def _each(value: Each, level: int, encode: Encode) -> Iterator[str]:
+    text = value.text
+    separator = "[\n" + INDENT * (level + 1)
+    written = False
+    for item in value.items:
+        if text is not None:
+            yield separator + text(item, level + 1)
+        else:
+            yield separator
+            yield from _pieces(item, level + 1, encode)
+        separator = ",\n" + INDENT * (level + 1)
+        written = True
+    yield f"\n{INDENT * level}]" if written else "[]"
 
 
 def _large(value: dict[Any, Any] | list[Any], levels: int) -> bool:
@@ -209,6 +296,8 @@ def _large(value: dict[Any, Any] | list[Any], levels: int) -> bool:
     if levels == 0:
         return False
     for child in value.values() if isinstance(value, dict) else value:
+        if type(child) is Each:
+            return True
         if isinstance(child, (dict, list)) and child and _large(child, levels - 1):
             return True
     return False

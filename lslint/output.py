@@ -98,9 +98,17 @@ def _exists(path: Path) -> bool:
         return True
 
 
-def write_output(path: Path, text: str) -> None:
+# What an output holds: its whole text, or its text in pieces, made as they are written.
+Content = str | Iterable[str]
+
+
+def write_output(path: Path, text: Content) -> None:
     """Write ``text`` to ``path``: atomically for regular files, directly for anything else."""
     write_all([(str(path), text)])
+
+
+def _whole(content: Content) -> str:
+    return content if isinstance(content, str) else "".join(content)
 
 
 _STREAM_NAMES = {"/dev/stdout": 1, "/dev/stderr": 2}
@@ -118,13 +126,18 @@ def stream_fd(target: str) -> int | None:
     return int(match[1]) if match else None
 
 
-def write_all(outputs: Sequence[tuple[str, str]]) -> None:
+def write_all(outputs: Sequence[tuple[str, Content]]) -> None:
     """Write every ``(target, text)``, or, as far as the system allows, none of them.
 
     Regular files are first staged as temporary files beside their targets; devices, FIFOs
     and streams are written next; only then are the staged files renamed into place, so a
     report that cannot be written (a full disk, a missing permission) leaves no other report
     claiming a verdict the run did not reach. Standard output (``-``) comes last.
+
+    A text given in pieces is written piece by piece into its temporary file, so a large
+    report is never whole in memory; for any other target it is joined first, before
+    anything is written there: if making a piece fails, nothing but temporary files (which
+    are removed) has been written.
     """
     staged: list[tuple[Path, Path]] = []  # (temporary file, target)
     in_place: list[tuple[Path, str]] = []
@@ -135,11 +148,11 @@ def write_all(outputs: Sequence[tuple[str, str]]) -> None:
             if not target.strip() or target.endswith("/"):
                 raise OutputError("cannot write output: not a file name", where=target or "''")
             if target == STDOUT:
-                to_stdout.append(text)
+                to_stdout.append(_whole(text))
             elif (fd := stream_fd(target)) is not None:
-                streams.append((fd, target, text))
+                streams.append((fd, target, _whole(text)))
             elif _is_special(Path(target)):
-                in_place.append((Path(target), text))
+                in_place.append((Path(target), _whole(text)))
             else:
                 path = Path(target)
                 final = _resolved(path) if path.is_symlink() else path
@@ -197,7 +210,7 @@ def _write_in_place(path: Path, text: str) -> None:
         raise OutputError(f"cannot write output: {exc.strerror}", where=str(path)) from None
 
 
-def _stage(path: Path, text: str) -> Path:
+def _stage(path: Path, text: Content) -> Path:
     """``text`` in a temporary file beside ``path``, with the mode ``path`` will have."""
     directory = path.parent if str(path.parent) else Path()
     try:
@@ -208,7 +221,11 @@ def _stage(path: Path, text: str) -> Path:
     temp = Path(name)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+            if isinstance(text, str):
+                handle.write(text)
+            else:
+                for piece in text:
+                    handle.write(piece)
         # mkstemp creates the file 0600; give it the mode a plain write would have.
         temp.chmod(_file_mode(path))
     except OSError as exc:

@@ -29,7 +29,7 @@ from lslint.errors import ConfigError
 from lslint.findings import ScanResult
 from lslint.gate import DEFAULT_FAIL_ON, FAIL_ON_CHOICES
 from lslint.models import count_resources
-from lslint.output import STDOUT, same_file, stream_fd, write_all
+from lslint.output import STDOUT, Content, same_file, stream_fd, write_all
 from lslint.reporters import FORMATS
 from lslint.sources.snapshot import STDIN
 from lslint.suggest import suggest
@@ -166,9 +166,12 @@ def scan(
         for warning in outcome.warnings:
             click.echo(f"lslint: warning: {printable(warning)}", err=True)
     _explain_untrusted(outcome.result)
-    pending = [(path, outcome.report(report_format)) for report_format, path in extra_reports]
+    # Reports are made as they are written: into a file, piece by piece (see write_all).
+    pending: list[tuple[str, Content]] = [
+        (path, outcome.report_chunks(report_format)) for report_format, path in extra_reports
+    ]
     use_color = _use_color(color) and output is None
-    pending.append((output or STDOUT, outcome.report(fmt, color=use_color)))
+    pending.append((output or STDOUT, outcome.report_chunks(fmt, color=use_color)))
     if snapshot and outcome.snapshot_text is not None:
         pending.append((snapshot, outcome.snapshot_text))
     if write_baseline:

@@ -128,7 +128,7 @@ def to_json(value: Any) -> Any:
     if isinstance(value, Assumed):
         return {"absent": True, "assumed": to_json(value.value)}
     if isinstance(value, LightsailModel):
-        return value.model_dump(mode="json", exclude_none=True)
+        return _dumped(value)
     if isinstance(value, (list, tuple)):
         return [to_json(v) for v in value]
     if isinstance(value, dict):  # e.g. an entry of a dated_pattern_list parameter
@@ -138,6 +138,24 @@ def to_json(value: Any) -> Any:
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     return str(value)
+
+
+# The evidence of the last models shown, by identity: several rules quote the same firewall
+# entry of a resource, and each rule's findings then share one dictionary for it (evidence is
+# never changed) instead of dumping the model again. A resource's rules run one after another.
+_DUMPED: dict[int, tuple[LightsailModel, dict[str, Any]]] = {}
+_DUMPED_AT_MOST = 256
+
+
+def _dumped(model: LightsailModel) -> dict[str, Any]:
+    known = _DUMPED.get(id(model))
+    if known is not None and known[0] is model:
+        return known[1]
+    dumped = model.model_dump(mode="json", exclude_none=True)
+    if len(_DUMPED) >= _DUMPED_AT_MOST:
+        _DUMPED.clear()
+    _DUMPED[id(model)] = (model, dumped)
+    return dumped
 
 
 def run(

@@ -22,7 +22,7 @@ from typing import Any
 
 from lslint.engine.conditions import RESERVED_NAMES, ConditionError, parse_path_text
 from lslint.engine.logic import Assumed
-from lslint.engine.paths import FieldType, ListType, ObjectType, PathRef, lookup
+from lslint.engine.paths import FieldType, ListType, ObjectType, PathRef
 from lslint.models import LightsailModel
 from lslint.suggest import suggest
 from lslint.yamldoc import DocPath
@@ -59,10 +59,33 @@ def _value(
         return params.get(part.name)
     if part.kind == "capture":
         return captures.get(part.name)
-    assert part.path is not None
-    if resource is None or (part.path.var is not None and part.path.var not in bindings):
+    path = part.path
+    assert path is not None
+    if resource is None:
         return None
-    value, _ = lookup(part.path, resource, {name: (item, name) for name, item in bindings.items()})
+    if path.var is None:
+        value: Any = resource
+    elif path.var in bindings:
+        value = bindings[path.var]
+    else:
+        return None
+    return _walk(value, path.segments)
+
+
+def _walk(value: Any, segments: tuple[str, ...]) -> Any:
+    """The value at ``segments`` below ``value``, as :func:`lookup` finds it (lists are
+    projected), without working out how to show its location."""
+    for segment in segments:
+        if value is None:
+            return None
+        if isinstance(value, list):
+            projected: list[Any] = []
+            for item in value:
+                inner = None if item is None else getattr(item, segment, None)
+                projected.extend(inner) if isinstance(inner, list) else projected.append(inner)
+            value = projected
+        else:
+            value = getattr(value, segment, None)
     return value
 
 
@@ -144,6 +167,42 @@ class Command:
         captures: Mapping[str, Any],
         bindings: Bindings,
     ) -> str:
+        if resource is None:
+            return self._help_line(params)
+        shown: list[str] = []
+        for word, static, single in zip(
+            self.words, self._static_words, self._single_words, strict=True
+        ):
+            if static is not None:
+                shown.append(static)
+            elif single:  # a finding's word is always quoted: resource data is never trusted
+                texts: list[str] = []
+                for part in word:
+                    if type(part) is str:
+                        texts.append(part)
+                        continue
+                    assert isinstance(part, Placeholder)
+                    value = _value(part, resource, params, captures, bindings)
+                    text = _command_text(_unwrap(value))
+                    texts.append(part.label if text is None else text)
+                shown.append(shlex.quote("".join(texts)))
+            else:
+                variants = _variants(
+                    [_texts(part, resource, params, captures, bindings) for part in word]
+                )
+                for variant in variants:
+                    joined = "".join(
+                        _label(part) if text is None else text
+                        for part, text in zip(word, variant, strict=True)
+                    )
+                    shown.append(shlex.quote(joined))
+        return " ".join(shown)
+
+    def _help_line(self, params: Mapping[str, Any]) -> str:
+        """The line with stand-ins, for a rule's help (no resource)."""
+        resource: LightsailModel | None = None
+        captures: Mapping[str, Any] = {}
+        bindings: Bindings = {}
         shown: list[str] = []
         for word, static, single in zip(
             self.words, self._static_words, self._single_words, strict=True
@@ -221,13 +280,21 @@ def _command_text(value: Any) -> str | None:
     """The argument text of a value; ``None`` (a stand-in) when absent or not printable."""
     if value is None:
         return None
+    kind = type(value)
+    if kind is int:  # the common cases first: ports, then names and regions (below)
+        return int.__repr__(value)
+    if kind is str:
+        return _argument_text(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, (int, float)):
         return str(value)  # a number from the model, never text: ICMP's code -1 is a real value
-    text = str(value)
+    return _argument_text(str(value))
+
+
+def _argument_text(text: str) -> str | None:
     # A line break would split the command, and bidi or other format characters can make a
     # command read differently from what it runs; no real Lightsail value has them.
     if text.isascii():

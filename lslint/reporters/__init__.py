@@ -1,12 +1,14 @@
 """Reporters: pure functions from a ``ScanResult`` and a ``ReportContext`` to one format's text.
 
-``REPORTERS`` is the one registry that ``--format`` and ``--report`` come from.
+``REPORTERS`` is the one registry that ``--format`` and ``--report`` come from. A format whose
+reports grow with the fleet may also define ``stream_FORMAT(result, context)``, which yields
+the same text in pieces as it is made (see :func:`render_chunks`).
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from lslint.errors import ConfigError
 from lslint.findings import ScanResult
@@ -14,6 +16,7 @@ from lslint.reporters.context import ReportContext
 from lslint.suggest import suggest
 
 Reporter = Callable[[ScanResult, ReportContext], str]
+Streamer = Callable[[ScanResult, ReportContext], Iterable[str]]
 
 
 class _Registry(Mapping[str, Reporter]):
@@ -34,9 +37,15 @@ class _Registry(Mapping[str, Reporter]):
     def __len__(self) -> int:
         return len(self._modules)
 
+    def streamer(self, fmt: str) -> Streamer | None:
+        """The format's ``stream_FORMAT``, if its module defines one."""
+        module = importlib.import_module(self._modules[fmt])
+        streamer: Streamer | None = getattr(module, f"stream_{fmt}", None)
+        return streamer
+
 
 # Each format's module, which defines ``render_FORMAT(result, context)``.
-REPORTERS: Mapping[str, Reporter] = _Registry(
+REPORTERS = _Registry(
     {
         "text": "lslint.reporters.text",
         "json": "lslint.reporters.json",
@@ -52,10 +61,31 @@ FORMATS = tuple(REPORTERS)
 
 def render(fmt: str, result: ScanResult, context: ReportContext) -> str:
     """``result`` in the format ``fmt`` (one of ``FORMATS``, any case)."""
+    return _reporter(fmt)(result, context)
+
+
+def render_chunks(fmt: str, result: ScanResult, context: ReportContext) -> Iterator[str]:
+    """The text of :func:`render` in pieces, made only as they are read (and, for formats
+    that stream, never whole): for writing a large report straight into its file."""
+    reporter = _reporter(fmt)  # an unknown format is an error before any piece is asked for
+    streamer = REPORTERS.streamer(fmt.lower())
+    return _lazily(reporter, streamer, result, context)
+
+
+def _lazily(
+    reporter: Reporter, streamer: Streamer | None, result: ScanResult, context: ReportContext
+) -> Iterator[str]:
+    if streamer is None:
+        yield reporter(result, context)
+    else:
+        yield from streamer(result, context)
+
+
+def _reporter(fmt: str) -> Reporter:
     reporter = REPORTERS.get(fmt.lower())
     if reporter is None:
         raise ConfigError(
             f"unknown report format '{fmt}'" + suggest(fmt.lower(), FORMATS),
             hint=f"formats: {', '.join(FORMATS)}",
         )
-    return reporter(result, context)
+    return reporter

@@ -16,13 +16,15 @@ _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 # Characters that may stand unencoded in an absolute URI (RFC 3986: reserved and unreserved).
 _URI_CHARACTERS = ":/?#[]@!$&'()*+,;=-._~"
 _BARE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+# Neither a letter or digit (``str.isalnum``, which ``\w`` matches too) nor ``-``, ``_``, ``.``.
+_UNSAFE_IN_SEGMENT = re.compile(r"[^\w.\-]")
 
 
 def path_segment(text: str, *, empty: str) -> str:
     """``text`` as one safe path segment: letters, digits, ``-``, ``_`` and ``.`` stay, every
     other character becomes ``_``; a segment of dots only (``..``) becomes underscores too, so
     resource data can neither add directories nor climb out of them."""
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in text)
+    safe = _UNSAFE_IN_SEGMENT.sub("_", text)
     if not safe.strip("."):
         safe = "_" * len(safe)
     return safe or empty

@@ -9,7 +9,9 @@ findings are left out; errors are tool execution notifications.
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Iterator, Sequence
 from pathlib import PurePath
 from typing import Any
 
@@ -51,20 +53,27 @@ _Roots = tuple[PurePath | None, PurePath | None]  # (repository root, folder pat
 def render_sarif(result: ScanResult, context: ReportContext) -> str:
     """SARIF for ``result``; file locations are made relative to the context's ``root`` (the
     repository)."""
-    root, base = context.root, context.base
+    return "".join(stream_sarif(result, context))
+
+
+def stream_sarif(result: ScanResult, context: ReportContext) -> Iterator[str]:
+    """The SARIF text in pieces, each result written as it is reached."""
+    roots = (context.root, context.base)
     rule_index = {rule.id: index for index, rule in enumerate(result.rules)}
     notifications = [_error_notification(e) for e in result.errors]
     notifications += [
         {"level": "warning", "message": {"text": printable(w)}} for w in result.warnings
     ]
-    results = []
-    for finding in result.findings:
-        if finding.suppressed is not None:
-            continue
-        if finding.status == "error":
-            notifications.append(_indeterminate_notification(finding, rule_index, (root, base)))
-        else:
-            results.append(_result(finding, rule_index, (root, base)))
+    notifications += [
+        _indeterminate_notification(finding, rule_index, roots)
+        for finding in result.findings
+        if finding.suppressed is None and finding.status == "error"
+    ]
+    results = (
+        finding
+        for finding in result.findings
+        if finding.suppressed is None and finding.status != "error"
+    )
     run = {
         "tool": {
             "driver": {
@@ -76,15 +85,12 @@ def render_sarif(result: ScanResult, context: ReportContext) -> str:
         },
         "automationDetails": {"id": "lslint/"},
         "invocations": [_invocation(result, context, notifications)],
-        "results": results,
+        "results": jsontext.Each(results, ResultText(rule_index, roots)),
     }
     document = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
-    text = jsontext.dumps(document)
-    # JSON text escapes every surrogate as \udXXX; only when one is there can a string hold
-    # a lone one, so only then is the document walked to show them escaped.
-    if _SURROGATE_ESCAPE.search(text) is None:
-        return text
-    return jsontext.dumps(without_surrogates(document))
+    # JSON text escapes every surrogate as \udXXX; only a value whose text holds one can
+    # hold a lone one, so only such a value is written again with them shown escaped.
+    return jsontext.chunks(document, redo_if=_SURROGATE_ESCAPE, redo=without_surrogates)
 
 
 def _invocation(
@@ -167,21 +173,121 @@ def _locations(finding: Finding, roots: _Roots) -> list[dict[str, Any]]:
 
 
 def _result(finding: Finding, rule_index: dict[str, int], roots: _Roots) -> dict[str, Any]:
+    return _result_shape(finding.baselined, _result_values(finding, rule_index, roots))
+
+
+def _result_values(finding: Finding, rule_index: dict[str, int], roots: _Roots) -> tuple[Any, ...]:
+    """What a result says about its finding, in the order :func:`_result_shape` takes."""
+    path, line = finding_location(finding, *roots)
+    values = (
+        finding.rule_id,
+        rule_index[finding.rule_id],
+        LEVELS[finding.severity],
+        printable(finding.message),
+        uri_reference(path),
+        line,
+        finding.resource_name,
+        finding.resource_arn or finding_synthetic_path(finding),
+        finding.resource_kind,
+        finding.fingerprint,
+        finding.region,
+        finding.severity.value,
+        finding.evidence,
+    )
+    return (*values, finding.override.to_dict()) if finding.override else values
+
+
+def _result_shape(baselined: bool, values: Sequence[Any]) -> dict[str, Any]:
+    """A result: ``values`` from :func:`_result_values` in their places (the last, if there
+    is one more, is the override)."""
+    (rule_id, index, level, message, uri, line, name, qualified_name, kind, fingerprint,
+     region, severity, evidence, *override) = values  # fmt: skip
     return {
-        "ruleId": finding.rule_id,
-        "ruleIndex": rule_index[finding.rule_id],
-        "level": LEVELS[finding.severity],
-        "message": {"text": printable(finding.message)},
-        "locations": _locations(finding, roots),
-        "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
-        **({"baselineState": "unchanged"} if finding.baselined else {}),
+        "ruleId": rule_id,
+        "ruleIndex": index,
+        "level": level,
+        "message": {"text": message},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": uri},
+                    "region": {"startLine": line},
+                },
+                "logicalLocations": [
+                    {
+                        "name": name,
+                        "fullyQualifiedName": qualified_name,
+                        "kind": "resource",
+                        "properties": {"resourceType": kind},
+                    }
+                ],
+            }
+        ],
+        "partialFingerprints": {FINGERPRINT_KEY: fingerprint},
+        **({"baselineState": "unchanged"} if baselined else {}),
         "properties": {
-            "region": finding.region,
-            "severity": finding.severity.value,
-            "evidence": finding.evidence,
-            **({"override": finding.override.to_dict()} if finding.override else {}),
+            "region": region,
+            "severity": severity,
+            "evidence": evidence,
+            **({"override": override[0]} if override else {}),
         },
     }
+
+
+_HOLE = re.compile(r'"\\u0000(\d+)\\u0000"')  # a stand-in's text: "\u0000<index>\u0000"
+
+
+class ResultText:
+    """A result's text, exactly ``jsontext`` of :func:`_result`, made without that dictionary:
+    the text of the result's shape with stand-ins for its values is worked out once (per
+    indentation level, and with or without a baseline state and an override); each result
+    then fills in its values' texts. A result whose text holds a surrogate escape is written
+    from its dictionary with lone surrogates shown escaped, as the rest of the document is."""
+
+    def __init__(self, rule_index: dict[str, int], roots: _Roots) -> None:
+        self._rule_index = rule_index
+        self._roots = roots
+        self._encode = jsontext.encoder()
+        self._skeletons: dict[tuple[bool, int, int], tuple[list[str], list[tuple[int, int]]]] = {}
+
+    def __call__(self, finding: Finding, level: int) -> str:
+        values = _result_values(finding, self._rule_index, self._roots)
+        texts, holes = self._skeleton(finding.baselined, len(values), level)
+        encode = self._encode
+        pieces = [texts[0]]
+        for (index, depth), text in zip(holes, texts[1:], strict=True):
+            value = values[index]
+            pieces.append(_quote(value) if type(value) is str else encode(value, depth))
+            pieces.append(text)
+        result = "".join(pieces)
+        if _SURROGATE_ESCAPE.search(result) is None:
+            return result
+        return encode(without_surrogates(_result(finding, self._rule_index, self._roots)), level)
+
+    def _skeleton(
+        self, baselined: bool, count: int, level: int
+    ) -> tuple[list[str], list[tuple[int, int]]]:
+        """The shape's text split at its stand-ins, and each stand-in's value (index, level)."""
+        key = (baselined, count, level)
+        known = self._skeletons.get(key)
+        if known is None:
+            stand_ins = [f"\0{index}\0" for index in range(count)]
+            text = self._encode(_result_shape(baselined, stand_ins), level)
+            texts: list[str] = []
+            holes: list[tuple[int, int]] = []
+            position = 0
+            for found in _HOLE.finditer(text):
+                texts.append(text[position : found.start()])
+                line_start = text.rfind("\n", 0, found.start()) + 1
+                indent = len(text) - len(text[line_start:].lstrip(" "))
+                holes.append((int(found[1]), (indent - line_start) // len(jsontext.INDENT)))
+                position = found.end()
+            texts.append(text[position:])
+            known = self._skeletons[key] = (texts, holes)
+        return known
+
+
+_quote = json.encoder.encode_basestring_ascii
 
 
 def _indeterminate_notification(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -9,6 +12,7 @@ import pytest
 from lslint.engine.evaluate import Verdict, judge, run
 from lslint.engine.operators import OperandError
 from lslint.engine.rule import Rule
+from lslint.findings import fingerprint
 from lslint.inventory import Inventory, Resource
 from lslint.models import Instance
 
@@ -517,3 +521,31 @@ def test_list_default_that_makes_a_match_leaf_true_is_reported_as_assumed() -> N
     )
     verdict = check(rule, {"networking": {"ports": [{"protocol": "tcp", "fromPort": 22}]}})
     assert verdict.message == "from 0.0.0.0/0 (assumed: networking.ports[0].cidrs not reported)"
+
+
+def test_a_fingerprint_is_the_hash_of_its_key_text_and_survives_a_refused_value() -> None:
+    evidence: dict[str, object] = {"b": [{"z": 1, "a": None}], "a": "caf\u00e9", "n": 0.5}
+    key = json.dumps(["LS001", "arn:x", evidence], sort_keys=True, separators=(",", ":"))
+    expected = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+    assert fingerprint("LS001", "arn:x", evidence) == expected
+    evidence["b"] = [object()]  # not JSON: refused midway through the same containers
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        fingerprint("LS001", "arn:x", evidence)
+    evidence["b"] = [{"z": 1, "a": None}]  # the same containers again: no false cycle
+    assert fingerprint("LS001", "arn:x", evidence) == expected
+
+
+def test_rules_quoting_one_firewall_entry_share_its_evidence() -> None:
+    world = load(WORLD_RULE)
+    ssh_only = load(
+        "{some: {path: networking.ports, as: port, where: {path: port.fromPort, equals: 22}}}"
+    )
+    ssh_only = replace(ssh_only, id="LS999")
+    model = instance("web", WEB, SSH)
+    first, second = run([world, ssh_only], Inventory([Resource(model)])).findings
+    shown = {"cidrs": ["0.0.0.0/0"], "fromPort": 22, "protocol": "tcp", "toPort": 22}
+    assert first.evidence == second.evidence == {"networking.ports": [shown]}
+    assert first.evidence["networking.ports"][0] is second.evidence["networking.ports"][0]
+    # Another resource with an equal entry gets its own: only one model's dump is shared.
+    (other,) = scan(world, instance("db", SSH))
+    assert other.evidence["networking.ports"][0] is not first.evidence["networking.ports"][0]

@@ -327,3 +327,17 @@ def test_a_disk_reads_as_its_name_and_path() -> None:
         "data at /dev/xvdf"
     )
     assert Disk.model_validate({"isSystemDisk": True}).describe() == "disk"
+
+
+def test_resources_that_set_the_same_fields_share_one_set_of_their_names() -> None:
+    raw = {"name": "web", "networking": {"ports": [{"fromPort": 22, "protocol": "tcp"}] * 2}}
+    first, second = Instance.model_validate(raw), Instance.model_validate(raw)
+    assert first.model_fields_set == {"name", "networking"}
+    assert first.model_fields_set is second.model_fields_set
+    ports = [*first.networking.ports, *second.networking.ports]  # type: ignore[union-attr]
+    assert len({id(port.model_fields_set) for port in ports}) == 1
+    # A copy that sets another field gets a set of its own; the shared one is unchanged.
+    copied = first.model_copy(update={"blueprintId": "debian_12"})
+    assert copied.model_fields_set == {"name", "networking", "blueprintId"}
+    assert second.model_fields_set == {"name", "networking"}
+    assert first.describe() == second.describe()

@@ -20,7 +20,7 @@ from lslint.findings import ScanResult
 from lslint.inventory import Inventory, Resource
 from lslint.models import Instance
 from lslint.reporters.context import ReportContext
-from lslint.reporters.locations import absolute_uri, synthetic_path, uri_reference
+from lslint.reporters.locations import absolute_uri, path_segment, synthetic_path, uri_reference
 from lslint.reporters.sarif import render_sarif
 
 from conftest import BUILTIN_RULES, SCAN_TIME, SCHEMAS, CliResult, passing_instance
@@ -215,3 +215,9 @@ def test_builtin_rule_links_are_kept_as_written() -> None:
     for rule in load_rules([BUILTIN_RULES]):
         for reference in rule.references:
             assert absolute_uri(reference) == reference
+
+
+def test_a_path_segment_keeps_letters_digits_and_dashes_of_every_script() -> None:
+    every = "".join(map(chr, range(0x20, 0x3400))) + "\U0001d7d8\U00020000\U000e0041"
+    expected = "".join(c if c.isalnum() or c in "-_." else "_" for c in every)
+    assert path_segment(every, empty="x") == expected
