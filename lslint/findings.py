@@ -189,14 +189,14 @@ class ScanResult:
 
 # The text a fingerprint hashes: ``json.dumps(key, sort_keys=True, separators=(",", ":"))``,
 # which baselines depend on. ``JSONEncoder.encode`` makes a new C encoder per call; this one
-# is made once (its cycle markers are emptied again whenever encoding fails midway).
+# is made once. It keeps no cycle markers (evidence is plain JSON, never cyclic), so it holds
+# no state between calls and may be used by several threads at once.
 _KEY_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
-_MARKERS: dict[int, Any] = {}
 _MAKE_C_ENCODER = getattr(json.encoder, "c_make_encoder", None)
 _KEY_CHUNKS = None
 if _MAKE_C_ENCODER is not None:
     _KEY_CHUNKS = _MAKE_C_ENCODER(
-        _MARKERS, _KEY_ENCODER.default, json.encoder.encode_basestring_ascii, None,
+        None, _KEY_ENCODER.default, json.encoder.encode_basestring_ascii, None,
         ":", ",", True, False, True,
     )  # fmt: skip
 
@@ -204,11 +204,7 @@ if _MAKE_C_ENCODER is not None:
 def _key_text(key: list[Any]) -> str:
     if _KEY_CHUNKS is None:
         return _KEY_ENCODER.encode(key)
-    try:
-        return "".join(_KEY_CHUNKS(key, 0))
-    except BaseException:
-        _MARKERS.clear()
-        raise
+    return "".join(_KEY_CHUNKS(key, 0))
 
 
 def fingerprint(rule_id: str, arn: str, evidence: Mapping[str, Any]) -> str:
