@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 
 class Severity(StrEnum):
@@ -110,9 +110,10 @@ class Finding:
         )
 
 
-@dataclass(frozen=True)
-class Check:
-    """One rule x resource evaluation, passes included (JUnit reports every check)."""
+class Check(NamedTuple):
+    """One rule x resource evaluation, passes included (JUnit reports every check). A tuple:
+    a scan makes one per rule and resource, and a tuple is made several times faster than a
+    frozen dataclass."""
 
     rule_id: str
     resource_kind: str

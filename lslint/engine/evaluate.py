@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from lslint.engine.compiled import compiled
 from lslint.engine.logic import Assumed, Env, Outcome
 from lslint.engine.rule import Rule, RuleTest
+from lslint.engine.truth import TruthFunction, truth_function
 from lslint.findings import AppliedOverride, Check, Finding, ScanResult, Status, fingerprint
 from lslint.inventory import Inventory, Resource
-from lslint.models import LightsailModel
+from lslint.models import RESOURCE_KINDS, LightsailModel
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,29 @@ SKIP = Verdict("skip")
 def judge(rule: Rule, model: LightsailModel, now: datetime | None = None) -> Verdict:
     """Evaluate ``rule`` on one resource model at scan time ``now`` (without it, conditions
     about time are unknown)."""
+    applies, fails = rule_truths(rule)
+    if applies is not None:
+        truth = applies(model, rule.operands, now)
+        if truth is False:
+            return SKIP
+        if truth is None:
+            return judged(rule, model, now)
+    if fails(model, rule.operands, now) is False:
+        return PASS
+    return judged(rule, model, now)
+
+
+def rule_truths(rule: Rule) -> tuple[TruthFunction | None, TruthFunction]:
+    """The truth functions of the rule's ``applies_if`` (if it has one) and ``fail_if``: they
+    settle passes and skips without building what only a finding needs."""
+    root = RESOURCE_KINDS[rule.resource].model
+    applies = truth_function(rule.applies_if, root) if rule.applies_if is not None else None
+    return applies, truth_function(rule.fail_if, root)
+
+
+def judged(rule: Rule, model: LightsailModel, now: datetime | None = None) -> Verdict:
+    """``judge`` with the full outcomes of the conditions: the message, evidence and captures
+    of a failure, the reasons of an indeterminate result."""
     env = Env(model, rule.operands, now=now)
     applies_captures: tuple[tuple[str, Any], ...] = ()
     if rule.applies_if is not None:
@@ -140,6 +164,29 @@ def to_json(value: Any) -> Any:
     return str(value)
 
 
+class _Plan(NamedTuple):
+    """What ``run`` needs of one rule for each resource, looked up once."""
+
+    rule: Rule
+    applies: TruthFunction | None
+    fails: TruthFunction
+    operands: tuple[Any, ...]
+    varied: bool  # per-resource overrides may give it other parameters
+
+
+def _plan(rule: Rule, variants: RuleVariants | None) -> _Plan:
+    applies, fails = rule_truths(rule)
+    varied = variants is not None and _may_vary(variants, rule)
+    return _Plan(rule, applies, fails, rule.operands, varied)
+
+
+def _may_vary(variants: RuleVariants, rule: Rule) -> bool:
+    """Whether ``variants`` may give ``rule`` other parameters; asked once per rule, so that
+    resources are not looked up in a table with no entry for it."""
+    varied: Callable[[Rule], bool] | None = getattr(variants, "varies", None)
+    return varied is None or varied(rule)
+
+
 def run(
     rules: Sequence[Rule],
     inventory: Inventory,
@@ -162,26 +209,37 @@ def run(
         warnings=list(inventory.warnings),
         resource_count=len(inventory.resources),
     )
-    by_kind: dict[str, list[Rule]] = {}
+    by_kind: dict[str, list[_Plan]] = {}
     for rule in rules:
-        by_kind.setdefault(rule.resource, []).append(rule)
+        by_kind.setdefault(rule.resource, []).append(_plan(rule, variants))
     checks, findings = result.checks, result.findings
     for resource in inventory.resources:
-        kind_rules = by_kind.get(resource.kind.name)
-        if not kind_rules:
+        plans = by_kind.get(resource.kind.name)
+        if not plans:
             continue
         model = resource.model
         arn, name, region = resource.arn, resource.name, resource.region
-        for rule in kind_rules:
-            variant = variants(rule, resource) if variants is not None else None
-            applied = variant.rule if variant is not None else rule
-            verdict = judge(applied, model, now)
-            status = verdict.status
+        for rule, applies, fails, operands, varied in plans:
+            variant = variants(rule, resource) if varied and variants is not None else None
+            if variant is not None:
+                verdict = judge(variant.rule, model, now)
+                status = verdict.status
+            else:
+                # The truth functions settle most checks; a failure or an unknown is judged
+                # again in full, for its message, evidence and reasons.
+                truth = True if applies is None else applies(model, operands, now)
+                if truth is True and fails(model, operands, now) is False:
+                    status = "pass"
+                elif truth is False:
+                    status = "skip"
+                else:
+                    verdict = judged(rule, model, now)
+                    status = verdict.status
             checks.append(
-                Check(rule.id, rule.resource, arn, name, region, status,
-                      overridden=variant is not None)
-            )  # fmt: skip
+                Check(rule.id, rule.resource, arn, name, region, status, variant is not None)
+            )
             if status in ("fail", "error"):
+                applied = variant.rule if variant is not None else rule
                 override = variant.override if variant is not None else None
                 findings.append(_finding(applied, resource, verdict, override))
     result.sort()
