@@ -209,12 +209,17 @@ def run(
         warnings=list(inventory.warnings),
         resource_count=len(inventory.resources),
     )
-    by_kind: dict[str, list[_Plan]] = {}
+    by_kind: dict[str, list[Rule]] = {}
     for rule in rules:
-        by_kind.setdefault(rule.resource, []).append(_plan(rule, variants))
+        by_kind.setdefault(rule.resource, []).append(rule)
+    # Planned when a kind is first met: rules of kinds the inventory lacks are never compiled.
+    plans_by_kind: dict[str, list[_Plan]] = {}
     checks, findings = result.checks, result.findings
     for resource in inventory.resources:
-        plans = by_kind.get(resource.kind.name)
+        kind = resource.kind.name
+        plans = plans_by_kind.get(kind)
+        if plans is None:
+            plans = plans_by_kind[kind] = [_plan(rule, variants) for rule in by_kind.get(kind, ())]
         if not plans:
             continue
         model = resource.model

@@ -59,6 +59,9 @@ _COUNT = ScalarType("integer")
 # Tests written as Python comparisons when the value is a number, boolean or timestamp.
 _COMPARISONS = {"equals": "==", "not_equals": "!=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 
+# Tests of a firewall entry whose answer depends on its protocol and port range alone.
+_PORT_TESTS = ("exposes_port", "only_ports")
+
 _TRUTHS: dict[int, tuple[weakref.ref[Condition], TruthFunction]] = {}
 
 
@@ -122,6 +125,30 @@ def _answering(test: Callable[[Any, Any], Any], operand: Any, answers: dict[Any,
 def _truth_of(test: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Truth]:
     def truth(value: Any, operand: Any) -> Truth:
         return _normalised(test(value, operand)[0])
+
+    return truth
+
+
+def _port_answers(test: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Truth]:
+    """The truth of a test of a firewall entry, remembered per operand for each protocol and
+    port range: the ports an entry opens depend on those three fields alone."""
+    by_operand: dict[int, tuple[Any, dict[Any, Truth]]] = {}
+
+    def truth(entry: Any, operand: Any) -> Truth:
+        entry_of = by_operand.get(id(operand))
+        if entry_of is None or entry_of[0] is not operand:
+            if len(by_operand) >= 64:
+                by_operand.clear()
+            # The operand is kept alive with its answers, so its id names no other object.
+            entry_of = by_operand[id(operand)] = (operand, {})
+        answers = entry_of[1]
+        key = (entry.protocol, entry.fromPort, entry.toPort)
+        answer = answers.get(key, _MISSING)
+        if answer is _MISSING:
+            answer = _normalised(test(entry, operand)[0])
+            if len(answers) < MEMO_SIZE:
+                answers[key] = answer
+        return answer  # type: ignore[no-any-return]
 
     return truth
 
@@ -390,6 +417,10 @@ class _Generator:
                                   "else False")  # fmt: skip
                 return
         answer_test = _test(operator, tested)
+        if builtin and operator.name in _PORT_TESTS:
+            self.line(indent, f"{target} = {self.constant(_port_answers(answer_test))}"
+                              f"({value}, {operand})")  # fmt: skip
+            return
         if source.path is None:
             answer_test = _remembering(answer_test, operator.reads_scan_time)
         truth = self.constant(_truth_of(answer_test))
