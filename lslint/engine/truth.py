@@ -9,8 +9,9 @@ Each condition becomes one Python function, generated from a fixed template with
 inlined: paths are attribute reads (the field names are taken from the models, never from
 rule text), bound names are local variables, and literals, parameters' slots and operator
 tests are constants of the function's namespace. Answers about texts are remembered per
-test, as the closures do. A quantifier stops at the first item that decides it; nothing else
-changes: the truth is the interpreter's (:func:`lslint.engine.logic.evaluate`), which tests
+test, as the closures do. A quantifier stops at the first item that decides it and ``or`` at
+the first child that holds (tests have no side effects); nothing else changes: the truth is
+the interpreter's (:func:`lslint.engine.logic.evaluate`), which tests
 compare on every rule's tests, the examples and generated resources. A condition the
 generator cannot express (nesting deeper than Python's block limits, say) is judged by its
 closure instead, as is a resource whose data does not have the shape of its model.
@@ -143,12 +144,12 @@ def _port_answers(test: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Truth
             entry_of = by_operand[id(operand)] = (operand, {})
         answers = entry_of[1]
         key = (entry.protocol, entry.fromPort, entry.toPort)
-        answer = answers.get(key, _MISSING)
-        if answer is _MISSING:
-            answer = _normalised(test(entry, operand)[0])
-            if len(answers) < MEMO_SIZE:
-                answers[key] = answer
-        return answer  # type: ignore[no-any-return]
+        if key in answers:
+            return answers[key]
+        answer = _normalised(test(entry, operand)[0])
+        if len(answers) < MEMO_SIZE:
+            answers[key] = answer
+        return answer
 
     return truth
 
