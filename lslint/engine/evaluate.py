@@ -7,10 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from lslint.engine.compiled import compiled
 from lslint.engine.logic import Assumed, Env, Outcome
 from lslint.engine.rule import Rule, RuleTest
-from lslint.engine.truth import TruthFunction, truth_function
+from lslint.engine.truth import TruthFunction, full_function, truth_function
 from lslint.findings import AppliedOverride, Check, Finding, ScanResult, Status, fingerprint
 from lslint.inventory import Inventory, Resource
 from lslint.models import RESOURCE_KINDS, LightsailModel
@@ -70,15 +69,16 @@ def judged(rule: Rule, model: LightsailModel, now: datetime | None = None) -> Ve
     """``judge`` with the full outcomes of the conditions: the message, evidence and captures
     of a failure, the reasons of an indeterminate result."""
     env = Env(model, rule.operands, now=now)
+    root = RESOURCE_KINDS[rule.resource].model
     applies_captures: tuple[tuple[str, Any], ...] = ()
     if rule.applies_if is not None:
-        applies = compiled(rule.applies_if)(env)
+        applies = full_function(rule.applies_if, root)(env)
         if applies.truth is False:
             return SKIP
         if applies.truth is None:
             return _indeterminate("applies_if", applies)
         applies_captures = applies.captures
-    outcome = compiled(rule.fail_if)(env)
+    outcome = full_function(rule.fail_if, root)(env)
     if outcome.truth is None:
         return _indeterminate("fail_if", outcome)
     if not outcome.truth:

@@ -12,7 +12,10 @@ tests are constants of the function's namespace. Answers about texts are remembe
 test, as the closures do. A quantifier stops at the first item that decides it and ``or`` at
 the first child that holds (tests have no side effects); nothing else changes: the truth is
 the interpreter's (:func:`lslint.engine.logic.evaluate`), which tests
-compare on every rule's tests, the examples and generated resources. A condition the
+compare on every rule's tests, the examples and generated resources. The condition of each
+quantifier and count is generated as an item test too: judging a resource in full, the
+closures skip the items it finds false (a firewall entry closed to the world, say), which add
+nothing to an outcome. A condition the
 generator cannot express (nesting deeper than Python's block limits, say) is judged by its
 closure instead, as is a resource whose data does not have the shape of its model.
 """
@@ -29,11 +32,13 @@ from typing import Any
 from lslint.engine.compiled import (
     MEMO_SIZE,
     Compiled,
+    ItemTruth,
     _predicate,
     _project,
     _remembering,
     _test,
     _tested_type,
+    compile_condition,
     compiled,
 )
 from lslint.engine.conditions import (
@@ -63,28 +68,55 @@ _COMPARISONS = {"equals": "==", "not_equals": "!=", "gt": ">", "gte": ">=", "lt"
 # Tests of a firewall entry whose answer depends on its protocol and port range alone.
 _PORT_TESTS = ("exposes_port", "only_ports")
 
-_TRUTHS: dict[int, tuple[weakref.ref[Condition], TruthFunction]] = {}
+_FUNCTIONS: dict[int, tuple[weakref.ref[Condition], tuple[TruthFunction, Compiled]]] = {}
 
 
 def truth_function(node: Condition, root: type[LightsailModel]) -> TruthFunction:
     """``node``'s truth function for resources of model ``root``, made on first use."""
-    entry = _TRUTHS.get(id(node))
+    return _functions(node, root)[0]
+
+
+def full_function(node: Condition, root: type[LightsailModel]) -> Compiled:
+    """``node``'s closure (:mod:`lslint.engine.compiled`), with its quantifiers and counts
+    skipping the items that the generated code finds false."""
+    return _functions(node, root)[1]
+
+
+def _functions(node: Condition, root: type[LightsailModel]) -> tuple[TruthFunction, Compiled]:
+    entry = _FUNCTIONS.get(id(node))
     if entry is not None and entry[0]() is node:
         return entry[1]
-    function = generate(node, root)
-    _TRUTHS[id(node)] = (weakref.ref(node), function)
-    weakref.finalize(node, _TRUTHS.pop, id(node), None)
-    return function
+    functions = generate(node, root)
+    _FUNCTIONS[id(node)] = (weakref.ref(node), functions)
+    weakref.finalize(node, _FUNCTIONS.pop, id(node), None)
+    return functions
 
 
-def generate(node: Condition, root: type[LightsailModel]) -> TruthFunction:
-    """The generated truth function of ``node``, or its closure's truth where it cannot be."""
+class _Unsupported(Exception):
+    """A node the generator does not express; its condition is judged by the closure."""
+
+
+# Why generated code may not be had: a node it does not express, or Python's limits.
+_CANNOT = (_Unsupported, SyntaxError, RecursionError, MemoryError)
+
+
+def generate(node: Condition, root: type[LightsailModel]) -> tuple[TruthFunction, Compiled]:
+    """The generated truth function of ``node`` (or its closure's truth where it cannot be),
+    and its closure with the generated item tests of its quantifiers and counts."""
     full = compiled(node)
     fallback = _closure_truth(full)
+    generator = _Generator(ObjectType(root), fallback)
     try:
-        return _Generator(ObjectType(root), fallback).function(node)
-    except (_Unsupported, SyntaxError, RecursionError, MemoryError):
-        return fallback
+        truth = generator.function(node)
+    except _CANNOT:
+        return fallback, full
+    prefilters: dict[int, ItemTruth] = {}
+    for owner, where, types in generator.wheres:
+        try:
+            prefilters[id(owner)] = _Generator(ObjectType(root), fallback).item(where, types)
+        except _CANNOT:
+            continue
+    return truth, compile_condition(node, prefilters) if prefilters else full
 
 
 def is_generated(function: TruthFunction) -> bool:
@@ -97,10 +129,6 @@ def _closure_truth(full: Compiled) -> TruthFunction:
         return full(Env(resource, operands, now=now)).truth
 
     return closure_truth
-
-
-class _Unsupported(Exception):
-    """A node the generator does not express; its condition is judged by the closure."""
 
 
 # ---------------------------------------------------------------- helpers the code calls
@@ -208,20 +236,37 @@ class _Generator:
             "count_present": _count_present, "count_judged": _count_judged,
             "fallback": fallback,
         }  # fmt: skip
+        # The condition of each quantifier and count, with the types of the names bound there.
+        self.wheres: list[tuple[Quantifier | Count, Condition, dict[str, FieldType]]] = []
 
     def function(self, node: Condition) -> TruthFunction:
         self.emit(node, {}, 2, "truth")
+        # Data not shaped like its model: the closure judges it.
+        return self.compiled("def truth(r, ops, now):", "        return fallback(r, ops, now)")
+
+    def item(self, where: Condition, types: dict[str, FieldType]) -> ItemTruth:
+        """The truth of ``where`` for the items bound in ``env.bindings`` (names of ``types``);
+        unknown (so judged by the closure) for data not shaped like its model."""
+        scope: Scope = {}
+        for name, field in types.items():
+            local = self.local("b")
+            scope[name] = (local, field)
+            self.line(2, f"{local} = bindings[{self.constant(name)}][0]")
+        self.emit(where, scope, 2, "truth")
+        return self.compiled("def truth(r, ops, now, bindings):", "        return None")
+
+    def compiled(self, signature: str, on_attribute_error: str) -> Callable[..., Truth]:
         source = "\n".join([
-            "def truth(r, ops, now):",
+            signature,
             "    try:",
             *self.lines,
-            "    except AttributeError:",  # data not shaped like its model: the closure judges
-            "        return fallback(r, ops, now)",
+            "    except AttributeError:",  # data not shaped like its model
+            on_attribute_error,
             "    return truth",
         ])  # fmt: skip
         code = compile(source, "<lslint condition>", "exec")
-        exec(code, self.namespace)
-        function: TruthFunction = self.namespace["truth"]
+        exec(code, self.namespace)  # our template: rule values enter only as constants
+        function: Callable[..., Truth] = self.namespace["truth"]
         return function
 
     # -------------------------------------------------------- writing
@@ -285,6 +330,7 @@ class _Generator:
         value, item_type = self.list_value(node.path, node.has_default, node.default, scope,
                                            indent, target)  # fmt: skip
         item, inner = self.local("b"), self.local("t")
+        self.wheres.append((node, node.where, _types({**scope, node.name: (item, item_type)})))
         # Unknown items decide nothing once a known one does: some stops at a hit, every at
         # a miss, none at a hit (logic.quantify).
         self.line(indent + 1, f"{target} = {node.kind != 'some'}")
@@ -313,6 +359,7 @@ class _Generator:
             return
         assert node.name is not None
         item, inner, hits, unknowns = (self.local(p) for p in ("b", "t", "h", "u"))
+        self.wheres.append((node, node.where, _types({**scope, node.name: (item, item_type)})))
         self.line(level, f"{hits} = {unknowns} = 0")
         self.line(level, f"for {item} in {value}:")
         self.emit(node.where, {**scope, node.name: (item, item_type)}, level + 1, inner)
@@ -461,6 +508,10 @@ class _Generator:
         if projecting and not isinstance(current, ListType):
             current = ListType(current)
         return value, current
+
+
+def _types(scope: Scope) -> dict[str, FieldType]:
+    return {name: field for name, (_, field) in scope.items()}
 
 
 def _field_name(container: ObjectType, segment: str) -> str:

@@ -11,12 +11,13 @@ from typing import Any
 
 import pytest
 
+from lslint.engine.compiled import compiled
 from lslint.engine.conditions import Condition
 from lslint.engine.evaluate import judge, judged, rule_truths, run
 from lslint.engine.loader import load_rules
 from lslint.engine.logic import Env, evaluate
 from lslint.engine.rule import DEFAULT_TEST_NOW, Rule
-from lslint.engine.truth import generate, is_generated, truth_function
+from lslint.engine.truth import full_function, generate, is_generated, truth_function
 from lslint.inventory import Inventory
 from lslint.models import RESOURCE_KINDS, Bucket, Instance, LightsailModel
 from lslint.sources.snapshot import parse_snapshot
@@ -40,12 +41,15 @@ def conditions(rule: Rule) -> Iterator[Condition]:
 
 
 def assert_same_truth(rule: Rule, model: LightsailModel, now: datetime | None) -> None:
-    """The truth function, the interpreter and ``judge`` against judging in full agree."""
+    """The truth function and the interpreter agree, the closure whose quantifiers skip false
+    items gives the interpreter's outcome, and ``judge`` the verdict of judging in full."""
     root = RESOURCE_KINDS[rule.resource].model
     for condition in conditions(rule):
         fast = truth_function(condition, root)(model, rule.operands, now)
-        reference = evaluate(condition, Env(model, rule.operands, now=now)).truth
-        assert fast is reference, (rule.id, model)
+        reference = evaluate(condition, Env(model, rule.operands, now=now))
+        assert fast is reference.truth, (rule.id, model)
+        full = full_function(condition, root)(Env(model, rule.operands, now=now))
+        assert full == reference, (rule.id, model)
     assert judge(rule, model, now) == judged(rule, model, now), (rule.id, model)
 
 
@@ -53,6 +57,20 @@ def test_every_built_in_condition_is_generated_code() -> None:
     for rule in BUILT_IN:
         for condition in conditions(rule):
             assert is_generated(truth_function(condition, RESOURCE_KINDS[rule.resource].model))
+
+
+def test_quantifiers_judged_in_full_skip_the_items_generated_code_finds_false() -> None:
+    (rule,) = (rule for rule in BUILT_IN if rule.id == "LS001")
+    assert full_function(rule.fail_if, Instance) is not compiled(rule.fail_if)
+    # Two entries, the first closed to the world: only the second is judged by the closure.
+    model = Instance.model_validate({"networking": {"ports": [
+        {"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrs": ["10.0.0.0/8"]},
+        {"protocol": "tcp", "fromPort": 3306, "toPort": 3306, "cidrs": ["0.0.0.0/0"]},
+    ]}})  # fmt: skip
+    bound = rule.bind()
+    outcome = full_function(bound.fail_if, Instance)(Env(model, bound.operands, now=NOW))
+    assert outcome == evaluate(bound.fail_if, Env(model, bound.operands, now=NOW))
+    assert outcome.truth is True
 
 
 @pytest.mark.parametrize("rule", BUILT_IN, ids=lambda rule: rule.id)
@@ -239,7 +257,7 @@ def test_a_condition_too_deep_for_generated_code_is_judged_by_its_closure() -> N
 
 def test_data_not_shaped_like_its_model_is_judged_by_the_closure() -> None:
     rule = condition_rule("{path: metadataOptions.httpTokens, equals: optional}")
-    truth = generate(rule.fail_if, Instance)
+    truth = generate(rule.fail_if, Instance)[0]
     assert is_generated(truth)
     # A resource of another kind has no such attributes: its truth is what the closure says.
     bucket = Bucket.model_validate({"name": "b"})
