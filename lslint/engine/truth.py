@@ -11,13 +11,14 @@ rule text), bound names are local variables, and literals, parameters' slots and
 tests are constants of the function's namespace. Answers about texts are remembered per
 test, as the closures do. A quantifier stops at the first item that decides it and ``or`` at
 the first child that holds (tests have no side effects); nothing else changes: the truth is
-the interpreter's (:func:`lslint.engine.logic.evaluate`), which tests
-compare on every rule's tests, the examples and generated resources. The condition of each
-quantifier and count is generated as an item test too: judging a resource in full, the
-closures skip the items it finds false (a firewall entry closed to the world, say), which add
-nothing to an outcome. A condition the
-generator cannot express (nesting deeper than Python's block limits, say) is judged by its
-closure instead, as is a resource whose data does not have the shape of its model.
+the interpreter's (:func:`lslint.engine.logic.evaluate`), which tests compare on every rule's
+tests, the examples and generated resources.
+
+The condition of each quantifier and count is generated as an item test too: judging a
+resource in full, the closures skip the items it finds false (a firewall entry closed to the
+world, say), which add nothing to an outcome. A condition the generator cannot express
+(nesting deeper than Python's block limits, say) is judged by its closure instead, as is a
+resource whose data does not have the shape of its model.
 """
 
 from __future__ import annotations
