@@ -26,6 +26,7 @@ from __future__ import annotations
 import keyword
 import weakref
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from itertools import count
 from typing import Any
@@ -69,28 +70,45 @@ _COMPARISONS = {"equals": "==", "not_equals": "!=", "gt": ">", "gte": ">=", "lt"
 # Tests of a firewall entry whose answer depends on its protocol and port range alone.
 _PORT_TESTS = ("exposes_port", "only_ports")
 
-_FUNCTIONS: dict[int, tuple[weakref.ref[Condition], tuple[TruthFunction, Compiled]]] = {}
+
+@dataclass
+class _Generated:
+    """A condition's truth function, and what its full closure is made of when first asked."""
+
+    truth: TruthFunction
+    closure: Compiled  # the condition's plain closure
+    root: ObjectType
+    # Each quantifier and count, its condition and the types of the names bound there.
+    wheres: list[tuple[Quantifier | Count, Condition, dict[str, FieldType]]]
+    full: Compiled | None = None
+
+
+_GENERATED: dict[int, tuple[weakref.ref[Condition], _Generated]] = {}
 
 
 def truth_function(node: Condition, root: type[LightsailModel]) -> TruthFunction:
     """``node``'s truth function for resources of model ``root``, made on first use."""
-    return _functions(node, root)[0]
+    return _generated(node, root).truth
 
 
 def full_function(node: Condition, root: type[LightsailModel]) -> Compiled:
     """``node``'s closure (:mod:`lslint.engine.compiled`), with its quantifiers and counts
-    skipping the items that the generated code finds false."""
-    return _functions(node, root)[1]
+    skipping the items that generated code finds false; made when first asked (most rules
+    fail on few resources, and some on none)."""
+    generated = _generated(node, root)
+    if generated.full is None:
+        generated.full = _prefiltered(node, generated)
+    return generated.full
 
 
-def _functions(node: Condition, root: type[LightsailModel]) -> tuple[TruthFunction, Compiled]:
-    entry = _FUNCTIONS.get(id(node))
+def _generated(node: Condition, root: type[LightsailModel]) -> _Generated:
+    entry = _GENERATED.get(id(node))
     if entry is not None and entry[0]() is node:
         return entry[1]
-    functions = generate(node, root)
-    _FUNCTIONS[id(node)] = (weakref.ref(node), functions)
-    weakref.finalize(node, _FUNCTIONS.pop, id(node), None)
-    return functions
+    generated = generate(node, root)
+    _GENERATED[id(node)] = (weakref.ref(node), generated)
+    weakref.finalize(node, _GENERATED.pop, id(node), None)
+    return generated
 
 
 class _Unsupported(Exception):
@@ -101,23 +119,27 @@ class _Unsupported(Exception):
 _CANNOT = (_Unsupported, SyntaxError, RecursionError, MemoryError)
 
 
-def generate(node: Condition, root: type[LightsailModel]) -> tuple[TruthFunction, Compiled]:
-    """The generated truth function of ``node`` (or its closure's truth where it cannot be),
-    and its closure with the generated item tests of its quantifiers and counts."""
-    full = compiled(node)
-    fallback = _closure_truth(full)
+def generate(node: Condition, root: type[LightsailModel]) -> _Generated:
+    """The generated truth function of ``node``, or its closure's truth where it cannot be."""
+    closure = compiled(node)
+    fallback = _closure_truth(closure)
     generator = _Generator(ObjectType(root), fallback)
     try:
         truth = generator.function(node)
     except _CANNOT:
-        return fallback, full
+        return _Generated(fallback, closure, ObjectType(root), [])
+    return _Generated(truth, closure, ObjectType(root), generator.wheres)
+
+
+def _prefiltered(node: Condition, generated: _Generated) -> Compiled:
+    """``node``'s closure with the generated item tests of its quantifiers and counts."""
     prefilters: dict[int, ItemTruth] = {}
-    for owner, where, types in generator.wheres:
+    for owner, where, types in generated.wheres:
         try:
-            prefilters[id(owner)] = _Generator(ObjectType(root), fallback).item(where, types)
+            prefilters[id(owner)] = _Generator(generated.root, generated.truth).item(where, types)
         except _CANNOT:
             continue
-    return truth, compile_condition(node, prefilters) if prefilters else full
+    return compile_condition(node, prefilters) if prefilters else generated.closure
 
 
 def is_generated(function: TruthFunction) -> bool:

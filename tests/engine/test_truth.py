@@ -257,7 +257,7 @@ def test_a_condition_too_deep_for_generated_code_is_judged_by_its_closure() -> N
 
 def test_data_not_shaped_like_its_model_is_judged_by_the_closure() -> None:
     rule = condition_rule("{path: metadataOptions.httpTokens, equals: optional}")
-    truth = generate(rule.fail_if, Instance)[0]
+    truth = generate(rule.fail_if, Instance).truth
     assert is_generated(truth)
     # A resource of another kind has no such attributes: its truth is what the closure says.
     bucket = Bucket.model_validate({"name": "b"})
