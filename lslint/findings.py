@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import Any, Literal
+from operator import itemgetter
+from typing import Any, Literal, NamedTuple
 
 
 class Severity(StrEnum):
@@ -110,9 +111,10 @@ class Finding:
         )
 
 
-@dataclass(frozen=True)
-class Check:
-    """One rule x resource evaluation, passes included (JUnit reports every check)."""
+class Check(NamedTuple):
+    """One rule x resource evaluation, passes included (JUnit reports every check). A tuple:
+    a scan makes one per rule and resource, and a tuple is made several times faster than a
+    frozen dataclass."""
 
     rule_id: str
     resource_kind: str
@@ -121,6 +123,12 @@ class Check:
     region: str
     status: Status
     overridden: bool = False  # judged with a per-resource override's parameters
+
+
+# Checks by region, resource kind, name and ARN, then rule id: a key read in C, once per check.
+_CHECK_ORDER = itemgetter(*map(Check._fields.index, (
+    "region", "resource_kind", "resource_name", "resource_arn", "rule_id",
+)))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -170,9 +178,7 @@ class ScanResult:
     def sort(self) -> None:
         self.rules.sort(key=lambda r: r.id)
         self.findings.sort(key=lambda f: f.sort_key)
-        self.checks.sort(
-            key=lambda c: (c.region, c.resource_kind, c.resource_name, c.resource_arn, c.rule_id)
-        )
+        self.checks.sort(key=_CHECK_ORDER)
         self.errors.sort(key=lambda e: (e.region, e.source, e.operation, e.code, e.message))
 
     def failing(self, threshold: Severity | None) -> list[Finding]:

@@ -82,6 +82,11 @@ class OverrideTable:
             return override.variant
         return None
 
+    def varies(self, rule: Rule) -> bool:
+        """Whether an entry may give ``rule`` other parameters (the engine asks once per rule,
+        then only for the rules that have entries)."""
+        return rule.id in self._by_rule
+
     def warnings(self, ran: Collection[str] | None = None) -> list[str]:
         """Expired and unused entries, for rules that ran."""
         messages = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +19,8 @@ from lslint.cli import main
 from lslint.engine.loader import build_rule
 from lslint.engine.rule import Rule
 from lslint.errors import RuleError
+from lslint.models import Instance, LightsailModel
+from lslint.sources.snapshot import parse_snapshot
 from lslint.yamldoc import parse_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -237,3 +240,97 @@ def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
         )
 
     return check
+
+
+# ---------------------------------------------------------------- generated resources
+
+# Values chosen to reach every branch: absent, null, invalid, case variants, world CIDRs.
+CIDRS = ["0.0.0.0/0", "0.0.0.0/00", "::/0", "10.0.0.0/8", "not-a-cidr", "2001:db8::/32", ""]
+PROTOCOLS = ["tcp", "TCP", "udp", "all", "icmp", "icmpv6", None]
+_ABSENT = object()
+
+
+def _maybe(rng: random.Random, value: Any) -> Any:
+    """``value``, or null, or absent (the key dropped by :func:`_present`)."""
+    return rng.choice([value, value, value, None, _ABSENT])
+
+
+def _present(fields: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in fields.items() if value is not _ABSENT}
+
+
+def _random_port(rng: random.Random) -> dict[str, Any]:
+    low = rng.choice([0, 22, 80, 443, 3306, 8080, -1, 3])
+    return _present({
+        "protocol": _maybe(rng, rng.choice(PROTOCOLS)),
+        "fromPort": _maybe(rng, low),
+        "toPort": _maybe(rng, low + rng.choice([0, 0, 10])),
+        "accessDirection": _maybe(rng, rng.choice(["inbound", "outbound", "Inbound"])),
+        "accessFrom": _maybe(rng, rng.choice(["Anywhere (0.0.0.0/0)", "Custom", "anywhere"])),
+        "cidrs": _maybe(rng, rng.sample(CIDRS, rng.choice([0, 1, 2]))),
+        "ipv6Cidrs": _maybe(rng, rng.sample(CIDRS, rng.choice([0, 1]))),
+        "cidrListAliases": _maybe(rng, rng.choice([[], ["lightsail-connect"]])),
+    })  # fmt: skip
+
+
+def _random_disk(rng: random.Random) -> dict[str, Any]:
+    return _present({
+        "name": _maybe(rng, rng.choice(["d1", "d2"])),
+        "sizeInGb": _maybe(rng, rng.choice([8, 80, 512])),
+        "isSystemDisk": _maybe(rng, rng.choice([True, False])),
+        "autoMountStatus": _maybe(rng, rng.choice(["Failed", "Mounted", "notmounted"])),
+        "addOns": _maybe(rng, [_present({"status": _maybe(rng, rng.choice(["Enabled", "Failed"]))})
+                               for _ in range(rng.choice([0, 1, 2]))]),
+    })  # fmt: skip
+
+
+def random_instance(rng: random.Random, index: int) -> Instance:
+    """An instance whose every field the rules read may be present, null or absent, with
+    values that reach every branch of the operators."""
+    tags = [_present({"key": _maybe(rng, rng.choice(["Owner", "Environment", "owner"])),
+                      "value": _maybe(rng, rng.choice(["", " ", "ops", "production"]))})
+            for _ in range(rng.choice([0, 1, 2, 3]))]  # fmt: skip
+    details = [_present({"status": _maybe(rng, rng.choice(["passed", "failed", "FAILED"]))})
+               for _ in range(rng.choice([0, 1, 2]))]  # fmt: skip
+    return Instance.model_validate(_present({
+        "name": _maybe(rng, f"i-{index}"),
+        "blueprintId": _maybe(rng, rng.choice(["ubuntu_18_04", "ubuntu_24_04", "centos_7_2"])),
+        "ipAddressType": _maybe(rng, rng.choice(["ipv4", "dualstack", "ipv6", "IPV4"])),
+        "createdAt": _maybe(rng, rng.choice(["2020-01-01T00:00:00Z", "2026-11-01T00:00:00Z",
+                                             "2026-11-17T23:00:00Z", "2027-01-01T00:00:00Z"])),
+        "isStaticIp": _maybe(rng, rng.choice([True, False])),
+        "sshKeyName": _maybe(rng, rng.choice(["LightsailDefaultKeyPair", "ops"])),
+        "ipv6Addresses": _maybe(rng, rng.choice([[], ["2600:1f18::1"]])),
+        "tags": _maybe(rng, tags),
+        "addOns": _maybe(rng, [_present({
+            "name": _maybe(rng, "AutoSnapshot"),
+            "status": _maybe(rng, rng.choice(["Enabled", "Failed"])),
+        })]),
+        "hardware": _maybe(rng, _present({
+            "cpuCount": _maybe(rng, rng.choice([1, 2, 4])),
+            "ramSizeInGb": _maybe(rng, rng.choice([0.5, 2, 8.0])),
+            "disks": _maybe(rng, [_random_disk(rng) for _ in range(rng.choice([0, 1, 3]))]),
+        })),
+        "metadataOptions": _maybe(rng, _present({
+            "httpTokens": _maybe(rng, rng.choice(["required", "optional", "Optional"])),
+            "httpEndpoint": _maybe(rng, rng.choice(["enabled", "disabled"])),
+            "httpPutResponseHopLimit": _maybe(rng, rng.choice([1, 2, 64])),
+            "httpProtocolIpv6": _maybe(rng, rng.choice(["enabled", "disabled"])),
+        })),
+        "instanceStatus": _maybe(rng, _present({
+            "status": _maybe(rng, rng.choice(["ok", "impaired"])),
+            "details": _maybe(rng, details),
+        })),
+        "networking": _maybe(rng, _present({
+            "ports": _maybe(rng, [_random_port(rng) for _ in range(rng.choice([0, 2, 5]))]),
+        })),
+    }))  # fmt: skip
+
+
+def example_resources() -> list[LightsailModel]:
+    """Every resource of every kind the examples hold, as the scan reads them."""
+    models = []
+    for path in sorted(EXAMPLES.glob("*.json")):
+        inventory = parse_snapshot(path.read_text(encoding="utf-8"), str(path))
+        models += [resource.model for resource in inventory.resources]
+    return models

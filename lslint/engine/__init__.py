@@ -8,6 +8,8 @@ One module per concept, each importing only those listed before it:
 - ``params``: parameter types and uses, and the one check every parameter value passes.
 - ``conditions``: condition nodes and their parsing and type-checking.
 - ``logic``: three-valued evaluation, with one some/every/none truth table.
+- ``compiled``: conditions compiled once into closures that build each node's outcome;
+  ``truth``: conditions compiled to functions that answer only true, false or unknown.
 - ``templates``: messages and remediation commands.
 - ``rule``: a loaded rule; ``loader``: YAML files to rules; ``evaluate``: rules x resources.
 """

@@ -17,7 +17,7 @@ and on generated resources). Operators this module does not know are called thro
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from lslint.engine.conditions import (
@@ -51,6 +51,10 @@ Answer = tuple[Any, Any, str]
 Test = Callable[[Any, Any], Answer]
 Predicate = Callable[[Any], Any]  # a literal operand's test whose witness is the value itself
 
+# An item's truth under a quantifier or count, from (resource, operands, scan time, bindings).
+ItemTruth = Callable[[Any, Sequence[Any], Any, dict[str, tuple[Any, str]]], Any]
+Prefilters = Mapping[int, ItemTruth]
+
 TRUE = Outcome(True)
 # Conditions by id, while they live: nodes may hold lists (defaults), so they cannot be keys.
 _COMPILED: dict[int, tuple[weakref.ref[Condition], Compiled]] = {}
@@ -67,19 +71,37 @@ def compiled(node: Condition) -> Compiled:
     return closure
 
 
-def compile_condition(node: Condition) -> Compiled:
+def compile_condition(node: Condition, prefilters: Prefilters | None = None) -> Compiled:
+    """``node`` as a closure. ``prefilters`` may give quantifiers and counts (by node id) a
+    cheaper test of each item's truth: an item it says is false is a miss without its
+    condition's closure being run."""
     if isinstance(node, Leaf):
         return _leaf(node)
     if isinstance(node, Quantifier):
-        return _quantifier(node)
+        return _quantifier(node, prefilters)
     if isinstance(node, Count):
-        return _count(node)
+        return _count(node, prefilters)
     if isinstance(node, AllOf):
-        return _all_of(tuple(compile_condition(child) for child in node.children))
+        return _all_of(tuple(compile_condition(c, prefilters) for c in node.children))
     if isinstance(node, AnyOf):
-        return _any_of(tuple(compile_condition(child) for child in node.children))
+        return _any_of(tuple(compile_condition(c, prefilters) for c in node.children))
     assert isinstance(node, Negation)
-    return _negation(compile_condition(node.child))
+    return _negation(compile_condition(node.child, prefilters))
+
+
+def _where(node: Quantifier | Count, where: Condition, prefilters: Prefilters | None) -> Compiled:
+    """The closure of a quantifier's or count's condition, behind its prefilter if it has one."""
+    judge = compile_condition(where, prefilters)
+    item_truth = prefilters.get(id(node)) if prefilters else None
+    if item_truth is None:
+        return judge
+
+    def prefiltered(env: Env) -> Outcome:
+        if item_truth(env.resource, env.operands, env.now, env.bindings) is False:
+            return FALSE
+        return judge(env)
+
+    return prefiltered
 
 
 # ---------------------------------------------------------------- paths
@@ -501,9 +523,9 @@ def _simple_leaf(leaf: Leaf, predicate: Predicate, check: Check) -> Compiled:
     return run
 
 
-def _quantifier(node: Quantifier) -> Compiled:
+def _quantifier(node: Quantifier, prefilters: Prefilters | None = None) -> Compiled:
     get = getter(node.path)
-    where = compile_condition(node.where)
+    where = _where(node, node.where, prefilters)
     kind, name, capture = node.kind, node.name, node.capture
     has_default, default = node.has_default, node.default
 
@@ -519,9 +541,9 @@ def _quantifier(node: Quantifier) -> Compiled:
     return run
 
 
-def _count(node: Count) -> Compiled:
+def _count(node: Count, prefilters: Prefilters | None = None) -> Compiled:
     get = getter(node.path)
-    where = compile_condition(node.where) if node.where is not None else None
+    where = _where(node, node.where, prefilters) if node.where is not None else None
     name, capture, comparison = node.name, node.capture, node.comparison
     has_default, default = node.has_default, node.default
     operand = node.operand

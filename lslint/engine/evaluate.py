@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from lslint.engine.compiled import compiled
 from lslint.engine.logic import Assumed, Env, Outcome
 from lslint.engine.rule import Rule, RuleTest
+from lslint.engine.truth import TruthFunction, full_function, truth_function
 from lslint.findings import AppliedOverride, Check, Finding, ScanResult, Status, fingerprint
 from lslint.inventory import Inventory, Resource
-from lslint.models import LightsailModel
+from lslint.models import RESOURCE_KINDS, LightsailModel
 
 
 @dataclass(frozen=True)
@@ -45,16 +45,40 @@ SKIP = Verdict("skip")
 def judge(rule: Rule, model: LightsailModel, now: datetime | None = None) -> Verdict:
     """Evaluate ``rule`` on one resource model at scan time ``now`` (without it, conditions
     about time are unknown)."""
+    applies, fails = rule_truths(rule)
+    if applies is not None:
+        truth = applies(model, rule.operands, now)
+        if truth is False:
+            return SKIP
+        if truth is None:
+            return judged(rule, model, now)
+    if fails(model, rule.operands, now) is False:
+        return PASS
+    return judged(rule, model, now)
+
+
+def rule_truths(rule: Rule) -> tuple[TruthFunction | None, TruthFunction]:
+    """The truth functions of the rule's ``applies_if`` (if it has one) and ``fail_if``: they
+    settle passes and skips without building what only a finding needs."""
+    root = RESOURCE_KINDS[rule.resource].model
+    applies = truth_function(rule.applies_if, root) if rule.applies_if is not None else None
+    return applies, truth_function(rule.fail_if, root)
+
+
+def judged(rule: Rule, model: LightsailModel, now: datetime | None = None) -> Verdict:
+    """``judge`` with the full outcomes of the conditions: the message, evidence and captures
+    of a failure, the reasons of an indeterminate result."""
     env = Env(model, rule.operands, now=now)
+    root = RESOURCE_KINDS[rule.resource].model
     applies_captures: tuple[tuple[str, Any], ...] = ()
     if rule.applies_if is not None:
-        applies = compiled(rule.applies_if)(env)
+        applies = full_function(rule.applies_if, root)(env)
         if applies.truth is False:
             return SKIP
         if applies.truth is None:
             return _indeterminate("applies_if", applies)
         applies_captures = applies.captures
-    outcome = compiled(rule.fail_if)(env)
+    outcome = full_function(rule.fail_if, root)(env)
     if outcome.truth is None:
         return _indeterminate("fail_if", outcome)
     if not outcome.truth:
@@ -158,6 +182,29 @@ def _dumped(model: LightsailModel) -> dict[str, Any]:
     return dumped
 
 
+class _Plan(NamedTuple):
+    """What ``run`` needs of one rule for each resource, looked up once."""
+
+    rule: Rule
+    applies: TruthFunction | None
+    fails: TruthFunction
+    operands: tuple[Any, ...]
+    varied: bool  # per-resource overrides may give it other parameters
+
+
+def _plan(rule: Rule, variants: RuleVariants | None) -> _Plan:
+    applies, fails = rule_truths(rule)
+    varied = variants is not None and _may_vary(variants, rule)
+    return _Plan(rule, applies, fails, rule.operands, varied)
+
+
+def _may_vary(variants: RuleVariants, rule: Rule) -> bool:
+    """Whether ``variants`` may give ``rule`` other parameters; asked once per rule, so that
+    resources are not looked up in a table with no entry for it."""
+    varied: Callable[[Rule], bool] | None = getattr(variants, "varies", None)
+    return varied is None or varied(rule)
+
+
 def run(
     rules: Sequence[Rule],
     inventory: Inventory,
@@ -181,25 +228,45 @@ def run(
         resource_count=len(inventory.resources),
     )
     by_kind: dict[str, list[Rule]] = {}
-    for rule in rules:
+    for rule in sorted(rules, key=lambda rule: rule.id):
         by_kind.setdefault(rule.resource, []).append(rule)
+    # Planned when a kind is first met: rules of kinds the inventory lacks are never compiled.
+    plans_by_kind: dict[str, list[_Plan]] = {}
     checks, findings = result.checks, result.findings
-    for resource in inventory.resources:
-        kind_rules = by_kind.get(resource.kind.name)
-        if not kind_rules:
+    # Resources in the order of the checks, rules by id: the checks are made in their sorted
+    # order, so sorting them at the end costs one comparison each.
+    located = sorted(
+        (r.region, r.kind.name, r.name, r.arn, index, r)
+        for index, r in enumerate(inventory.resources)
+    )
+    for region, kind, name, arn, _, resource in located:
+        plans = plans_by_kind.get(kind)
+        if plans is None:
+            plans = plans_by_kind[kind] = [_plan(rule, variants) for rule in by_kind.get(kind, ())]
+        if not plans:
             continue
         model = resource.model
-        arn, name, region = resource.arn, resource.name, resource.region
-        for rule in kind_rules:
-            variant = variants(rule, resource) if variants is not None else None
-            applied = variant.rule if variant is not None else rule
-            verdict = judge(applied, model, now)
-            status = verdict.status
+        for rule, applies, fails, operands, varied in plans:
+            variant = variants(rule, resource) if varied and variants is not None else None
+            if variant is not None:
+                verdict = judge(variant.rule, model, now)
+                status = verdict.status
+            else:
+                # The truth functions settle most checks; a failure or an unknown is judged
+                # again in full, for its message, evidence and reasons.
+                truth = True if applies is None else applies(model, operands, now)
+                if truth is True and fails(model, operands, now) is False:
+                    status = "pass"
+                elif truth is False:
+                    status = "skip"
+                else:
+                    verdict = judged(rule, model, now)
+                    status = verdict.status
             checks.append(
-                Check(rule.id, rule.resource, arn, name, region, status,
-                      overridden=variant is not None)
-            )  # fmt: skip
+                Check(rule.id, rule.resource, arn, name, region, status, variant is not None)
+            )
             if status in ("fail", "error"):
+                applied = variant.rule if variant is not None else rule
                 override = variant.override if variant is not None else None
                 findings.append(_finding(applied, resource, verdict, override))
     result.sort()

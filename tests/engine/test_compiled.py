@@ -6,7 +6,6 @@ from __future__ import annotations
 import gc
 import random
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 
@@ -16,61 +15,16 @@ from lslint.engine.loader import load_rules
 from lslint.engine.logic import Env, evaluate
 from lslint.engine.rule import DEFAULT_TEST_NOW, Rule
 from lslint.models import RESOURCE_KINDS, Instance
-from lslint.sources.snapshot import parse_snapshot
 
-from conftest import BUILTIN_RULES, EXAMPLES, MINIMAL_RULE, rule_from_text
+from conftest import (
+    BUILTIN_RULES,
+    MINIMAL_RULE,
+    example_resources,
+    random_instance,
+    rule_from_text,
+)
 
 NOW = datetime(2026, 11, 18, tzinfo=UTC)
-# Values chosen to reach every branch: absent, null, invalid, case variants, world CIDRs.
-CIDRS = ["0.0.0.0/0", "0.0.0.0/00", "::/0", "10.0.0.0/8", "not-a-cidr", "2001:db8::/32"]
-PROTOCOLS = ["tcp", "TCP", "udp", "all", "icmp", "icmpv6", None]
-
-
-def maybe(rng: random.Random, value: Any) -> Any:
-    """``value``, or null, or absent (the key dropped by :func:`present`)."""
-    return rng.choice([value, value, value, None, _ABSENT])
-
-
-_ABSENT = object()
-
-
-def present(fields: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in fields.items() if value is not _ABSENT}
-
-
-def port(rng: random.Random) -> dict[str, Any]:
-    low = rng.choice([0, 22, 80, 443, 3306, 8080, -1])
-    return present({
-        "protocol": maybe(rng, rng.choice(PROTOCOLS)),
-        "fromPort": maybe(rng, low),
-        "toPort": maybe(rng, low + rng.choice([0, 0, 10])),
-        "accessDirection": maybe(rng, rng.choice(["inbound", "outbound", "Inbound"])),
-        "accessFrom": maybe(rng, rng.choice(["Anywhere (0.0.0.0/0)", "Custom", "anywhere"])),
-        "cidrs": maybe(rng, rng.sample(CIDRS, rng.choice([0, 1, 2]))),
-        "ipv6Cidrs": maybe(rng, rng.sample(CIDRS, rng.choice([0, 1]))),
-    })  # fmt: skip
-
-
-def instance(rng: random.Random, index: int) -> Instance:
-    tags = [present({"key": maybe(rng, rng.choice(["Owner", "Environment", "owner"])),
-                     "value": maybe(rng, rng.choice(["", " ", "ops"]))})
-            for _ in range(rng.choice([0, 1, 2, 3]))]  # fmt: skip
-    return Instance.model_validate(present({
-        "name": maybe(rng, f"i-{index}"),
-        "blueprintId": maybe(rng, rng.choice(["ubuntu_18_04", "ubuntu_24_04", "centos_7_2009_01"])),
-        "ipAddressType": maybe(rng, rng.choice(["ipv4", "dualstack", "ipv6"])),
-        "createdAt": maybe(rng, rng.choice(["2020-01-01T00:00:00Z", "2026-11-01T00:00:00Z"])),
-        "tags": maybe(rng, tags),
-        "addOns": maybe(rng, [present({"name": maybe(rng, "AutoSnapshot"),
-                                       "status": maybe(rng, rng.choice(["Enabled", "Failed"]))})]),
-        "metadataOptions": maybe(rng, present({
-            "httpTokens": maybe(rng, rng.choice(["required", "optional", "Optional"])),
-            "httpEndpoint": maybe(rng, rng.choice(["enabled", "disabled"])),
-        })),
-        "networking": maybe(rng, present({
-            "ports": maybe(rng, [port(rng) for _ in range(rng.choice([0, 2, 5]))]),
-        })),
-    }))  # fmt: skip
 
 
 @pytest.mark.parametrize("now", [NOW, None])
@@ -78,22 +32,13 @@ def test_every_built_in_rule_means_what_the_interpreter_says(now: datetime | Non
     rng = random.Random(14)
     rules = [rule.bind() for rule in load_rules([BUILTIN_RULES])]
     for index in range(300):
-        model = instance(rng, index)
+        model = random_instance(rng, index)
         for rule in rules:
             for condition in (rule.applies_if, rule.fail_if):
                 if condition is None:
                     continue
                 fast = compiled(condition)(Env(model, rule.operands, now=now))
                 assert fast == evaluate(condition, Env(model, rule.operands, now=now)), rule.id
-
-
-def example_resources() -> list[Any]:
-    """Every resource of every kind the examples hold, as the scan reads them."""
-    models = []
-    for path in sorted(EXAMPLES.glob("*.json")):
-        inventory = parse_snapshot(path.read_text(encoding="utf-8"), str(path))
-        models += [resource.model for resource in inventory.resources]
-    return models
 
 
 @pytest.mark.parametrize("rule", load_rules([BUILTIN_RULES]), ids=lambda rule: rule.id)

@@ -11,8 +11,8 @@ import lslint.engine
 
 ENGINE = Path(lslint.engine.__file__).parent
 ORDER = [
-    "paths", "regex", "operators", "params", "conditions", "logic", "compiled", "templates", "rule",
-    "quietdefaults", "loader", "evaluate",
+    "paths", "regex", "operators", "params", "conditions", "logic", "compiled", "truth",
+    "templates", "rule", "quietdefaults", "loader", "evaluate",
 ]  # fmt: skip
 
 
