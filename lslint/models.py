@@ -113,6 +113,9 @@ Timestamp = Annotated[datetime, AfterValidator(_utc)]
 # could make every resource's set differ).
 _FIELD_SETS: dict[frozenset[str], set[str]] = {}
 _MAX_FIELD_SETS = 4096
+# The unknown fields of a model that has none: one empty mapping for them all instead of an
+# empty dict each (a tenth of a validated instance's memory). Frozen models never change it.
+_NO_EXTRA: dict[str, Any] = {}
 
 
 class LightsailModel(BaseModel):
@@ -126,6 +129,8 @@ class LightsailModel(BaseModel):
         # (and of each nested object): one shared set for them all instead of a set each,
         # which were two fifths of a validated instance's memory. A frozen model never changes
         # it (pydantic's copies copy it first).
+        if self.__pydantic_extra__ == _NO_EXTRA:
+            object.__setattr__(self, "__pydantic_extra__", _NO_EXTRA)
         fields_set = self.__pydantic_fields_set__
         key = frozenset(fields_set)
         shared = _FIELD_SETS.get(key)
