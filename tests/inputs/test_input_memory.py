@@ -108,3 +108,10 @@ def _outcome(text: str, *, share_texts: bool) -> tuple[str, Any]:
 def test_sharing_texts_reads_what_the_plain_decoder_reads(elements: list[str], tail: str) -> None:
     text = '{"instances": [\n' + ",\n".join(elements) + "]" + tail + "}"
     assert _outcome(text, share_texts=True) == _outcome(text, share_texts=False)
+
+
+def test_a_resource_and_its_origin_hold_no_attribute_dict() -> None:
+    text = json.dumps({"instances": [passing_instance("a")]})
+    (resource,) = parse_snapshot(text, "f.json").resources
+    assert resource.origin is not None and resource.origin.line == 1
+    assert not hasattr(resource, "__dict__") and not hasattr(resource.origin, "__dict__")
