@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from array import array
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from operator import itemgetter
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, overload
 
 
 class Severity(StrEnum):
@@ -130,6 +132,122 @@ _CHECK_ORDER = itemgetter(*map(Check._fields.index, (
     "region", "resource_kind", "resource_name", "resource_arn", "rule_id",
 )))  # fmt: skip
 
+_Subject = tuple[str, str, str, str]  # resource kind, ARN, name, region
+_IN_CHECK_ORDER = itemgetter(3, 0, 2, 1)  # a subject's region, kind, name and ARN
+_STATUSES: tuple[Status, ...] = ("pass", "fail", "error", "skip")
+_CODES = {status: code for code, status in enumerate(_STATUSES)}
+_OVERRIDDEN = len(_STATUSES)  # added to a status's code
+_DECODED = tuple((status, overridden) for overridden in (False, True) for status in _STATUSES)
+
+
+class CheckLog(Sequence[Check]):
+    """The checks of a scan, in the order they were added, as :class:`Check` records.
+
+    A scan makes one check per rule and resource (hundreds of thousands for a large fleet),
+    and the checks of one resource differ only in rule and status. So a check is kept as
+    three small numbers (its resource, its rule, its status) in arrays, and its record is
+    made again when it is read: a tenth of the memory of a tuple per check.
+    """
+
+    __slots__ = (
+        "_codes",
+        "_in_order",
+        "_rule_at",
+        "_rule_index",
+        "_rules",
+        "_subject_at",
+        "_subjects",
+    )
+
+    def __init__(self, checks: Iterable[Check] = ()) -> None:
+        self._clear()
+        self.extend(checks)
+
+    def _clear(self) -> None:
+        self._subjects: list[_Subject] = []
+        self._subject_at = array("I")
+        self._rules: list[str] = []
+        self._rule_index: dict[str, int] = {}
+        self._rule_at = array("I")
+        self._codes = bytearray()
+        self._in_order = True  # added in the order of sort(): sorting has nothing to do
+
+    def append(self, check: Check) -> None:
+        rule_id, kind, arn, name, region, status, overridden = check
+        subject = (kind, arn, name, region)
+        subjects = self._subjects
+        if not subjects or subjects[-1] != subject:
+            if (
+                self._in_order
+                and subjects
+                and _IN_CHECK_ORDER(subjects[-1]) > _IN_CHECK_ORDER(subject)
+            ):
+                self._in_order = False
+            subjects.append(subject)
+        elif self._in_order and rule_id < self._rules[self._rule_at[-1]]:
+            self._in_order = False
+        self._subject_at.append(len(subjects) - 1)
+        rule = self._rule_index.get(rule_id)
+        if rule is None:
+            rule = self._rule_index[rule_id] = len(self._rules)
+            self._rules.append(rule_id)
+        self._rule_at.append(rule)
+        self._codes.append(_CODES[status] + (_OVERRIDDEN if overridden else 0))
+
+    def extend(self, checks: Iterable[Check]) -> None:
+        for check in checks:
+            self.append(check)
+
+    def sort(self) -> None:
+        """Order the checks by region, resource kind, name and ARN, then rule id (stable)."""
+        if not self._in_order:
+            checks = sorted(self, key=_CHECK_ORDER)
+            self._clear()
+            self.extend(checks)
+
+    def __len__(self) -> int:
+        return len(self._codes)
+
+    def __iter__(self) -> Iterator[Check]:
+        subjects, rules, make = self._subjects, self._rules, tuple.__new__
+        for subject, rule, code in zip(self._subject_at, self._rule_at, self._codes, strict=True):
+            kind, arn, name, region = subjects[subject]
+            status, overridden = _DECODED[code]
+            yield make(Check, (rules[rule], kind, arn, name, region, status, overridden))
+
+    @overload
+    def __getitem__(self, index: int) -> Check: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Check]: ...
+    def __getitem__(self, index: int | slice) -> Check | list[Check]:
+        if isinstance(index, slice):
+            return list(self)[index]
+        code = self._codes[index]  # IndexError as a list's
+        kind, arn, name, region = self._subjects[self._subject_at[index]]
+        status, overridden = _DECODED[code]
+        return Check(self._rules[self._rule_at[index]], kind, arn, name, region, status, overridden)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, CheckLog | list):
+            return len(self) == len(other) and list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like a list
+
+    def __repr__(self) -> str:
+        return f"CheckLog({list(self)!r})"
+
+    def status_counts(self) -> Counter[Status]:
+        """How many checks have each status, counted without making their records."""
+        counts: Counter[Status] = Counter()
+        for code, count in Counter(self._codes).items():
+            counts[_DECODED[code][0]] += count
+        return counts
+
+    def overridden_count(self) -> int:
+        """How many checks were judged with a per-resource override's parameters."""
+        return sum(count for code, count in Counter(self._codes).items() if _DECODED[code][1])
+
 
 @dataclass(frozen=True)
 class ScanError:
@@ -170,15 +288,19 @@ class RuleInfo:
 class ScanResult:
     rules: list[RuleInfo] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
-    checks: list[Check] = field(default_factory=list)
+    checks: CheckLog = field(default_factory=CheckLog)
     errors: list[ScanError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # e.g. expired or unused suppressions
     resource_count: int = 0
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.checks, CheckLog):  # a list, from a Python caller
+            self.checks = CheckLog(self.checks)
+
     def sort(self) -> None:
         self.rules.sort(key=lambda r: r.id)
         self.findings.sort(key=lambda f: f.sort_key)
-        self.checks.sort(key=_CHECK_ORDER)
+        self.checks.sort()
         self.errors.sort(key=lambda e: (e.region, e.source, e.operation, e.code, e.message))
 
     def failing(self, threshold: Severity | None) -> list[Finding]:

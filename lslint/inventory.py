@@ -8,7 +8,7 @@ from lslint.findings import ScanError
 from lslint.models import LightsailResource, ResourceKind, kind_of
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: one of each per resource
 class Origin:
     """Where a resource's object starts: a snapshot file (or ``<stdin>``) and a 1-based line."""
 
@@ -16,7 +16,7 @@ class Origin:
     line: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Resource:
     model: LightsailResource  # the model of one kind in RESOURCE_KINDS
     origin: Origin | None = None

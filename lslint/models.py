@@ -113,6 +113,10 @@ Timestamp = Annotated[datetime, AfterValidator(_utc)]
 # could make every resource's set differ).
 _FIELD_SETS: dict[frozenset[str], set[str]] = {}
 _MAX_FIELD_SETS = 4096
+# The unknown fields of a model that has none: one empty mapping for them all instead of an
+# empty dict each (a tenth of a validated instance's memory). Frozen models never change it.
+_NO_EXTRA: dict[str, Any] = {}
+_set_attribute = object.__setattr__  # once per model: past the frozen model's own check
 
 
 class LightsailModel(BaseModel):
@@ -126,14 +130,14 @@ class LightsailModel(BaseModel):
         # (and of each nested object): one shared set for them all instead of a set each,
         # which were two fifths of a validated instance's memory. A frozen model never changes
         # it (pydantic's copies copy it first).
+        if not self.__pydantic_extra__:
+            _set_attribute(self, "__pydantic_extra__", _NO_EXTRA)
         fields_set = self.__pydantic_fields_set__
-        key = frozenset(fields_set)
-        shared = _FIELD_SETS.get(key)
-        if shared is None:
-            if len(_FIELD_SETS) >= _MAX_FIELD_SETS:
-                return
-            shared = _FIELD_SETS[key] = fields_set
-        object.__setattr__(self, "__pydantic_fields_set__", shared)
+        shared = _FIELD_SETS.get(frozenset(fields_set))
+        if shared is not None:
+            _set_attribute(self, "__pydantic_fields_set__", shared)
+        elif len(_FIELD_SETS) < _MAX_FIELD_SETS:
+            _FIELD_SETS[frozenset(fields_set)] = fields_set
 
     # A one-line description used when an element is quoted in a message or as evidence.
     def describe(self) -> str:

@@ -82,7 +82,7 @@ def parse_snapshot(text: str, label: str) -> Inventory:
         raise InputError(f"input is empty, expected {expected}", where=label)
     collector = _ResourceCollector(label)
     streams = {kind.response_key: partial(collector.add, kind) for kind in RESOURCE_KINDS.values()}
-    document = read_document(text, label, streams=streams)
+    document = read_document(text, label, streams=streams, share_texts=True)
     if not isinstance(document, dict):
         raise InputError(
             f"expected {expected}, got {json_kind(document)}",
