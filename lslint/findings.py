@@ -293,9 +293,12 @@ class ScanResult:
     warnings: list[str] = field(default_factory=list)  # e.g. expired or unused suppressions
     resource_count: int = 0
 
-    def __post_init__(self) -> None:
-        if not isinstance(self.checks, CheckLog):  # a list, from a Python caller
-            self.checks = CheckLog(self.checks)
+    def __setattr__(self, name: str, value: Any) -> None:
+        # A list of checks from a Python caller, given or assigned later, becomes a log:
+        # reporters count statuses through the log's own methods.
+        if name == "checks" and not isinstance(value, CheckLog):
+            value = CheckLog(value)
+        super().__setattr__(name, value)
 
     def sort(self) -> None:
         self.rules.sort(key=lambda r: r.id)

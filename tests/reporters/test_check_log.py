@@ -66,6 +66,14 @@ def test_a_scan_result_keeps_a_list_of_checks_as_a_log() -> None:
     assert result.checks.status_counts()["error"] == 1
 
 
+def test_a_list_of_checks_assigned_later_is_kept_as_a_log() -> None:
+    result = ScanResult()
+    checks = [Check("LS001", "instance", "arn:a", "a", "us-east-1", "fail")]
+    result.checks = checks  # type: ignore[assignment]  # as a Python caller may
+    assert isinstance(result.checks, CheckLog) and list(result.checks) == checks
+    assert result.checks.status_counts()["fail"] == 1
+
+
 def test_a_log_holds_a_fraction_of_the_memory_of_its_records() -> None:
     rules = [f"LS{number:03d}" for number in range(20)]
     resources = [(f"arn:aws:lightsail:us-east-1:1:Instance/{n:05d}", f"web-{n:05d}")
