@@ -278,7 +278,6 @@ def _finding(
 ) -> Finding:
     evidence = verdict.evidence or {}
     commands = remediation_commands(rule, resource.model, verdict)
-    remediation = "\n".join([rule.remediation_text, *commands])
     return Finding(
         rule_id=rule.id,
         rule_name=rule.name,
@@ -290,9 +289,10 @@ def _finding(
         region=resource.region,
         message=verdict.message,
         evidence=evidence,
-        remediation=remediation,
+        remediation_text=rule.remediation_text,
         fingerprint=fingerprint(rule.id, resource.arn or resource.name, evidence),
         source_path=resource.origin.path if resource.origin else "",
         source_line=resource.origin.line if resource.origin else 0,
         override=override,
+        remediation_commands=tuple(commands),
     )
