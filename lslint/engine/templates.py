@@ -264,6 +264,15 @@ class Command:
             if type(item) is str:
                 shown.append(item)
             elif type(item) is tuple:  # a finding's word is always quoted: data is never trusted
+                if len(item) == 1 and not isinstance(item[0], str):
+                    value_of, label = item[0]
+                    value = value_of(resource, params, captures, bindings)
+                    if type(value) is str:  # names and regions: the same in a resource's lines
+                        known = _QUOTED.get(value)
+                        if known is None:
+                            known = _quoted_argument(value, label)
+                        shown.append(known)
+                        continue
                 texts: list[str] = []
                 for part in item:
                     if isinstance(part, str):
@@ -366,6 +375,23 @@ def _variants(texts: list[list[str | None]]) -> list[list[str | None]]:
 def _unwrap(value: Any) -> Any:
     # A command uses the value itself; "(assumed ...)" notes belong in messages.
     return value.value if isinstance(value, Assumed) else value
+
+
+# Quoted arguments by their text, for the values a fleet repeats from line to line.
+_QUOTED: dict[str, str] = {}
+_QUOTED_AT_MOST = 4096
+
+
+def _quoted_argument(value: str, label: str) -> str:
+    """``value`` as one quoted shell word, or its quoted stand-in when it cannot be shown."""
+    text = _argument_text(value)
+    if text is None:
+        return shlex.quote(label)
+    quoted = shlex.quote(text)
+    if len(_QUOTED) >= _QUOTED_AT_MOST:
+        _QUOTED.clear()
+    _QUOTED[value] = quoted
+    return quoted
 
 
 def _command_text(value: Any) -> str | None:
