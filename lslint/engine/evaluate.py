@@ -136,6 +136,9 @@ def merge_captures(pairs: Iterable[tuple[str, Any]]) -> dict[str, list[Any]]:
 
 
 def evidence_of(outcome: Outcome) -> dict[str, Any]:
+    if len(outcome.evidence) == 1:  # most failures quote one value: nothing to merge or sort
+        ((path, value),) = outcome.evidence
+        return {path: to_json(value)}
     evidence: dict[str, Any] = {}
     for path, value in outcome.evidence:
         shown = to_json(value)
@@ -149,6 +152,9 @@ def evidence_of(outcome: Outcome) -> dict[str, Any]:
 
 def to_json(value: Any) -> Any:
     """Evidence as plain JSON values; an assumed default says so."""
+    kind = type(value)
+    if kind is str or kind is int:  # the common cases first
+        return value
     if isinstance(value, Assumed):
         return {"absent": True, "assumed": to_json(value.value)}
     if isinstance(value, LightsailModel):

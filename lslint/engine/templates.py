@@ -638,5 +638,5 @@ def render_value(value: Any) -> str:
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, (list, tuple)):
-        return ", ".join(render_value(v) for v in value) if value else "none"
+        return ", ".join([render_value(v) for v in value]) if value else "none"
     return str(value)
