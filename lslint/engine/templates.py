@@ -157,6 +157,21 @@ def _part_value(part: Placeholder) -> _PartValue:
             return lambda resource, params, captures, bindings: (
                 None if resource is None else getattr(resource, segment, None)
             )
+        if len(segments) == 2:  # a field of an object field: location.regionName
+            first, second = segments
+
+            def field_of_field(
+                resource: LightsailModel | None,
+                params: Mapping[str, Any],
+                captures: Mapping[str, Any],
+                bindings: Bindings,
+            ) -> Any:
+                value = None if resource is None else getattr(resource, first, None)
+                if value is None or isinstance(value, list):
+                    return _walk(value, (second,))
+                return getattr(value, second, None)
+
+            return field_of_field
         return lambda resource, params, captures, bindings: (
             None if resource is None else _walk(resource, segments)
         )

@@ -233,14 +233,16 @@ def test_a_value_alone_in_its_word_is_quoted_alike_every_time(value: Any) -> Non
 def test_a_placeholder_part_of_a_word_and_a_bound_item_read_as_their_parts_say() -> None:
     template = rule_from_text(
         MINIMAL_RULE + "fail_if: {path: name, exists: true}\n"
-        "message: '{{ name }}/{{ location.regionName }} {{ hardware.disks.path }}'\n"
+        "message: '{{ name }}/{{ location.regionName }} {{ hardware.disks.path }} "
+        "{{ tags.key }} {{ metadataOptions.state }}'\n"
     ).message
     model = Instance.model_validate(
         {"name": "w", "location": {"regionName": "r"},
-         "hardware": {"disks": [{"path": "/a"}, {"path": None}, {}]}}
+         "hardware": {"disks": [{"path": "/a"}, {"path": None}, {}]},
+         "tags": [{"key": "a"}, {"key": "b"}]}
     )  # fmt: skip
     assert template.render(model, {}, {}) == reference_message(template, model, {}, {})
-    assert template.render(model, {}, {}) == "w/r /a, (absent), (absent)"
+    assert template.render(model, {}, {}) == "w/r /a, (absent), (absent) a, b (absent)"
     assert any(isinstance(part, Placeholder) for part in template.parts)
 
 
