@@ -88,13 +88,23 @@ class Finding:
     region: str
     message: str
     evidence: Mapping[str, Any]
-    remediation: str
+    remediation_text: str  # the rule's advice, shared by its findings
     fingerprint: str
     source_path: str = ""
     source_line: int = 0
     suppressed: Acceptance | None = None  # set by triage when a suppression matched
     baselined: bool = False  # in the baseline given with --baseline
     override: AppliedOverride | None = None  # evaluated with per-resource parameters
+    remediation_commands: tuple[str, ...] = ()  # the rule's commands for this resource
+
+    @property
+    def remediation(self) -> str:
+        """The rule's advice, then its commands for this resource, one a line. Joined when
+        read: a scan keeps many findings, and each would otherwise hold a copy of the advice."""
+        commands = self.remediation_commands
+        if not commands:
+            return self.remediation_text
+        return "\n".join((self.remediation_text, *commands))
 
     @property
     def counts(self) -> bool:

@@ -95,6 +95,19 @@ def _where(node: Quantifier | Count, where: Condition, prefilters: Prefilters | 
     item_truth = prefilters.get(id(node)) if prefilters else None
     if item_truth is None:
         return judge
+    if not captures_anything(where):
+        # Of an item's outcome, its quantifier or count keeps the truth, the captures of a
+        # match and the reasons of an unknown: where nothing is captured, an item the test
+        # finds true is a match with nothing more to say, and only unknowns need the closure.
+        def tested(env: Env) -> Outcome:
+            truth = item_truth(env.resource, env.operands, env.now, env.bindings)
+            if truth is True:
+                return TRUE
+            if truth is False:
+                return FALSE
+            return judge(env)
+
+        return tested
 
     def prefiltered(env: Env) -> Outcome:
         if item_truth(env.resource, env.operands, env.now, env.bindings) is False:
@@ -102,6 +115,19 @@ def _where(node: Quantifier | Count, where: Condition, prefilters: Prefilters | 
         return judge(env)
 
     return prefiltered
+
+
+def captures_anything(node: Condition) -> bool:
+    """Whether ``node`` or a condition inside it captures a value."""
+    if isinstance(node, (Leaf, Quantifier, Count)) and node.capture:
+        return True
+    if isinstance(node, (Quantifier, Negation)):
+        return captures_anything(node.where if isinstance(node, Quantifier) else node.child)
+    if isinstance(node, Count):
+        return node.where is not None and captures_anything(node.where)
+    if isinstance(node, (AllOf, AnyOf)):
+        return any(captures_anything(child) for child in node.children)
+    return False
 
 
 # ---------------------------------------------------------------- paths

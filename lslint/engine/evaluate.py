@@ -136,6 +136,9 @@ def merge_captures(pairs: Iterable[tuple[str, Any]]) -> dict[str, list[Any]]:
 
 
 def evidence_of(outcome: Outcome) -> dict[str, Any]:
+    if len(outcome.evidence) == 1:  # most failures quote one value: nothing to merge or sort
+        ((path, value),) = outcome.evidence
+        return {path: to_json(value)}
     evidence: dict[str, Any] = {}
     for path, value in outcome.evidence:
         shown = to_json(value)
@@ -149,6 +152,9 @@ def evidence_of(outcome: Outcome) -> dict[str, Any]:
 
 def to_json(value: Any) -> Any:
     """Evidence as plain JSON values; an assumed default says so."""
+    kind = type(value)
+    if kind is str or kind is int:  # the common cases first
+        return value
     if isinstance(value, Assumed):
         return {"absent": True, "assumed": to_json(value.value)}
     if isinstance(value, LightsailModel):
@@ -278,7 +284,6 @@ def _finding(
 ) -> Finding:
     evidence = verdict.evidence or {}
     commands = remediation_commands(rule, resource.model, verdict)
-    remediation = "\n".join([rule.remediation_text, *commands])
     return Finding(
         rule_id=rule.id,
         rule_name=rule.name,
@@ -290,9 +295,10 @@ def _finding(
         region=resource.region,
         message=verdict.message,
         evidence=evidence,
-        remediation=remediation,
+        remediation_text=rule.remediation_text,
         fingerprint=fingerprint(rule.id, resource.arn or resource.name, evidence),
         source_path=resource.origin.path if resource.origin else "",
         source_line=resource.origin.line if resource.origin else 0,
         override=override,
+        remediation_commands=tuple(commands),
     )

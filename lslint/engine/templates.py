@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import shlex
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -97,15 +97,87 @@ class Template:
     def render(
         self, resource: LightsailModel, params: Mapping[str, Any], captures: Mapping[str, Any]
     ) -> str:
-        out: list[str] = []
-        for part in self.parts:
-            if isinstance(part, str):
-                out.append(part)
-            elif part.kind == "capture" and part.name not in captures:
-                out.append("none")
-            else:
-                out.append(render_value(_value(part, resource, params, captures, {})))
-        return "".join(out)
+        return "".join(
+            [
+                part if type(part) is str else part(resource, params, captures)  # type: ignore[operator]
+                for part in self._renderers
+            ]
+        )
+
+    @cached_property
+    def _renderers(self) -> tuple[str | _PartText, ...]:
+        """Each part as its text, or as a function that shows its value: prepared once per
+        template, so that a message does not ask each placeholder what it is."""
+        return tuple(part if isinstance(part, str) else _part_text(part) for part in self.parts)
+
+
+# A message part's text from (resource, parameters, captures).
+_PartText = Callable[[LightsailModel | None, Mapping[str, Any], Mapping[str, Any]], str]
+# A command part's value from (resource, parameters, captures, bindings); None when unknown.
+_PartValue = Callable[[LightsailModel | None, Mapping[str, Any], Mapping[str, Any], Bindings], Any]
+
+
+def _part_text(part: Placeholder) -> _PartText:
+    """What ``render_value(_value(part, ...))`` shows, a missing capture shown as ``none``."""
+    name = part.name
+    if part.kind == "capture":
+
+        def capture_text(
+            resource: LightsailModel | None, params: Mapping[str, Any], captures: Mapping[str, Any]
+        ) -> str:
+            return render_value(captures[name]) if name in captures else "none"
+
+        return capture_text
+    value = _part_value(part)
+
+    def part_text(
+        resource: LightsailModel | None, params: Mapping[str, Any], captures: Mapping[str, Any]
+    ) -> str:
+        return render_value(value(resource, params, captures, _NO_BINDINGS))
+
+    return part_text
+
+
+_NO_BINDINGS: Bindings = {}
+
+
+def _part_value(part: Placeholder) -> _PartValue:
+    """``_value`` for one placeholder, its kind and path looked at once."""
+    name = part.name
+    if part.kind == "param":
+        return lambda resource, params, captures, bindings: params.get(name)
+    if part.kind == "capture":
+        return lambda resource, params, captures, bindings: captures.get(name)
+    path = part.path
+    assert path is not None
+    var, segments = path.var, path.segments
+    if var is None:
+        if len(segments) == 1:  # a field of the resource, which is never a list
+            segment = segments[0]
+            return lambda resource, params, captures, bindings: (
+                None if resource is None else getattr(resource, segment, None)
+            )
+        if len(segments) == 2:  # a field of an object field: location.regionName
+            first, second = segments
+
+            def field_of_field(
+                resource: LightsailModel | None,
+                params: Mapping[str, Any],
+                captures: Mapping[str, Any],
+                bindings: Bindings,
+            ) -> Any:
+                value = None if resource is None else getattr(resource, first, None)
+                if value is None or isinstance(value, list):
+                    return _walk(value, (second,))
+                return getattr(value, second, None)
+
+            return field_of_field
+        return lambda resource, params, captures, bindings: (
+            None if resource is None else _walk(resource, segments)
+        )
+    return lambda resource, params, captures, bindings: (
+        None if resource is None else _walk(bindings.get(var), segments)
+    )
 
 
 @dataclass(frozen=True)
@@ -117,6 +189,13 @@ class ForEach:
 
 
 Word = tuple[str | Placeholder, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Repeated:
+    """A word of a command line repeated once per item of the list its placeholder holds."""
+
+    word: Word
 
 
 @dataclass(frozen=True)
@@ -149,6 +228,32 @@ class Command:
         return tuple(static)
 
     @cached_property
+    def _line_plan(self) -> tuple[str | tuple[str | tuple[_PartValue, str], ...] | _Repeated, ...]:
+        """How a finding's line shows its words, prepared once per command: a run of words
+        without placeholders as its quoted text; a word with one variant as its parts, each
+        placeholder as (the function giving its value, its stand-in); a word repeated per item
+        of a list as itself."""
+        plan: list[str | tuple[str | tuple[_PartValue, str], ...] | _Repeated] = []
+        for word, static, single in zip(
+            self.words, self._static_words, self._single_words, strict=True
+        ):
+            if static is not None:
+                if plan and type(plan[-1]) is str:
+                    plan[-1] = f"{plan[-1]} {static}"
+                else:
+                    plan.append(static)
+            elif single:
+                plan.append(
+                    tuple(
+                        part if isinstance(part, str) else (_part_value(part), part.label)
+                        for part in word
+                    )
+                )
+            else:
+                plan.append(_Repeated(word))
+        return tuple(plan)
+
+    @cached_property
     def _single_words(self) -> tuple[bool, ...]:
         """Whether each word has one variant: none of its placeholders holds a list."""
         return tuple(
@@ -170,23 +275,34 @@ class Command:
         if resource is None:
             return self._help_line(params)
         shown: list[str] = []
-        for word, static, single in zip(
-            self.words, self._static_words, self._single_words, strict=True
-        ):
-            if static is not None:
-                shown.append(static)
-            elif single:  # a finding's word is always quoted: resource data is never trusted
+        for item in self._line_plan:
+            if type(item) is str:
+                shown.append(item)
+            elif type(item) is tuple:  # a finding's word is always quoted: data is never trusted
+                if len(item) == 1 and not isinstance(item[0], str):
+                    value_of, label = item[0]
+                    value = value_of(resource, params, captures, bindings)
+                    if type(value) is str:  # names and regions: the same in a resource's lines
+                        known = _QUOTED.get(value)
+                        if known is None:
+                            known = _quoted_argument(value, label)
+                        shown.append(known)
+                        continue
                 texts: list[str] = []
-                for part in word:
-                    if type(part) is str:
+                for part in item:
+                    if isinstance(part, str):
                         texts.append(part)
                         continue
-                    assert isinstance(part, Placeholder)
-                    value = _value(part, resource, params, captures, bindings)
-                    text = _command_text(_unwrap(value))
-                    texts.append(part.label if text is None else text)
-                shown.append(shlex.quote("".join(texts)))
+                    value_of, label = part
+                    value = value_of(resource, params, captures, bindings)
+                    if isinstance(value, Assumed):
+                        value = value.value
+                    text = _command_text(value)
+                    texts.append(label if text is None else text)
+                shown.append(shlex.quote(texts[0] if len(texts) == 1 else "".join(texts)))
             else:
+                assert isinstance(item, _Repeated)
+                word = item.word
                 variants = _variants(
                     [_texts(part, resource, params, captures, bindings) for part in word]
                 )
@@ -274,6 +390,23 @@ def _variants(texts: list[list[str | None]]) -> list[list[str | None]]:
 def _unwrap(value: Any) -> Any:
     # A command uses the value itself; "(assumed ...)" notes belong in messages.
     return value.value if isinstance(value, Assumed) else value
+
+
+# Quoted arguments by their text, for the values a fleet repeats from line to line.
+_QUOTED: dict[str, str] = {}
+_QUOTED_AT_MOST = 4096
+
+
+def _quoted_argument(value: str, label: str) -> str:
+    """``value`` as one quoted shell word, or its quoted stand-in when it cannot be shown."""
+    text = _argument_text(value)
+    if text is None:
+        return shlex.quote(label)
+    quoted = shlex.quote(text)
+    if len(_QUOTED) >= _QUOTED_AT_MOST:
+        _QUOTED.clear()
+    _QUOTED[value] = quoted
+    return quoted
 
 
 def _command_text(value: Any) -> str | None:
@@ -504,6 +637,11 @@ def _kebab(*names: str) -> str:
 
 
 def render_value(value: Any) -> str:
+    kind = type(value)
+    if kind is str:  # the common cases first: names, protocols, CIDRs, then ports
+        return value  # type: ignore[no-any-return]
+    if kind is int:
+        return int.__repr__(value)
     if value is None:
         return "(absent)"
     if isinstance(value, Assumed):
@@ -515,5 +653,5 @@ def render_value(value: Any) -> str:
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, (list, tuple)):
-        return ", ".join(render_value(v) for v in value) if value else "none"
+        return ", ".join([render_value(v) for v in value]) if value else "none"
     return str(value)

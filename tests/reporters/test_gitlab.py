@@ -75,7 +75,7 @@ def finding(**fields: Any) -> Finding:
         "region": "us-east-1",
         "message": "web: open to the world: tcp/22",
         "evidence": {"ports": ["tcp/22"]},
-        "remediation": "Close it.",
+        "remediation_text": "Close it.",
         "fingerprint": "0123456789abcdef0123456789abcdef",
     }
     base.update(fields)

@@ -59,7 +59,7 @@ def finding(index: int, **fields: Any) -> Finding:
             "score": index / 7,
             "nested": {"a": {"b": [1, [2, {}]]}, "empty": {}},
         },
-        "remediation": "Close it.\naws lightsail close-instance-public-ports --port-info x",
+        "remediation_text": "Close it.\naws lightsail close-instance-public-ports --port-info x",
         "fingerprint": f"{index:032x}",
         "source_path": "snapshots/fleet.json" if index % 4 else "",
         "source_line": index + 1,
