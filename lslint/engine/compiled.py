@@ -42,7 +42,7 @@ from lslint.engine.logic import (
     quantify,
 )
 from lslint.engine.operators import OPERATORS, AtScan, Operator, parse_network
-from lslint.engine.paths import FieldType, ListType, PathRef, ScalarType
+from lslint.engine.paths import FieldType, ListType, PathRef, ScalarType, project
 
 Compiled = Callable[[Env], Outcome]
 Getter = Callable[[Env], tuple[Any, str]]
@@ -133,24 +133,13 @@ def captures_anything(node: Condition) -> bool:
 # ---------------------------------------------------------------- paths
 
 
-def _project(value: list[Any], segment: str) -> list[Any]:
-    projected: list[Any] = []
-    for item in value:
-        inner = None if item is None else getattr(item, segment, None)
-        if isinstance(inner, list):
-            projected.extend(inner)
-        else:
-            projected.append(inner)
-    return projected
-
-
 def _walk(value: Any, segments: tuple[str, ...], shown: Sequence[str]) -> tuple[Any, str]:
     """``lookup``'s walk; ``shown[i]`` is the location once segment ``i`` is taken."""
     for index, segment in enumerate(segments):
         if value is None:
             return None, shown[index]
         if isinstance(value, list):
-            value = _project(value, segment)
+            value = project(value, segment)
         else:
             value = getattr(value, segment, None)
     return value, shown[-1]
@@ -191,7 +180,7 @@ def getter(ref: PathRef) -> Getter:
             if item is None:
                 return None, shown
             if isinstance(item, list):
-                return _project(item, name), shown
+                return project(item, name), shown
             return getattr(item, name, None), shown
 
         return get_bound_field
@@ -528,7 +517,7 @@ def _simple_leaf(leaf: Leaf, predicate: Predicate, check: Check) -> Compiled:
             shown = base + suffix if base else name
             if item is None:
                 return assumed(shown)
-            value = _project(item, name) if isinstance(item, list) else getattr(item, name, None)
+            value = project(item, name) if isinstance(item, list) else getattr(item, name, None)
             if value is None:
                 return assumed(shown)
             if predicate(value):

@@ -233,12 +233,20 @@ def lookup(
         shown = f"{shown}.{segment}" if shown else segment
         if value is None:
             return None, shown
-        if isinstance(value, list):
-            projected: list[Any] = []
-            for item in value:
-                inner = None if item is None else getattr(item, segment, None)
-                projected.extend(inner) if isinstance(inner, list) else projected.append(inner)
-            value = projected
-        else:
-            value = getattr(value, segment, None)
+        value = (
+            project(value, segment) if isinstance(value, list) else getattr(value, segment, None)
+        )
     return value, shown
+
+
+def project(items: list[Any], segment: str) -> list[Any]:
+    """``segment`` of every item of a list, as a path reads through one: an item that is
+    None (or lacks it) gives None, and lists are flattened into the result."""
+    projected: list[Any] = []
+    for item in items:
+        inner = None if item is None else getattr(item, segment, None)
+        if isinstance(inner, list):
+            projected.extend(inner)
+        else:
+            projected.append(inner)
+    return projected

@@ -22,7 +22,7 @@ from typing import Any
 
 from lslint.engine.conditions import RESERVED_NAMES, ConditionError, parse_path_text
 from lslint.engine.logic import Assumed
-from lslint.engine.paths import FieldType, ListType, ObjectType, PathRef
+from lslint.engine.paths import FieldType, ListType, ObjectType, PathRef, project
 from lslint.models import LightsailModel
 from lslint.suggest import suggest
 from lslint.yamldoc import DocPath
@@ -78,14 +78,9 @@ def _walk(value: Any, segments: tuple[str, ...]) -> Any:
     for segment in segments:
         if value is None:
             return None
-        if isinstance(value, list):
-            projected: list[Any] = []
-            for item in value:
-                inner = None if item is None else getattr(item, segment, None)
-                projected.extend(inner) if isinstance(inner, list) else projected.append(inner)
-            value = projected
-        else:
-            value = getattr(value, segment, None)
+        value = (
+            project(value, segment) if isinstance(value, list) else getattr(value, segment, None)
+        )
     return value
 
 

@@ -36,7 +36,6 @@ from lslint.engine.compiled import (
     Compiled,
     ItemTruth,
     _predicate,
-    _project,
     _remembering,
     _test,
     _tested_type,
@@ -55,7 +54,7 @@ from lslint.engine.conditions import (
 )
 from lslint.engine.logic import Env, count_truth
 from lslint.engine.operators import OPERATORS, AtScan, Operator, Truth, parse_network
-from lslint.engine.paths import FieldType, ListType, ObjectType, PathRef, ScalarType
+from lslint.engine.paths import FieldType, ListType, ObjectType, PathRef, ScalarType, project
 from lslint.models import LightsailModel
 
 TruthFunction = Callable[[LightsailModel, Sequence[Any], "datetime | None"], Truth]
@@ -254,7 +253,7 @@ class _Generator:
         self.lines: list[str] = []
         self.names = count()
         self.namespace: dict[str, Any] = {
-            "MISSING": _MISSING, "UNKNOWN": _UNKNOWN, "AtScan": AtScan, "project": _project,
+            "MISSING": _MISSING, "UNKNOWN": _UNKNOWN, "AtScan": AtScan, "project": project,
             "list_operand": _list_operand, "cidr_operand": _cidr_operand,
             "count_present": _count_present, "count_judged": _count_judged,
             "fallback": fallback,
