@@ -75,6 +75,28 @@ RAW_ERRORS: dict[str, tuple[int, bytes]] = {
     "error_huge_message": (400, b'{"__type": "BadRequest", "message": "' + b"x" * 100_000 + b'"}'),
 }
 
+# Errors whose type comes only in the ``x-amzn-ErrorType`` header, as the JSON protocols allow
+# (a body without ``__type``): (status, header value, body).
+HEADER_ERRORS: dict[str, tuple[int, str, bytes]] = {
+    "throttle_in_header": (
+        400,
+        "ThrottlingException:http://internal.amazon.com/coral/com.amazon.coral.availability/",
+        b'{"message": "Rate exceeded"}',
+    ),
+    "denied_in_header": (
+        400,
+        "com.amazonaws.lightsail#AccessDeniedException",
+        b'{"Message": "User is not authorized"}',
+    ),
+}
+
+
+class _Headed(bytes):
+    """A body sent with an ``x-amzn-ErrorType`` header."""
+
+    error_type = ""
+
+
 TRUNCATED_BY = 1000  # bytes that a "truncated_body" answer promises but never sends
 
 
@@ -202,6 +224,11 @@ class LightsailStandIn:
             return 200, RAW_BODIES[fault]
         if fault in RAW_ERRORS:
             return RAW_ERRORS[fault]
+        if fault in HEADER_ERRORS:
+            status, error_type, body = HEADER_ERRORS[fault]
+            headed = _Headed(body)
+            headed.error_type = error_type
+            return status, headed
         if fault == "truncated_body":  # the connection closes before the promised length
             return 200, _Truncated(b'{"instances": [')
         if fault == "endless_tokens":
@@ -246,6 +273,8 @@ class LightsailStandIn:
                 self.send_header("Content-Type", "application/x-amz-json-1.1")
                 self.send_header("Content-Length", str(promised))
                 self.send_header("x-amzn-RequestId", "00000000-0000-0000-0000-000000000000")
+                if isinstance(payload, _Headed):
+                    self.send_header("x-amzn-ErrorType", payload.error_type)
                 self.end_headers()
                 self.wfile.write(data)
                 if promised != len(data):

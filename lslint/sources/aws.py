@@ -459,6 +459,18 @@ class _RawJSONParser(botocore.parsers.JSONParser):
     def _parse_body_as_json(self, body_contents: bytes) -> Any:
         return _error_body(body_contents)
 
+    def _do_error_parse(self, response: Any, shape: Any) -> Any:
+        # The JSON protocols may name the error in the x-amzn-ErrorType header alone. botocore
+        # reads only the body's __type and otherwise gives the HTTP status as the code, so a
+        # throttle named only there would not be retried: the header fills that gap.
+        error = super()._do_error_parse(response, shape)  # type: ignore[misc]  # not in the stubs
+        named = response["headers"].get("x-amzn-ErrorType")
+        if isinstance(named, str) and error["Error"]["Code"] == str(response.get("status_code")):
+            code = named.split(":", 1)[0].rsplit("#", 1)[-1].strip()
+            if code:
+                error["Error"]["Code"] = code
+        return error
+
     def _do_modeled_error_parse(self, response: Any, shape: Any) -> Any:
         # botocore merges these members into the parsed error; lslint reads none of them, and
         # an answer's "Error" or "ResponseMetadata" member must not replace botocore's own.

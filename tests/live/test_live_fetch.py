@@ -147,6 +147,28 @@ def test_throttling_then_success_is_retried(
     assert len(server.calls("us-east-1")) == 3 + 3
 
 
+def test_throttling_named_only_in_the_error_type_header_is_retried(
+    cli: Cli, standin: Callable[..., LightsailStandIn]
+) -> None:
+    plan = RegionPlan(make_instances("us-east-1", 3), faults=["throttle_in_header"] * 2)
+    server = standin({"us-east-1": plan})
+    code, report, _ = scan_json(cli)
+    assert code == 1 and errors(report) == []
+    assert len(names(report)) == 3
+    assert len(server.calls("us-east-1")) == 2 + 1
+
+
+def test_an_error_named_only_in_the_header_is_reported_by_its_code(
+    cli: Cli, standin: Callable[..., LightsailStandIn]
+) -> None:
+    server = standin({"us-east-1": RegionPlan(always="denied_in_header")})
+    code, report, _ = scan_json(cli)
+    assert code == 2
+    assert errors(report) == [("us-east-1", "AccessDeniedException")]
+    assert "User is not authorized" in report["errors"][0]["message"]
+    assert len(server.calls("us-east-1")) == 1  # a client error: not retried
+
+
 @pytest.mark.parametrize(
     ("fault", "code"),
     [
