@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from lslint.wording import plural
+
 _POSITION = re.compile(r"^(?P<source>.*):(?P<line>\d+):(?P<col>\d+)$")
 
 
@@ -71,7 +73,7 @@ class ConfigErrors(ConfigError):
     def __str__(self) -> str:
         more = len(self._problems) - 1
         first = str(self._problems[0])
-        return f"{first} (and {more} more problem{'s' if more != 1 else ''})" if more else first
+        return f"{first} (and {plural(more, 'more problem')})" if more else first
 
 
 def _position_key(error: LslintError) -> tuple[str, int, int]:

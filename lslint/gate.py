@@ -11,6 +11,7 @@ from typing import Literal
 
 from lslint.errors import ConfigError
 from lslint.findings import ScanResult, Severity
+from lslint.wording import plural
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FAIL_ON_CHOICES = (*(s.value for s in Severity), "never")
@@ -76,8 +77,7 @@ class Gate:
 
     def failing_phrase(self) -> str:
         """``3 findings at or above high``."""
-        plural = "s" if self.failing != 1 else ""
-        return f"{self.failing} finding{plural} at or above {self.fail_on_name}"
+        return f"{plural(self.failing, 'finding')} at or above {self.fail_on_name}"
 
     def describe(self) -> str:
         """One sentence for people: did the gate pass, at which threshold, with how many."""

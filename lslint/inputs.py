@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from lslint.errors import ConfigError, LslintError
+from lslint.wording import plural
 
 LIMIT_VARIABLE = "LSLINT_MAX_INPUT_BYTES"
 KIB = 1024
@@ -143,7 +144,7 @@ def format_size(size: int) -> str:
     for name, scale in (("TiB", TIB), ("GiB", GIB), ("MiB", MIB), ("KiB", KIB)):
         if size >= scale and size % scale == 0:
             return f"{size // scale} {name}"
-    return f"{size} byte{'s' if size != 1 else ''}"
+    return plural(size, "byte")
 
 
 def _refuse_special(mode: int, what: str, error: type[LslintError], where: str, hint: str) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from lslint.models import RESOURCE_KINDS
+from lslint.wording import plural
 
 
 @dataclass(frozen=True)
@@ -26,10 +27,6 @@ class Progress:
     failed: bool = False
     retries: int = 0  # requests of this region sent again so far
     kind: str | None = None  # the one kind listed (counts name it), or None for several
-
-
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 class ProgressLine:

@@ -25,6 +25,7 @@ from lslint.gate import EXIT_ERROR
 from lslint.gctune import skip_collection_at_exit, tune_for_batch_run
 from lslint.output import ForgivingStream
 from lslint.output import discard_stdout as _discard_stdout
+from lslint.wording import plural
 
 MAX_ERRORS_SHOWN = 20  # a config with more problems than this is likely the wrong file
 COMMANDS = {  # name: module and attribute, imported when the command is asked for
@@ -114,7 +115,7 @@ def _fail(exc: LslintError, ctx: click.Context) -> NoReturn:
             click.echo(f"hint: {problem.hint}", err=True)
     hidden = len(problems) - MAX_ERRORS_SHOWN
     if hidden > 0:
-        click.echo(f"lslint: error: ... and {hidden} more problem{'s' if hidden != 1 else ''}",
+        click.echo(f"lslint: error: ... and {plural(hidden, 'more problem')}",
                    err=True)  # fmt: skip
     sys.exit(EXIT_ERROR)
 

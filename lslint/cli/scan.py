@@ -33,6 +33,7 @@ from lslint.output import STDOUT, Content, same_file, stream_fd, write_all
 from lslint.reporters import FORMATS
 from lslint.sources.snapshot import STDIN
 from lslint.suggest import suggest
+from lslint.wording import plural
 
 MAX_EXPLAINED = 5  # indeterminate checks named on stderr; the reports list all of them
 
@@ -188,9 +189,7 @@ def scan(
             1 for f in outcome.result.findings if f.status == "fail" and f.suppressed is None
         )
         where = "standard output" if write_baseline == STDOUT else write_baseline
-        click.echo(
-            f"lslint: wrote baseline {where}: {count} finding{'s' if count != 1 else ''}", err=True
-        )
+        click.echo(f"lslint: wrote baseline {where}: {plural(count, 'finding')}", err=True)
     sys.exit(outcome.exit_code)
 
 
@@ -277,7 +276,7 @@ def _explain_untrusted(result: ScanResult) -> None:
     if problems:
         count = len(problems)
         click.echo(
-            f"lslint: error: {count} check{'s' if count != 1 else ''} indeterminate "
+            f"lslint: error: {plural(count, 'check')} indeterminate "
             "(a value the rule needs is missing)" + (", first ones:" if count > 1 else ":"),
             err=True,
         )
@@ -334,7 +333,7 @@ def fetch(
     click.echo(
         f"wrote {'standard output' if output == STDOUT else output}: "
         f"{count_resources(outcome.counts)} from "
-        f"{listed} region{'s' if listed != 1 else ''}"
+        f"{plural(listed, 'region')}"
         + (f", {len(outcome.errors)} error(s)" if outcome.errors else ""),
         err=True,
     )

@@ -14,6 +14,7 @@ from lslint.findings import Finding, ScanResult, Severity
 from lslint.reporters.context import ReportContext
 from lslint.reporters.json import summary
 from lslint.reporters.locations import kind_label
+from lslint.wording import plural
 
 MAX_ROWS = 200
 MAX_CELL = 300
@@ -37,11 +38,11 @@ def render_markdown(result: ScanResult, context: ReportContext) -> str:
     if gate.status == "incomplete":
         headline = f"results incomplete, gate not passed ({gate.failing_phrase()} so far)"
     elif gate.status == "recorded":
-        headline = f"baseline recorded, {counted} finding{'s' if counted != 1 else ''}"
+        headline = f"baseline recorded, {plural(counted, 'finding')}"
     elif gate.status == "failed":
         headline = f"gate failed, {gate.failing_phrase()}"
     else:
-        found = f"{counted} finding{'s' if counted != 1 else ''}" if counted else "no findings"
+        found = plural(counted, "finding") if counted else "no findings"
         headline = f"gate passed at fail-on {gate.fail_on_name}, {found}"
         if counted:
             headline += " below it" if gate.fail_on is not None else ""
@@ -96,7 +97,7 @@ def render_markdown(result: ScanResult, context: ReportContext) -> str:
         lines += [_row(f) for f in failures[:MAX_ROWS]]
         if len(failures) > MAX_ROWS:
             rest = len(failures) - MAX_ROWS
-            lines += ["", f"… and {rest} more finding{'s' if rest != 1 else ''} (see the JSON "
+            lines += ["", f"… and {plural(rest, 'more finding')} (see the JSON "
                       "or SARIF report)."]  # fmt: skip
     return "\n".join(lines) + "\n"
 
@@ -106,7 +107,7 @@ def _capped(rows: list[str], what: str) -> list[str]:
     if len(rows) <= MAX_ROWS:
         return rows
     rest = len(rows) - MAX_ROWS
-    return [*rows[:MAX_ROWS], "", f"… and {rest} more {what}{'s' if rest != 1 else ''} (see the "
+    return [*rows[:MAX_ROWS], "", f"… and {plural(rest, 'more ' + what)} (see the "
             "JSON or SARIF report)."]  # fmt: skip
 
 

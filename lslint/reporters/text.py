@@ -9,6 +9,7 @@ from lslint.findings import Finding, ScanResult, Severity
 from lslint.reporters.context import ReportContext
 from lslint.reporters.json import summary
 from lslint.reporters.locations import kind_label
+from lslint.wording import plural
 
 _COLORS = {
     Severity.CRITICAL: "\x1b[1;35m",
@@ -83,23 +84,23 @@ def _summary_line(result: ScanResult, context: ReportContext) -> str:
     counting = (f for f in result.findings if f.counts)
     resources_hit = len({f.resource_arn or f.resource_name for f in counting})
     text = (
-        f"{active} finding{'s' if active != 1 else ''}{detail} on {resources_hit} of "
-        f"{counts['resources']} resource{'s' if counts['resources'] != 1 else ''}; "
-        f"{counts['rules']} rule{'s' if counts['rules'] != 1 else ''} ran"
+        f"{plural(active, 'finding')}{detail} on {resources_hit} of "
+        f"{plural(counts['resources'], 'resource')}; "
+        f"{plural(counts['rules'], 'rule')} ran"
     )
     if scan_time := context.scan.scan_time():
         text += f" as of {scan_time}"
     accepted = [f"{counts[k]} {k}" for k in ("suppressed", "baselined") if counts[k]]
     if counts["overridden"]:
         n = counts["overridden"]
-        accepted.append(f"{n} check{'s' if n != 1 else ''} with overridden parameters")
+        accepted.append(f"{plural(n, 'check')} with overridden parameters")
     if accepted:
         text += f"; {', '.join(accepted)}"
     problems = []
     if counts["indeterminate"]:
         problems.append(f"{counts['indeterminate']} indeterminate")
     if counts["errors"]:
-        problems.append(f"{counts['errors']} source error{'s' if counts['errors'] != 1 else ''}")
+        problems.append(plural(counts["errors"], "source error"))
     if problems:
         text += f"; {', '.join(problems)}: results incomplete"
     return text + "."

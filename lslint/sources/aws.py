@@ -48,6 +48,7 @@ from lslint.sources import retry
 from lslint.sources.retry import Retrier, RetriesExhausted, RetryPolicy
 from lslint.sources.tasks import Task, run_all
 from lslint.suggest import suggest
+from lslint.wording import plural
 
 if TYPE_CHECKING:
     from mypy_boto3_lightsail import LightsailClient
@@ -709,7 +710,7 @@ def _partial(message: str, fetch: Listing) -> str:
         return message
     listed = len(fetch.raw)
     return (
-        f"{message} (after {fetch.pages} page{'s' if fetch.pages != 1 else ''}; the "
+        f"{message} (after {plural(fetch.pages, 'page')}; the "
         f"{fetch.kind.count(listed)} listed so far {'was' if listed == 1 else 'were'} not scanned)"
     )
 

@@ -32,6 +32,7 @@ from lslint.jsoninput import Streamed, read_document
 from lslint.jsontext import json_kind
 from lslint.models import RESOURCE_KINDS, Certificate, ResourceKind
 from lslint.suggest import suggest
+from lslint.wording import plural
 
 STDIN = "-"
 SNAPSHOT_FORMAT = "lslint-snapshot"
@@ -176,7 +177,7 @@ def _without_arn(collector: _ResourceCollector) -> list[str]:
         return []
     first = unnamed[0].origin
     where = f"{first.path}:{first.line}" if first else collector.label
-    count = f"{len(unnamed)} resource{'s' if len(unnamed) != 1 else ''}"
+    count = plural(len(unnamed), "resource")
     return [
         f"{where}: {count} without an arn: baselines and pinned suppressions cannot tell "
         "their findings apart; scan what the Lightsail API returns"
@@ -192,7 +193,7 @@ def _bare_certificates(collector: _ResourceCollector, is_snapshot: bool) -> list
         return []
     first = bare[0].origin
     where = f"{first.path}:{first.line}" if first else collector.label
-    count = f"{len(bare)} certificate{'s' if len(bare) != 1 else ''}"
+    count = plural(len(bare), "certificate")
     return [
         f"{where}: {count} without details: rules on certificateDetail cannot judge "
         f"{'them' if len(bare) != 1 else 'it'}; save them with 'aws lightsail get-certificates "
