@@ -28,6 +28,18 @@ def _setup(config_path: str | None, rule_paths: Sequence[str]) -> Setup:
     return prepare(config, rule_paths=[Path(p) for p in rule_paths])
 
 
+# The output format of the listing commands.
+text_or_json_option = click.option(
+    "--format",
+    "-f",
+    "output_format",
+    type=click.Choice(["text", "json"], case_sensitive=False),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+
+
 @click.group()
 def rules() -> None:
     """List, show, validate and test rules."""
@@ -44,15 +56,7 @@ def rules() -> None:
     help="Only these rules: id, name, tag:NAME or compliance control, as for scan.",
 )
 @click.option("--ignore", multiple=True, metavar="SELECTOR", help="Leave these rules out.")
-@click.option(
-    "--format",
-    "-f",
-    "output_format",
-    type=click.Choice(["text", "json"], case_sensitive=False),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
+@text_or_json_option
 def rules_list(
     config_path: str | None,
     rule_paths: tuple[str, ...],
@@ -271,15 +275,7 @@ def rules_test(paths: tuple[str, ...], config_path: str | None, verbose: bool) -
     metavar="KIND",
     help="Only this resource kind (repeat for several; default: every kind).",
 )
-@click.option(
-    "--format",
-    "-f",
-    "output_format",
-    type=click.Choice(["text", "json"], case_sensitive=False),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
+@text_or_json_option
 def rules_fields(kinds: tuple[str, ...], output_format: str) -> None:
     """List every path a rule can read, by resource kind, with its type and known values."""
     from lslint.fields import chosen_kinds, kind_fields  # noqa: PLC0415 - walks the models

@@ -168,6 +168,12 @@ def _warnings(collector: _ResourceCollector, is_snapshot: bool) -> list[str]:
     return _without_arn(collector) + _bare_certificates(collector, is_snapshot)
 
 
+def _where_first(found: list[Resource], collector: _ResourceCollector) -> str:
+    """Where the first of ``found`` was read (``file:line``), or the input's label."""
+    first = found[0].origin
+    return f"{first.path}:{first.line}" if first else collector.label
+
+
 def _without_arn(collector: _ResourceCollector) -> list[str]:
     """Resources without an ARN (hand-written files): a finding is told apart by its rule,
     ARN and evidence, so two such resources' findings may share fingerprints, and one baseline
@@ -175,12 +181,10 @@ def _without_arn(collector: _ResourceCollector) -> list[str]:
     unnamed = [r for r in collector.resources if not r.model.arn]
     if not unnamed:
         return []
-    first = unnamed[0].origin
-    where = f"{first.path}:{first.line}" if first else collector.label
-    count = plural(len(unnamed), "resource")
     return [
-        f"{where}: {count} without an arn: baselines and pinned suppressions cannot tell "
-        "their findings apart; scan what the Lightsail API returns"
+        f"{_where_first(unnamed, collector)}: {plural(len(unnamed), 'resource')} without an "
+        "arn: baselines and pinned suppressions cannot tell their findings apart; scan what "
+        "the Lightsail API returns"
     ]
 
 
@@ -191,11 +195,9 @@ def _bare_certificates(collector: _ResourceCollector, is_snapshot: bool) -> list
             and r.model.certificateDetail is None]  # fmt: skip
     if not bare or is_snapshot:
         return []
-    first = bare[0].origin
-    where = f"{first.path}:{first.line}" if first else collector.label
-    count = plural(len(bare), "certificate")
     return [
-        f"{where}: {count} without details: rules on certificateDetail cannot judge "
+        f"{_where_first(bare, collector)}: {plural(len(bare), 'certificate')} without "
+        "details: rules on certificateDetail cannot judge "
         f"{'them' if len(bare) != 1 else 'it'}; save them with 'aws lightsail get-certificates "
         "--include-certificate-details' or 'lslint fetch --kind certificate'"
     ]
