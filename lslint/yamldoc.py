@@ -187,10 +187,37 @@ def validation_problems(
                 error(f"missing required key '{_dotted(loc)}'", where=doc.where(loc[:-1]))
             )
             continue
-        message = str(entry["msg"]).replace("Input should be", "must be")
-        message = message.removeprefix("Value error, ")
+        if entry["type"] in _MAPPING_EXPECTED:
+            # pydantic names its own class here ("instance of _RemediationDoc"); say what the
+            # file should hold instead.
+            nested = known is not None and entry["type"] != "dict_type"  # a dict has any keys
+            keys = _fields_at(known, tuple(entry["loc"])) if nested and known else []
+            wanted = f" with the keys {', '.join(keys)}" if keys else ""
+            message = f"must be a mapping{wanted}, got {_yaml_kind(entry['input'])}"
+        else:
+            message = str(entry["msg"]).replace("Input should be", "must be")
+            message = message.removeprefix("Value error, ")
         problems.append(error(f"'{_dotted(loc)}': {message}", where=doc.where(loc)))
     return problems
+
+
+# pydantic's error types for "not a mapping" where a nested model or a dict was expected.
+_MAPPING_EXPECTED = frozenset({"model_type", "model_attributes_type", "dict_type"})
+
+
+def _yaml_kind(value: Any) -> str:
+    """What a YAML value is, for messages: ``a string``, ``a list``, ``true``, ``null``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string" if value else "an empty string"
+    if isinstance(value, list):
+        return "a list"
+    return "a mapping" if isinstance(value, dict) else f"a {type(value).__name__}"
 
 
 def _dotted(loc: DocPath) -> str:

@@ -668,3 +668,9 @@ def test_aws_settings_do_not_change_an_input_scan(cli: Cli, tmp_path: Path) -> N
     code, findings = scan_json(cli)
     assert code == 1 and findings == without
     assert "eu-west-2" in {f["region"] for f in findings}
+
+
+def test_a_section_that_is_not_a_mapping_says_what_it_got(cli: Cli, tmp_path: Path) -> None:
+    path = write_config(tmp_path, "fail_on: medium\nrules: [LS001]\n")
+    lines = error_lines(cli(["scan", "--input", FLEET]))
+    assert lines == [f"lslint: error: {path}:2:1: 'rules': must be a mapping, got a list"]

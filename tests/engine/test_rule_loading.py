@@ -157,6 +157,25 @@ def test_missing_required_key_is_named() -> None:
     assert refused(GOOD.replace("title: T\n", "")).message == "missing required key 'title'"
 
 
+@pytest.mark.parametrize(
+    ("written", "kind"),
+    [("remediation: fix it", "a string"), ("remediation: [fix it]", "a list")],
+)
+def test_a_section_that_is_not_a_mapping_names_its_keys(written: str, kind: str) -> None:
+    text = GOOD.replace("remediation: {text: r, cli: 'fix {{ resource.name }}'}", written)
+    error = refused(text)
+    assert error.message == (
+        f"'remediation': must be a mapping with the keys text, cli, for_each, got {kind}"
+    )
+    assert error.where == at(text, "remediation")
+
+
+def test_a_table_that_is_not_a_mapping_says_so_without_keys() -> None:
+    text = GOOD.replace("params: {max_cpus: {type: integer, default: 4, description: d}}",
+                        "params: [max_cpus]")  # fmt: skip
+    assert refused(text).message == "'params': must be a mapping, got a list"
+
+
 def test_missing_nested_required_key_points_at_its_parent() -> None:
     text = GOOD.replace("{text: r, cli:", "{cli:")
     assert (
