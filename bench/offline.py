@@ -6,13 +6,17 @@ For each size it writes a varied synthetic snapshot (every field the built-in ru
 with realistic values and sizes), then times, each in a fresh process (median of --repeat):
 
 - ``json.load`` of the file, the floor: what any tool pays to read it;
-- ``lslint scan --input FILE -f json -o OUT`` and ``-f sarif``, with every built-in rule.
+- ``lslint scan --input FILE -f json -o OUT`` and ``-f sarif``, with every built-in rule;
+- reading the file into lslint's models and nothing more: what any scan pays before its first
+  rule, with the models of the full API shapes that the design asks for.
 
 It prints each run's wall time and peak RSS against the floor's (targets: at most 3x the
 time, at most 1.5x the memory), and how one in-process scan splits its time between reading,
 parsing and validating, evaluating, triage, and rendering the report into its file (one
-pass, as the CLI writes it), with the time of rendering JSON and SARIF alone. Temporary files
-only.
+pass, as the CLI writes it), with the time of rendering JSON and SARIF alone. Last, the
+least a scan making that report could take: reading into the models plus the standard
+library's C encoder writing the report's data, compact, from objects built in advance.
+Temporary files only.
 """
 
 from __future__ import annotations
@@ -174,6 +178,42 @@ def _ignore(_index: int, _value: Any, _line: int) -> None:
     """Receives a decoded resource and keeps nothing."""
 
 
+def read_into_models(path: Path) -> None:
+    """What a scan does before judging: start, read and validate the snapshot, as the CLI does."""
+    from lslint.gctune import tune_for_batch_run  # noqa: PLC0415
+    from lslint.sources.snapshot import parse_snapshot  # noqa: PLC0415
+
+    tune_for_batch_run()
+    parse_snapshot(path.read_text(encoding="utf-8"), str(path))
+
+
+def encoding_floor(report: Path) -> dict[str, float]:
+    """Seconds the standard library's C encoder takes to write the report's data, built in
+    advance, as compact JSON (its fastest form; the report itself is indented), and the
+    report's size in MiB."""
+    data = json.loads(report.read_text(encoding="utf-8"))
+    start = time.perf_counter()
+    json.dumps(data)
+    return {"seconds": time.perf_counter() - start, "mib": report.stat().st_size / 2**20}
+
+
+def verdicts_alone(rules: list[Any], inventory: Any) -> float:
+    """Seconds the rules' generated truth functions take to settle whether each check passes,
+    with nothing else: no message, evidence, finding or record of the check."""
+    from lslint.api import scan_time  # noqa: PLC0415
+    from lslint.engine.evaluate import rule_truths  # noqa: PLC0415
+
+    now = scan_time()
+    planned = [(rule_truths(rule), rule.operands) for rule in rules]
+    models = [resource.model for resource in inventory.resources]
+    start = time.perf_counter()
+    for (applies, fails), operands in planned:
+        for model in models:
+            if applies is None or applies(model, operands, now) is True:
+                fails(model, operands, now)
+    return time.perf_counter() - start
+
+
 def split(path: Path, out: Path) -> dict[str, Any]:
     """How one in-process scan to JSON spends its time, stage by stage, and what judging the
     instances with each rule alone costs."""
@@ -231,7 +271,16 @@ def split(path: Path, out: Path) -> dict[str, Any]:
         start = time.perf_counter()
         run([rule], inventory, setup.overrides, now=scan_time())
         each[f"{rule.id} {rule.name}"] = time.perf_counter() - start
-    return {"stages": stages, "rules": len(judging), "per_rule": each, "rendering": rendering}
+    encoding = encoding_floor(out)
+    verdicts = verdicts_alone(judging, inventory)
+    return {
+        "verdicts": verdicts,
+        "stages": stages,
+        "rules": len(judging),
+        "per_rule": each,
+        "rendering": rendering,
+        "encoding": encoding,
+    }
 
 
 def main() -> int:
@@ -263,6 +312,12 @@ def main() -> int:
                     f"{took / floor_s:5.2f}x time (target <= 3x), "
                     f"{rss / floor_rss:4.2f}x memory (target <= 1.5x), {cpu / floor_cpu:5.2f}x cpu"
                 )
+            models = [sys.executable, __file__, "--models", str(path)]
+            models_s, models_rss, models_cpu = medians(models, args.repeat)
+            print(
+                f"  read into the models    {models_s:7.3f} s  {models_rss:7.0f} MiB  "
+                f"cpu {models_cpu:6.3f} s  {models_s / floor_s:5.2f}x time, nothing judged"
+            )
             stages = subprocess.run(
                 [sys.executable, __file__, "--split", str(path), str(folder / "split.json")],
                 check=True, capture_output=True, text=True,
@@ -278,6 +333,19 @@ def main() -> int:
             per_rule = figures["evaluate"] / rules
             print(f"    evaluation per rule  {per_rule * 1000:7.1f} ms "
                   f"({per_rule / size * 1e6:.2f} us per instance)")  # fmt: skip
+            encoding = measured["encoding"]
+            least = models_s + encoding["seconds"]
+            print(
+                f"  least a scan making this report takes: {models_s:.3f} s reading into the "
+                f"models + {encoding['seconds']:.3f} s for json.dumps (C, compact) of the "
+                f"report's data ({encoding['mib']:.0f} MiB indented) = {least:.3f} s, "
+                f"{least / floor_s:.2f}x json.load, before any rule is judged"
+            )
+            verdicts = measured["verdicts"]
+            print(
+                f"  and the rules' verdicts alone (truth functions, no finding made): "
+                f"{verdicts:.3f} s, {verdicts / floor_s:.2f}x json.load more"
+            )
             print("  each rule alone on every instance (most costly first):")
             ranked = sorted(measured["per_rule"].items(), key=lambda item: -item[1])
             for rule, seconds in ranked:
@@ -289,6 +357,9 @@ def main() -> int:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--write"]:
         write_snapshot(Path(sys.argv[2]), int(sys.argv[3]))
+        sys.exit(0)
+    if sys.argv[1:2] == ["--models"]:
+        read_into_models(Path(sys.argv[2]))
         sys.exit(0)
     if sys.argv[1:2] == ["--split"]:
         print(json.dumps(split(Path(sys.argv[2]), Path(sys.argv[3]))))
