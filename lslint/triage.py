@@ -57,13 +57,19 @@ def triage(
             )
 
 
+# Which resource a finding is about. The ARN and name alone are not enough: hand-written
+# files may leave the ARN out, and two such resources may share a name (in other regions or
+# kinds, or in merged inputs), so where each was read tells them apart.
+_Identity = tuple[str, str, str, str, str, int]
+
+
 def _suppressed(
-    finding: Finding, suppressor: Suppressor, resources: Mapping[tuple[str, str], Resource]
+    finding: Finding, suppressor: Suppressor, resources: Mapping[_Identity, Resource]
 ) -> Finding:
     """``finding`` marked with the suppression that accepts it, if one does."""
-    acceptance = suppressor.check(
-        finding, resources.get((finding.resource_arn, finding.resource_name))
-    )
+    identity = (finding.resource_kind, finding.region, finding.resource_arn,
+                finding.resource_name, finding.source_path, finding.source_line)  # fmt: skip
+    acceptance = suppressor.check(finding, resources.get(identity))
     return (
         finding
         if acceptance is None and finding.suppressed is None
@@ -71,5 +77,10 @@ def _suppressed(
     )
 
 
-def _by_identity(inventory: Inventory) -> dict[tuple[str, str], Resource]:
-    return {(resource.arn, resource.name): resource for resource in inventory.resources}
+def _by_identity(inventory: Inventory) -> dict[_Identity, Resource]:
+    return {_identity(resource): resource for resource in inventory.resources}
+
+
+def _identity(resource: Resource) -> _Identity:
+    path, line = (resource.origin.path, resource.origin.line) if resource.origin else ("", 0)
+    return resource.kind.name, resource.region, resource.arn, resource.name, path, line

@@ -20,6 +20,7 @@ from conftest import (
     passing_instance,
     scan_report,
     write_config,
+    write_fleet,
 )
 
 Cli = Callable[..., CliResult]
@@ -175,6 +176,26 @@ def test_tag_suppressions_when_allowed(cli: Cli, tmp_path: Path) -> None:
     assert findings["LS002/tagged"]["suppressed"]["reason"] == "tag lslint:ignore"
     assert findings["LS004/tagged"]["suppressed"]["source"] == "tag"
     assert report["warnings"] == ["tag lslint:ignore on tagged names unknown rule 'LS999'"]
+
+
+def test_tag_suppressions_read_the_tags_of_the_resource_found(cli: Cli, tmp_path: Path) -> None:
+    # Two instances without an ARN share a name (hand-written files, other regions): each
+    # finding is accepted by its own resource's tags, not by those of its namesake.
+    write_config(tmp_path, "allow_tag_suppressions: true\n")
+    ignored = passing_instance("web", tags=[{"key": "lslint:ignore", "value": "LS002"}])
+    other = passing_instance("web", location={"regionName": "eu-west-2"})
+    for instance in (ignored, other):
+        del instance["arn"]
+        instance["metadataOptions"] = {"httpTokens": "optional"}
+    for order in ([ignored, other], [other, ignored]):
+        code, report, _ = scan_report(cli, write_fleet(tmp_path, *order))
+        accepted = {
+            f["region"]: f["suppressed"] is not None
+            for f in report["findings"]
+            if f["rule_id"] == "LS002"
+        }
+        assert accepted == {"us-east-1": True, "eu-west-2": False}
+        assert code == 1
 
 
 def test_allow_tag_suppressions_must_be_a_boolean(cli: Cli, fleet: Path, tmp_path: Path) -> None:
