@@ -54,7 +54,10 @@ An operand may be another field instead of a literal: `{{path: P}}`, or `{{path:
 V}}`. `P` is a path of the resource or of a bound item, resolved and type-checked when the
 rule loads like any path (a type that does not fit is a load error naming both paths). An
 absent or null operand field makes the leaf unknown unless the operand gives `default:`.
-When the leaf holds, the evidence shows both fields.
+Such a default, like a default on a path compared with another field, lets the leaf go either
+way depending on the other field: the rule must declare it under `safe_defaults:`, keyed by
+the path as read from the resource (`networking.ports.fromPort`). When the leaf holds, the
+evidence shows both fields.
 
 ```yaml
 some:
@@ -104,7 +107,9 @@ the current time, or `SOURCE_DATE_EPOCH`, or `lslint scan --now TIME` (ISO 8601 
 `2024-06-30T12:00:00Z`, or seconds since 1970) to scan an old snapshot as of the day it was
 saved. Every report shows it (the text summary, JSON `scan.started_at`, SARIF `startTimeUtc`,
 JUnit `timestamp`, the Markdown summary). Timestamps in the data may be ISO 8601 strings or
-epoch numbers; a time without an offset is UTC.
+epoch numbers; a time without an offset is UTC. Whether a `default:` under a time operator
+makes the leaf hold depends on the scan time, so the rule must declare it under
+`safe_defaults:`.
 
 ```yaml
 {{path: createdAt, older_than_days: 90}}
@@ -290,6 +295,10 @@ def render_operators() -> str:
         "A leaf condition is `{path: P, <operator>: OPERAND}` with optional `default:`, "
         "`match:` and `capture:`. An operand is a literal or `{param: NAME}`. An absent value "
         "makes the leaf unknown unless `default:` is given (`exists` is never unknown). "
+        "A default that can let the rule pass or skip, or whose effect is known only during "
+        "a scan (under a time operator, compared with another field, with a `{param: NAME}` "
+        "operand), must be declared under the rule's `safe_defaults:` with the reason, or the "
+        "rule does not load. "
         "Single-value operators applied to a list need `match: some|every|none`.\n"
     )
     lines.append("| Operator | Group | Applies to | Operand | True when |")

@@ -6,19 +6,23 @@ from a finding (``{path: isAttached, equals: false, default: true}``) makes a re
 lacks the field pass quietly: it must be listed in ``safe_defaults`` with the reason it is
 safe, or the rule does not load.
 
+Every default is judged: on a tested path, on a compared field (``{path: P, default: V}`` as
+the operand), on a quantifier or a count, at any depth of ``applies_if`` and ``fail_if``.
 Which way a default leads is worked out from where it stands: ``fail_if`` and ``applies_if``
 lead towards a finding when true; ``not`` and ``none`` turn that around; inside a ``count``
 it depends on the comparison (``more_than`` counts towards a finding, ``fewer_than`` away,
-``equals`` either way). The default's own truth is the operator's answer for it, with the
-rule's default parameters. Where that cannot be known before a scan (another path as the
-operand), the default is not judged here; lslint's tests also check every built-in rule by
-removing each field it reads from the resources it passes.
+``equals`` either way). The default's own truth is the operator's answer for it. Where that
+answer is not fixed when the rule loads (the scan time, another field, a parameter a config
+may override, items a ``where`` must judge), the default could lead either way, so it needs
+the declaration too: a rule cannot fail open because lslint could not tell.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from lslint.engine.conditions import (
@@ -29,81 +33,155 @@ from lslint.engine.conditions import (
     Count,
     Leaf,
     Negation,
+    PathOperand,
     Quantifier,
 )
 from lslint.engine.logic import quantify
 from lslint.engine.operators import Truth
-from lslint.engine.paths import ListType, ScalarType
+from lslint.engine.paths import ListType, PathRef, ScalarType
 from lslint.engine.rule import Rule
+from lslint.yamldoc import DocPath
 
 # Which way counting more items leads, by comparison: towards a finding (1), away (-1), both (0).
 _COUNTING = {"at_least": 1, "more_than": 1, "at_most": -1, "fewer_than": -1, "equals": 0}
 _COUNT = ScalarType("integer")
 
+Holder = Leaf | Quantifier | Count | PathOperand
+
+
+@dataclass(frozen=True)
+class Default:
+    """One ``default:`` of a condition: the resource path it stands in for, the node that
+    gives it, which way its truth leads (1: towards a finding, -1: away, 0: either way),
+    where it is written, and the other field of a comparison between two fields, if any."""
+
+    path: str
+    node: Holder
+    towards: int
+    doc_path: DocPath
+    compared: str | None = None
+
+
+@dataclass(frozen=True)
+class Undecided:
+    """The default's truth is not fixed when the rule loads; ``why`` says what it rests on."""
+
+    why: str
+
 
 def check_quiet_defaults(rule: Rule) -> None:
-    """Raise ``ConditionError`` at the condition holding the first default that can let
-    ``rule`` (with its parameters' defaults) pass or skip without being declared safe."""
-    operands = rule.operands
+    """Raise ``ConditionError`` at the first ``default:`` that can let ``rule`` pass or skip
+    a resource that lacks the field, or that may and cannot be judged before a scan, unless
+    the rule declares it under ``safe_defaults``."""
     for key, condition in (("applies_if", rule.applies_if), ("fail_if", rule.fail_if)):
         if condition is None:
             continue
-        for path, node, towards in _defaults(condition, 1, {}):
-            if path in rule.safe_defaults:
+        for found in _defaults(condition, 1, {}, (key,)):
+            if found.path in rule.safe_defaults:
                 continue
-            truth = _truth_of_default(node, operands)
-            quiet = truth is not None and (towards == 0 or truth == (towards < 0))
-            if quiet:
-                outcome = "pass" if key == "fail_if" else "skip"
-                raise ConditionError(
-                    (key,),
-                    f"the default of '{path}' ({json.dumps(node.default, default=str)}) can make "
-                    f"the rule {outcome} "
-                    f"a resource that lacks it: declare it under safe_defaults with the reason "
-                    "that is safe, or remove the default (then a missing value is indeterminate)",
-                )
+            truth = _truth_of_default(found)
+            if isinstance(truth, Undecided):
+                because = f", depending on {truth.why}"
+            elif truth is not None and (found.towards == 0 or truth == (found.towards < 0)):
+                because = ""
+            else:
+                continue  # leads towards a finding, or is unknown like an absent value
+            outcome = "pass" if key == "fail_if" else "skip"
+            shown = json.dumps(found.node.default, default=_text)
+            raise ConditionError(
+                found.doc_path,
+                f"the default of '{found.path}' ({shown}) can make the rule {outcome} a "
+                f"resource that lacks it{because}: declare it under safe_defaults with the "
+                "reason that is safe, or remove the default (then a missing value is "
+                "indeterminate)",
+            )
 
 
 def _defaults(
-    node: Condition, towards: int, bound: Mapping[str, tuple[str, ...]]
-) -> list[tuple[str, Leaf | Quantifier | Count, int]]:
-    """Every node with a default: its path as read from the resource, the node, and which
-    way its truth leads (1: towards a finding)."""
+    node: Condition, towards: int, bound: Mapping[str, tuple[str, ...]], at: DocPath = ()
+) -> list[Default]:
+    """Every default under ``node`` (written at ``at`` in the rule), in document order."""
     if isinstance(node, (AllOf, AnyOf)):
-        return [found for child in node.children for found in _defaults(child, towards, bound)]
+        key = "and" if isinstance(node, AllOf) else "or"
+        return [
+            found
+            for index, child in enumerate(node.children)
+            for found in _defaults(child, towards, bound, (*at, key, index))
+        ]
     if isinstance(node, Negation):
-        return _defaults(node.child, -towards, bound)
-    prefix = bound[node.path.var] if node.path.var is not None else ()
-    full = (*prefix, *node.path.segments)
-    found: list[tuple[str, Leaf | Quantifier | Count, int]] = []
+        return _defaults(node.child, -towards, bound, (*at, "not"))
+    full = ".".join(_spelt(node.path, bound))
+    found: list[Default] = []
+    if isinstance(node, Leaf):
+        other = node.operand.path
+        other_full = None if other is None else ".".join(_spelt(other.path, bound))
+        if node.has_default:
+            found.append(Default(full, node, towards, (*at, "default"), other_full))
+        if other is not None and other_full is not None and other.has_default:
+            where = (*at, node.operator.name, "default")
+            found.append(Default(other_full, other, towards, where, full))
+        return found
+    key = node.kind if isinstance(node, Quantifier) else "count"
     if node.has_default:
-        found.append((".".join(full), node, towards))
+        found.append(Default(full, node, towards, (*at, key, "default")))
+    inner_bound = {**bound, node.name: _spelt(node.path, bound)} if node.name else bound
     if isinstance(node, Quantifier):
         inner = -towards if node.kind == "none" else towards
-        found += _defaults(node.where, inner, {**bound, node.name: full})
-    elif isinstance(node, Count) and node.where is not None and node.name is not None:
+        found += _defaults(node.where, inner, inner_bound, (*at, key, "where"))
+    elif node.where is not None:
         inner = towards * _COUNTING.get(node.comparison.name, 0)
-        found += _defaults(node.where, inner, {**bound, node.name: full})
+        found += _defaults(node.where, inner, inner_bound, (*at, key, "where"))
     return found
 
 
-def _truth_of_default(node: Leaf | Quantifier | Count, operands: Sequence[Any]) -> Truth:
-    """The node's truth when its value is absent and the default stands in; ``None`` where
-    that is not known before a scan."""
+def _spelt(path: PathRef, bound: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """``path`` as read from the resource: a bound name gives way to the list it stands for."""
+    return (*(bound[path.var] if path.var is not None else ()), *path.segments)
+
+
+def _truth_of_default(found: Default) -> Truth | Undecided:
+    """The node's truth when its value is absent and the default stands in (``None``:
+    unknown, as if there were no default), or what that truth rests on if it is not fixed
+    when the rule loads."""
+    node = found.node
+    if found.compared is not None:  # one field against another: the other one decides
+        return Undecided(f"the value of '{found.compared}' it is compared with")
+    if isinstance(node, PathOperand):
+        return Undecided("values lslint cannot work out before a scan")
     if isinstance(node, Quantifier):
-        return quantify(node.kind, 0, 0, 0) if node.default == [] else None
+        if node.default != []:
+            return Undecided(f"what its 'where' says of the items {_listed(node.default)}")
+        return quantify(node.kind, 0, 0, 0)
     if isinstance(node, Count):
-        if node.default != [] or node.operand.path is not None:
-            return None
-        limit = operands[node.operand.slot] if node.operand.param else node.operand.value
-        return node.comparison.test(0, limit, _COUNT).truth
-    if node.operand.path is not None or node.operator.reads_scan_time:
-        return None
-    operand = operands[node.operand.slot] if node.operand.param else node.operand.value
+        if node.default != [] and node.where is not None:
+            return Undecided(f"what its 'where' says of the items {_listed(node.default)}")
+        if node.operand.param is not None:
+            return _param_undecided(node.operand.param)
+        if not isinstance(node.default, list):
+            return Undecided("values lslint cannot work out before a scan")
+        return node.comparison.test(len(node.default), node.operand.value, _COUNT).truth
+    if node.operator.reads_scan_time:
+        return Undecided("the scan time")
+    if node.operand.param is not None:
+        return _param_undecided(node.operand.param)
+    operand = node.operand.value
     if node.match is None:
         return node.operator.test(node.default, operand, node.field).truth
     if not isinstance(node.default, list) or not isinstance(node.field, ListType):
-        return None
+        return Undecided("values lslint cannot work out before a scan")
     answers = [node.operator.test(item, operand, node.field.item).truth for item in node.default]
     hits, misses = answers.count(True), answers.count(False)
     return quantify(node.match, hits, misses, len(answers) - hits - misses)
+
+
+def _param_undecided(name: str) -> Undecided:
+    return Undecided(f"parameter '{name}', which a config may override")
+
+
+def _listed(items: Any) -> str:
+    return json.dumps(items, default=_text)
+
+
+def _text(value: Any) -> str:
+    """A default that JSON cannot show as it is: a timestamp as ISO 8601, else its text."""
+    return value.isoformat() if isinstance(value, datetime | date) else str(value)

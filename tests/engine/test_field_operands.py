@@ -8,18 +8,22 @@ from typing import Any
 
 import pytest
 
+from lslint.engine import loader
 from lslint.engine.evaluate import Verdict, judge
 from lslint.errors import RuleError
 from lslint.models import Instance
 
-from conftest import MINIMAL_RULE, rule_from_text
+from conftest import MINIMAL_RULE, declared_safe, rule_from_text
 
 TRUE, FALSE, UNKNOWN = "fail", "pass", "error"
 LOCATED = re.compile(r"^t\.yaml:\d+:\d+: ")
 
 
-def check(fail_if: str, resource: dict[str, Any], message: str = "m") -> Verdict:
-    rule = rule_from_text(f"{MINIMAL_RULE}message: '{message}'\nfail_if: {fail_if}\n")
+def check(
+    fail_if: str, resource: dict[str, Any], message: str = "m", *, safe: tuple[str, ...] = ()
+) -> Verdict:
+    text = f"{MINIMAL_RULE}message: '{message}'\nfail_if: {fail_if}\n"
+    rule = rule_from_text(declared_safe(text, *safe))
     return judge(rule, Instance.model_validate(resource))
 
 
@@ -65,8 +69,9 @@ def test_operand_default_stands_in_for_an_absent_operand() -> None:
         "{some: {path: networking.ports, as: port, where: "
         "{path: port.toPort, lt: {path: port.fromPort, default: 0}}}}"
     )
-    assert check(cond, entry(toPort=20)).status == FALSE
-    assert check(cond, entry(toPort=-1)).status == TRUE
+    safe = ("networking.ports.fromPort",)  # a default compared with a field is declared
+    assert check(cond, entry(toPort=20), safe=safe).status == FALSE
+    assert check(cond, entry(toPort=-1), safe=safe).status == TRUE
 
 
 def test_resource_fields_compare_and_evidence_shows_both() -> None:
@@ -113,8 +118,10 @@ def test_list_against_list() -> None:
         "{some: {path: networking.ports, as: port, where: "
         "{path: port.ipv6Cidrs, contains_any: {path: port.cidrs}, default: []}}}"
     )
-    assert check(cond, entry(cidrs=["10.0.0.0/8"], ipv6Cidrs=["10.0.0.0/8"])).status == TRUE
-    assert check(cond, entry(cidrs=["10.0.0.0/8"], ipv6Cidrs=["::/0"])).status == FALSE
+    safe = ("networking.ports.ipv6Cidrs",)
+    same = entry(cidrs=["10.0.0.0/8"], ipv6Cidrs=["10.0.0.0/8"])
+    assert check(cond, same, safe=safe).status == TRUE
+    assert check(cond, entry(cidrs=["10.0.0.0/8"], ipv6Cidrs=["::/0"]), safe=safe).status == FALSE
 
 
 def test_cidr_within_another_field() -> None:
@@ -206,12 +213,17 @@ def test_an_operand_default_may_be_declared_safe() -> None:
     assert "networking.ports.fromPort" in {path for path, _ in rule.read_paths()}
 
 
-def test_the_absence_walk_sees_an_undeclared_operand_default() -> None:
+def test_the_absence_walk_sees_an_undeclared_operand_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from test_absence import walk_rule  # noqa: PLC0415 - the walker of the built-in rules
 
     text = SAFE_OPERAND_DEFAULT.replace(
         "safe_defaults:\n  networking.ports.fromPort: a range without a start starts at 0\n", ""
     )
+    with pytest.raises(RuleError, match=r"default of 'networking.ports.fromPort' \(0\) can"):
+        rule_from_text(text)  # the loader refuses it; the walk is the second line of defence
+    monkeypatch.setattr(loader, "check_quiet_defaults", lambda rule: None)
     problems = walk_rule(rule_from_text(text)).problems
     assert problems == [
         "T002: test 'in order' without nothing gives pass, but with absent values unknown it "

@@ -158,7 +158,7 @@ CONDITIONS: list[str | tuple[str, tuple[str, ...]]] = [
         "hardware.disks.autoMountStatus",
     ),
     "{path: createdAt, older_than_days: 30}",
-    "{path: createdAt, newer_than_hours: 48, default: 2026-11-18}",
+    safe("{path: createdAt, newer_than_hours: 48, default: 2026-11-18}", "createdAt"),
     "{path: createdAt, within_next_days: 40}",
     "{path: blueprintId, matches_past_date: {param: eol}}",
     "{some: {path: networking.ports, as: p, where: {path: p, exposes_port: {param: ports}}}}",
@@ -166,15 +166,24 @@ CONDITIONS: list[str | tuple[str, tuple[str, ...]]] = [
     "{none: {path: networking.ports, as: p, default: [], where: {and: ["
     "{path: p.protocol, in: [tcp, all]}, {path: p, exposes_port: 80}]}}}",
     "{some: {path: networking.ports, as: p, where: {path: p.fromPort, equals: {path: p.toPort}}}}",
-    "{some: {path: networking.ports, as: p, where: {path: p.toPort, gt: {path: p.fromPort, "
-    "default: 0}}}}",
+    safe(
+        "{some: {path: networking.ports, as: p, where: {path: p.toPort, gt: {path: p.fromPort, "
+        "default: 0}}}}",
+        "networking.ports.fromPort",
+    ),
     "{some: {path: networking.ports, as: p, where: {path: p.cidrs, contains_any: "
     "{path: p.ipv6Cidrs}}}}",
-    "{some: {path: networking.ports, as: p, where: {path: p.cidrs, cidr_within: "
-    "{path: p.ipv6Cidrs, default: ['::/0']}, match: some}}}",
+    safe(
+        "{some: {path: networking.ports, as: p, where: {path: p.cidrs, cidr_within: "
+        "{path: p.ipv6Cidrs, default: ['::/0']}, match: some}}}",
+        "networking.ports.ipv6Cidrs",
+    ),
     "{some: {path: networking.ports, as: p, where: {path: p.accessFrom, in: {path: p.cidrs}}}}",
-    "{some: {path: tags, as: t, where: {and: [{path: t.key, equals: {param: key}}, "
-    "{path: t.value, not_in: {param: names}, default: ''}]}}}",
+    safe(
+        "{some: {path: tags, as: t, where: {and: [{path: t.key, equals: {param: key}}, "
+        "{path: t.value, not_in: {param: names}, default: ''}]}}}",
+        "tags.value",
+    ),
     safe(
         "{every: {path: networking.ports, as: p, where: {or: [{path: p.protocol, equals: icmp}, "
         "{some: {path: p.cidrs, as: c, default: [], where: {and: [{path: c, empty: false}, "
