@@ -17,9 +17,10 @@ Neither click nor boto3 is imported here; boto3 only when a live scan starts.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -40,6 +41,7 @@ from lslint.errors import ConfigError, ConfigErrors, LslintError
 from lslint.findings import ScanError, ScanResult, Severity
 from lslint.gate import Gate, effective_threshold
 from lslint.inventory import Inventory
+from lslint.models import OUT_OF_UTC
 from lslint.output import ReadFile, check_outputs, same_file
 from lslint.overrides import OverrideTable
 from lslint.progress import ProgressLine, retry_notes
@@ -80,7 +82,9 @@ def builtin_rules_dir() -> Path:
 class Setup:
     """The rules a scan runs, their per-resource overrides, and the suppressions it applies.
 
-    The suppressor and override table remember what matched, for warnings: one per scan.
+    Expiry is judged when a scan is evaluated, on the date of its scan time; each
+    :func:`evaluate` dates its own copies of the suppressor and override table, which remember
+    what matched for that scan's warnings.
     """
 
     rules: list[Rule]
@@ -96,7 +100,6 @@ def prepare(
     select: Sequence[str] = (),
     ignore: Sequence[str] = (),
     builtin: bool = True,
-    today: date | None = None,
 ) -> Setup:
     """Built-in rules plus extra rule paths (config, then arguments), selected and configured,
     and the config's suppressions and overrides checked against every loaded rule.
@@ -119,13 +122,12 @@ def prepare(
         rules = configure_rules(loaded, config, select=select, ignore=ignore)
     except LslintError as exc:
         problems.append(exc)
-    today = today or datetime.now(UTC).date()
     try:
-        suppressor = build_suppressor(config, loaded, today)
+        suppressor = build_suppressor(config, loaded)
     except LslintError as exc:
         problems.append(exc)
     try:
-        overrides = build_overrides(config, loaded, rules, today)
+        overrides = build_overrides(config, loaded, rules)
     except LslintError as exc:
         problems.append(exc)
     if problems:
@@ -147,11 +149,16 @@ def evaluate(
     now: datetime | None = None,
 ) -> ScanResult:
     """Run the rules (with their overrides) on ``inventory``, then triage the findings:
-    suppressions, and the fingerprints of a baseline if given. Conditions about time compare
-    with ``now`` (default: :func:`scan_time`)."""
-    result = run(setup.rules, inventory, setup.overrides, now=now or scan_time())
+    suppressions, and the fingerprints of a baseline if given. ``now`` (default:
+    :func:`scan_time`) is the scan time: conditions about time compare with it, and overrides
+    and suppressions expire on its date (UTC)."""
+    now = _in_utc(now, "now") if now else scan_time()
+    # One moment for both: a scan as of 2028 must not accept what expired in 2027.
+    today = now.date()
+    overrides = setup.overrides.on(today)
+    result = run(setup.rules, inventory, overrides, now=now)
     triage(
-        result, inventory, suppressor=setup.suppressor, overrides=setup.overrides,
+        result, inventory, suppressor=setup.suppressor.on(today), overrides=overrides,
         baseline=baseline, baseline_source=baseline_source,
     )  # fmt: skip
     return result
@@ -248,7 +255,7 @@ def run_scan(request: ScanRequest) -> ScanOutcome:
     Raises :class:`lslint.errors.LslintError` (every problem of the config, rules and
     selection at once) when the scan cannot start.
     """
-    started_at = request.started_at or scan_time()
+    started_at = _in_utc(request.started_at, "started_at") if request.started_at else scan_time()
     if request.inputs and (request.live is not None or request.snapshot):
         raise ConfigError("live options and a snapshot to save apply only without inputs")
     config = read_config(request.config)
@@ -509,14 +516,29 @@ def report_root() -> Path:
 def scan_time() -> datetime:
     """Now, or ``SOURCE_DATE_EPOCH`` when set, so reports can be reproduced byte for byte."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch:
-        try:
-            return datetime.fromtimestamp(int(epoch), UTC)
-        except (ValueError, OverflowError, OSError):
-            raise ConfigError(
-                f"SOURCE_DATE_EPOCH must be whole seconds since 1970, not {epoch!r}"
-            ) from None
-    return datetime.now(UTC).replace(microsecond=0)
+    if not epoch:
+        return datetime.now(UTC).replace(microsecond=0)
+    # ASCII digits only, as `date +%s` prints them: int() would also take a sign, "1_000"
+    # and other scripts' digits.
+    if not re.fullmatch(r"[0-9]+", epoch):
+        raise ConfigError(
+            f"SOURCE_DATE_EPOCH must be whole seconds since 1970 (an integer of at least 0), "
+            f"not {epoch!r}"
+        )
+    try:
+        return datetime.fromtimestamp(int(epoch), UTC)
+    except (ValueError, OverflowError, OSError):
+        raise ConfigError(
+            f"SOURCE_DATE_EPOCH {epoch!r} is out of range: after the year 9999"
+        ) from None
+
+
+def _in_utc(moment: datetime, name: str) -> datetime:
+    """A scan time given by the caller, in UTC (the date expiry is judged on is UTC's)."""
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise ConfigError(f"{name} {moment.isoformat()}: out of range: {OUT_OF_UTC}") from None
 
 
 def scan_context(

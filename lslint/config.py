@@ -439,8 +439,9 @@ def _bind(
     return None if found else rule.bind({**rule.param_values, **params})
 
 
-def build_suppressor(config: Config, rules: Sequence[Rule], today: date) -> Suppressor:
-    """The config's suppressions, each naming a rule that exists (by id or name, any case).
+def build_suppressor(config: Config, rules: Sequence[Rule]) -> Suppressor:
+    """The config's suppressions, each naming a rule that exists (by id or name, any case);
+    :meth:`Suppressor.on` dates them for a scan.
 
     Raises :class:`ConfigErrors` with every suppression that names an unknown rule.
     """
@@ -460,15 +461,12 @@ def build_suppressor(config: Config, rules: Sequence[Rule], today: date) -> Supp
         raise ConfigErrors(problems)
     # Lower-cased: an lslint:ignore tag may name a rule in any case, like the config.
     rule_keys = {key.lower(): rule.id for rule in rules for key in (rule.id, rule.name)}
-    return Suppressor(
-        suppressions, allow_tags=config.allow_tag_suppressions, rule_keys=rule_keys, today=today
-    )
+    return Suppressor(suppressions, allow_tags=config.allow_tag_suppressions, rule_keys=rule_keys)
 
 
-def build_overrides(
-    config: Config, loaded: Sequence[Rule], rules: Sequence[Rule], today: date
-) -> OverrideTable:
-    """The config's per-resource overrides, each bound to its rule.
+def build_overrides(config: Config, loaded: Sequence[Rule], rules: Sequence[Rule]) -> OverrideTable:
+    """The config's per-resource overrides, each bound to its rule; :meth:`OverrideTable.on`
+    dates them for a scan.
 
     ``loaded`` are all the rules (an override may name any of them, in any case); ``rules``
     are the configured rules that run, whose parameters (``rules.<ID>.params``) an override
@@ -499,4 +497,4 @@ def build_overrides(
         )
     if problems:
         raise ConfigErrors(problems)
-    return OverrideTable(entries, today=today)
+    return OverrideTable(entries)

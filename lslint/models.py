@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, model_validator
+from pydantic_core import PydanticCustomError
 
 
 @dataclass(frozen=True)
@@ -99,8 +100,22 @@ CERTIFICATE_REQUEST_FAILURE_REASONS = (
 CIDR_LIST_ALIASES = ("lightsail-connect",)
 
 
+# Why a time with an offset near the ends of the calendar cannot be used: kept in UTC, it
+# would fall outside the years a datetime holds.
+OUT_OF_UTC = "in UTC it falls before year 1 or after year 9999"
+
+
 def _utc(value: datetime) -> datetime:
-    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    if not value.tzinfo:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # a ValueError kind, so pydantic reports it as this field's error
+        raise PydanticCustomError(
+            "datetime_out_of_utc",
+            "Input should be a valid datetime, {value} is out of range: " + OUT_OF_UTC,
+            {"value": value.isoformat()},
+        ) from None
 
 
 # pydantic accepts epoch numbers (API, AWS CLI v1) and ISO 8601 strings (AWS CLI v2). Times are

@@ -10,14 +10,15 @@ as unused.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from fnmatch import fnmatchcase
+from typing import Self
 
 from lslint.engine.evaluate import RuleVariant
 from lslint.engine.rule import Rule
 from lslint.inventory import Resource
-from lslint.suppressions import resource_matches
+from lslint.suppressions import has_expired, resource_matches
 
 
 @dataclass(frozen=True)
@@ -57,17 +58,25 @@ class ResourceOverride:
 
 @dataclass
 class OverrideTable:
-    """The engine's per-resource rule variants, remembering what applied for warnings."""
+    """The engine's per-resource rule variants, remembering what applied for warnings.
+
+    ``today`` is the scan's date (UTC), which expiry is judged on: :meth:`on` gives a table
+    for one scan, with that date and nothing applied yet.
+    """
 
     overrides: Sequence[ResourceOverride] = ()
-    today: date = field(default_factory=date.today)
-    _by_rule: dict[str, list[int]] = field(default_factory=dict)
-    _applied: dict[int, set[str]] = field(default_factory=dict)  # entry -> resources
-    _expired: dict[int, set[str]] = field(default_factory=dict)
+    today: date | None = None
+    _by_rule: dict[str, list[int]] = field(default_factory=dict, init=False)
+    _applied: dict[int, set[str]] = field(default_factory=dict, init=False)  # entry -> resources
+    _expired: dict[int, set[str]] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         for index, override in enumerate(self.overrides):
             self._by_rule.setdefault(override.rule_id, []).append(index)
+
+    def on(self, today: date) -> Self:
+        """The same entries for a scan on ``today``, with nothing applied yet."""
+        return replace(self, today=today)
 
     def __call__(self, rule: Rule, resource: Resource) -> RuleVariant | None:
         for index in self._by_rule.get(rule.id, ()):
@@ -75,7 +84,7 @@ class OverrideTable:
             if not override.selects(resource):
                 continue
             key = resource.arn or resource.name
-            if override.expires is not None and override.expires < self.today:
+            if has_expired(override.expires, self.today):
                 self._expired.setdefault(index, set()).add(key)
                 continue
             self._applied.setdefault(index, set()).add(key)

@@ -13,14 +13,28 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from fnmatch import fnmatchcase
+from typing import Self
 
 from lslint.findings import Acceptance, Finding
 from lslint.inventory import Resource
 
 IGNORE_TAG = "lslint:ignore"
+
+
+def has_expired(expires: date | None, today: date | None) -> bool:
+    """Whether an entry that ``expires`` (its last day) has expired on the scan's date.
+
+    ``today`` comes from the scan time, never from the clock, so that ``--now`` and
+    SOURCE_DATE_EPOCH judge acceptances as of the same moment as the rules about time.
+    """
+    if expires is None:
+        return False
+    if today is None:  # judged as of an unknown day, an entry would apply or not by chance
+        raise ValueError("an entry with an expiry date is judged only as of a scan's date")
+    return expires < today
 
 
 def resource_matches(pattern: str, arn: str, name: str) -> bool:
@@ -57,16 +71,26 @@ class Suppression:
 
 @dataclass
 class Suppressor:
-    """Decides whether a violation is suppressed, and remembers what it saw for warnings."""
+    """Decides whether a violation is suppressed, and remembers what it saw for warnings.
+
+    ``today`` is the scan's date (UTC), which expiry is judged on: :meth:`on` gives a
+    suppressor for one scan, with that date and nothing seen yet.
+    """
 
     suppressions: Sequence[Suppression] = ()
     allow_tags: bool = False
     rule_keys: Mapping[str, str] = field(default_factory=dict)  # id or name, lowered -> id
-    today: date = field(default_factory=date.today)
-    _used: set[int] = field(default_factory=set)
-    _expired: dict[int, int] = field(default_factory=dict)  # suppression -> findings it missed
-    _drifted: dict[int, set[tuple[str, str]]] = field(default_factory=dict)  # pin -> (name, fp)
-    _tag_warnings: set[str] = field(default_factory=set)
+    today: date | None = None
+    _used: set[int] = field(default_factory=set, init=False)
+    # suppression -> findings it missed
+    _expired: dict[int, int] = field(default_factory=dict, init=False)
+    # pin -> (name, fingerprint)
+    _drifted: dict[int, set[tuple[str, str]]] = field(default_factory=dict, init=False)
+    _tag_warnings: set[str] = field(default_factory=set, init=False)
+
+    def on(self, today: date) -> Self:
+        """The same suppressions for a scan on ``today``, with nothing seen yet."""
+        return replace(self, today=today)
 
     def check(self, finding: Finding, resource: Resource | None) -> Acceptance | None:
         """Why this violation is accepted, or ``None`` if it counts.
@@ -82,7 +106,7 @@ class Suppressor:
                     self._drifted.setdefault(index, set()).add((shown, finding.fingerprint))
                 continue
             self._used.add(index)
-            if suppression.expires is not None and suppression.expires < self.today:
+            if has_expired(suppression.expires, self.today):
                 self._expired[index] = self._expired.get(index, 0) + 1
                 continue
             return Acceptance(

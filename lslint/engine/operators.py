@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 from lslint.engine.paths import FieldType, ListType, ObjectType, ScalarType
 from lslint.engine.regex import Regex, RegexError, compile_regex
-from lslint.models import InstancePortInfo
+from lslint.models import OUT_OF_UTC, InstancePortInfo
 from lslint.suggest import suggest
 
 Truth = bool | None
@@ -101,11 +101,15 @@ def check_instant(raw: Any) -> datetime:
         except (OverflowError, OSError, ValueError):
             raise OperandError(f"{raw!r} seconds since 1970 is out of range") from None
     try:
-        return _timestamp(raw).astimezone(UTC)
+        stamp = _timestamp(raw)
     except OperandError:
         raise OperandError(
             f"expected an ISO 8601 time or seconds since 1970, got {describe_raw(raw)}"
         ) from None
+    try:
+        return stamp.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 is a time of year 0 in UTC
+        raise OperandError(f"out of range: {OUT_OF_UTC}") from None
 
 
 def check_date(raw: Any) -> date:
@@ -170,10 +174,27 @@ def _networks(raw: Any, field: FieldType) -> tuple[IpNetwork, ...]:
     return tuple(check_network(item) for item in items)
 
 
-def _duration(raw: Any, field: FieldType) -> float:
-    if isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw < 0:
-        raise OperandError(f"expected a number of at least 0, got {describe_raw(raw)}")
-    return float(raw)
+_HOUR = timedelta(hours=1)
+_DAY = timedelta(days=1)
+
+
+def _duration(unit: timedelta, units: str) -> Callable[[Any, FieldType], float]:
+    """The checker of a number of ``units``. Its bound is the largest duration a timedelta
+    holds (999,999,999 days), beyond which the comparison cannot be made: a policy bound
+    (100 years, say) would refuse settings that work, such as a huge value meaning "never"
+    (no two timestamps are more than 3.7 million days apart)."""
+    most = timedelta.max // unit
+
+    def check(raw: Any, field: FieldType) -> float:
+        if isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw < 0:
+            raise OperandError(f"expected a number of at least 0, got {describe_raw(raw)}")
+        if not raw <= most:  # also NaN, which no comparison holds for
+            raise OperandError(
+                f"expected a number of {units} of at most {most}, got {describe_raw(raw)}"
+            )
+        return float(raw)
+
+    return check
 
 
 class DatedPattern(NamedTuple):
@@ -462,10 +483,6 @@ class AtScan(NamedTuple):
     now: datetime
 
 
-_HOUR = timedelta(hours=1)
-_DAY = timedelta(days=1)
-
-
 def _older_than(unit: timedelta) -> Callable[[Any, AtScan, FieldType], OperatorResult]:
     def test(value: datetime, operand: AtScan, field: FieldType) -> OperatorResult:
         return OperatorResult(operand.now - value > operand.operand * unit, value)
@@ -593,24 +610,25 @@ OPERATORS: dict[str, Operator] = {
                  _port_ranges, _only_ports),
         Operator("older_than_days", "time", "the timestamp is more than N days before the "
                  "scan time", "a timestamp", _is_timestamp, "a number of days (>= 0)",
-                 _duration, _older_than(_DAY), reads_scan_time=True),
+                 _duration(_DAY, "days"), _older_than(_DAY), reads_scan_time=True),
         Operator("older_than_hours", "time", "the timestamp is more than N hours before the "
                  "scan time", "a timestamp", _is_timestamp, "a number of hours (>= 0)",
-                 _duration, _older_than(_HOUR), reads_scan_time=True),
+                 _duration(_HOUR, "hours"), _older_than(_HOUR), reads_scan_time=True),
         Operator("newer_than_days", "time", "the timestamp is less than N days before the "
                  "scan time, or after it", "a timestamp", _is_timestamp,
-                 "a number of days (>= 0)", _duration, _newer_than(_DAY), reads_scan_time=True),
+                 "a number of days (>= 0)", _duration(_DAY, "days"), _newer_than(_DAY),
+                 reads_scan_time=True),
         Operator("newer_than_hours", "time", "the timestamp is less than N hours before the "
                  "scan time, or after it", "a timestamp", _is_timestamp,
-                 "a number of hours (>= 0)", _duration, _newer_than(_HOUR),
+                 "a number of hours (>= 0)", _duration(_HOUR, "hours"), _newer_than(_HOUR),
                  reads_scan_time=True),
         Operator("within_next_days", "time", "the timestamp is at most N days after the scan "
                  "time, or already past (an expired certificate is within any window)",
-                 "a timestamp", _is_timestamp, "a number of days (>= 0)", _duration,
-                 _within_next(_DAY), reads_scan_time=True),
+                 "a timestamp", _is_timestamp, "a number of days (>= 0)",
+                 _duration(_DAY, "days"), _within_next(_DAY), reads_scan_time=True),
         Operator("within_next_hours", "time", "the timestamp is at most N hours after the scan "
                  "time, or already past", "a timestamp", _is_timestamp,
-                 "a number of hours (>= 0)", _duration, _within_next(_HOUR),
+                 "a number of hours (>= 0)", _duration(_HOUR, "hours"), _within_next(_HOUR),
                  reads_scan_time=True),
         Operator("matches_past_date", "time", "the string matches (RE2 search) the pattern of "
                  "an entry whose date (the last day it holds, UTC) is before the scan's date; "

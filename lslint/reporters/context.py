@@ -24,7 +24,9 @@ class ScanContext:
         """The scan time in UTC as ``2025-01-01T00:00:00Z``, or "" when not known."""
         if self.started_at is None:
             return ""
-        return self.started_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        # Not strftime: its %Y does not pad years before 1000 to four digits.
+        stamp = self.started_at.astimezone(UTC).replace(tzinfo=None)
+        return f"{stamp.isoformat(timespec='seconds')}Z"
 
 
 @dataclass(frozen=True)

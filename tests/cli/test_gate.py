@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from lslint.engine.loader import load_rules
 
 from conftest import (
     BUILTIN_RULES,
+    SCAN_TIME,
     CliResult,
     assert_one_error,
     passing_instance,
@@ -29,7 +30,8 @@ DB = passing_instance("db-1", metadataOptions={"httpTokens": "optional"})  # LS0
 
 
 def today(offset_days: int = 0) -> str:
-    return (datetime.now(UTC).date() + timedelta(days=offset_days)).isoformat()
+    """The scan's date (the tests' SOURCE_DATE_EPOCH), moved by ``offset_days`` days."""
+    return (SCAN_TIME.date() + timedelta(days=offset_days)).isoformat()
 
 
 @pytest.fixture
@@ -118,7 +120,7 @@ def test_expired_suppression_counts_again_and_says_so(
 def test_suppression_still_works_on_its_expiry_date(cli: Cli, fleet: Path, tmp_path: Path) -> None:
     write_config(
         tmp_path,
-        f"suppressions:\n  - {{rule: LS004, resource: web-1, reason: r, expires: {today(1)}}}\n",
+        f"suppressions:\n  - {{rule: LS004, resource: web-1, reason: r, expires: {today(0)}}}\n",
     )
     _, report, _ = scan_report(cli, fleet)
     assert by_rule(report)["LS004/web-1"]["suppressed"] is not None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from lslint.models import Instance
 from conftest import (
     BUILTIN_RULES,
     EXAMPLES,
+    SCAN_TIME,
     CliResult,
     assert_one_error,
     passing_instance,
@@ -58,7 +59,8 @@ def role(value: str) -> list[dict[str, str]]:
 
 
 def day(offset: int) -> str:
-    return (datetime.now(UTC).date() + timedelta(days=offset)).isoformat()
+    """The scan's date (the tests' SOURCE_DATE_EPOCH), moved by ``offset`` days."""
+    return (SCAN_TIME.date() + timedelta(days=offset)).isoformat()
 
 
 BASTION_SSH = """\

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Annotated, Any
 
 import botocore.session
 import pytest
+from pydantic import ValidationError
 
 from lslint.engine.paths import FieldType, ListType, ObjectType, ScalarType, object_fields
 from lslint.models import (
@@ -341,3 +342,26 @@ def test_resources_that_set_the_same_fields_share_one_set_of_their_names() -> No
     assert copied.model_fields_set == {"name", "networking", "blueprintId"}
     assert second.model_fields_set == {"name", "networking"}
     assert first.describe() == second.describe()
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        "0001-01-01T00:00:00+01:00",
+        "9999-12-31T23:59:59-01:00",
+        # As botocore gives times to a live scan: datetime objects.
+        datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=1))),
+        datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone(timedelta(hours=-1))),
+    ],
+)
+def test_a_time_that_utc_cannot_express_is_a_validation_error_of_its_field(
+    stamp: str | datetime,
+) -> None:
+    with pytest.raises(ValidationError) as info:
+        Instance.model_validate({"name": "a", "createdAt": stamp})
+    (error,) = info.value.errors()
+    assert error["loc"] == ("createdAt",)
+    assert "is out of range: in UTC it falls before year 1 or after year 9999" in error["msg"]
+    # The same times at the ends of the calendar in UTC itself are kept.
+    edge = Instance.model_validate({"createdAt": "0001-01-01T00:00:00Z"}).createdAt
+    assert edge == datetime(1, 1, 1, tzinfo=UTC)

@@ -4,7 +4,6 @@ The same mistake gives the same message, located at the value (or list item) at 
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -124,7 +123,7 @@ def test_a_resource_override_gets_the_one_message_at_the_value(
     path.write_text(text, encoding="utf-8")
     config = load_config(path)
     with pytest.raises(ConfigErrors) as info:
-        build_overrides(config, [rule], [rule], date(2026, 1, 1))
+        build_overrides(config, [rule], [rule])
     column = text.splitlines()[5].index(_needle(name, value)) + 1
     assert [(e.message, e.where) for e in info.value.problems] == [(message, f"{path}:6:{column}")]
 
@@ -161,7 +160,7 @@ def test_a_resource_override_starts_from_the_configured_values(tmp_path: Path) -
     config = load_config(path)
     loaded = [rule_from_text(RULE)]
     running = configure_rules(loaded, config)
-    table = build_overrides(config, loaded, running, date(2026, 1, 1))
+    table = build_overrides(config, loaded, running)
     (entry,) = table.overrides
     assert entry.variant.rule.param_values == {"bad_states": ["running"], "max_cpus": 8}
     assert entry.variant.override.params == {"bad_states": ["running"]}

@@ -120,6 +120,8 @@ def test_a_case_at_the_wrong_time_fails() -> None:
         ("true", "got true"),
         ("[1]", "got a list"),
         ("1e30", "out of range"),
+        ("'0001-01-01T00:00:00+01:00'", "now: out of range: in UTC it falls before year 1"),
+        ("9999-12-31T23:59:59-01:00", "now: out of range: in UTC it falls before year 1"),
     ],
 )
 def test_bad_test_now_is_a_located_error(now: str, fragment: str) -> None:
@@ -145,6 +147,116 @@ def test_bad_durations_are_located(operand: str, fragment: str) -> None:
         f"{MINIMAL_RULE}message: m\nfail_if: {{path: createdAt, older_than_days: {operand}}}\n"
     )
     assert fragment in message
+
+
+@pytest.mark.parametrize(
+    ("operator", "operand", "fragment"),
+    [
+        ("older_than_days", "1000000000", "expected a number of days of at most 999999999, "
+         "got int 1000000000"),
+        ("within_next_days", "1.0e+300", "of days of at most 999999999, got float 1e+300"),
+        ("newer_than_hours", "24000000000", "expected a number of hours of at most "
+         "23999999999, got int 24000000000"),
+        ("older_than_days", ".inf", "'.inf' is not a finite number"),
+    ],
+)  # fmt: skip
+def test_a_duration_longer_than_a_timedelta_is_refused_at_load(
+    operator: str, operand: str, fragment: str
+) -> None:
+    fail_if = f"fail_if: {{path: createdAt, {operator}: {operand}}}"
+    message = refused(f"{MINIMAL_RULE}message: m\n{fail_if}\n")
+    assert fragment in message
+    line = MINIMAL_RULE.count("\n") + 2
+    assert message.startswith(f"t.yaml:{line}:")
+
+
+@pytest.mark.parametrize(
+    ("operator", "longest", "created", "status"),
+    [
+        ("older_than_days", 999999999, "0001-01-01T00:00:00Z", "pass"),
+        ("newer_than_hours", 23999999999, "0001-01-01T00:00:00Z", "fail"),
+        ("within_next_days", 999999999, "9999-12-31T23:59:59Z", "fail"),
+    ],
+)
+def test_the_longest_duration_still_compares_at_the_ends_of_the_calendar(
+    operator: str, longest: int, created: str, status: str
+) -> None:
+    rule = load(f"{{path: createdAt, {operator}: {longest}}}")
+    model = Instance.model_validate({"createdAt": created})
+    for now in (datetime(1, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)):
+        assert judge(rule, model, now).status == status
+
+
+def test_a_duration_parameter_too_long_is_located_in_the_config(cli: Cli, tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    params = "params: {max_age: {type: number, default: 90, description: d}}\n"
+    (rules / "age.yaml").write_text(
+        f"{MINIMAL_RULE}{params}message: m\n"
+        "fail_if: {path: createdAt, older_than_hours: {param: max_age}}\n",
+        encoding="utf-8",
+    )
+    config = write_config(
+        tmp_path, f"rules:\n  paths: [{rules}]\n  T001:\n    params: {{max_age: 1.0e+11}}\n"
+    )
+    fleet = write_fleet(tmp_path, {"name": "a", "createdAt": "2024-01-01T00:00:00Z"})
+    result = cli(["scan", "--input", str(fleet), "--select", "T001"])
+    assert_one_error(
+        result,
+        "parameter 'max_age' (compared with 'createdAt' by 'older_than_hours'): expected a "
+        "number of hours of at most 23999999999, got float 100000000000.0",
+        where=f"{config}:4:14: ",
+    )
+
+
+# The rule a review found: it loaded, then every scan and rule test of it crashed.
+HUGE_AGE_RULE = """\
+lslint: 1
+id: T001
+name: very-old
+title: Very old
+severity: high
+resource: instance
+description: d
+remediation: {text: r}
+fail_if: {path: createdAt, older_than_days: 1000000000}
+message: "{{ resource.name }}: old"
+tests:
+  - {name: old, expect: fail, resource: {createdAt: 2000-01-01T00:00:00Z}}
+  - {name: new, expect: pass, resource: {createdAt: 2024-12-31T00:00:00Z}}
+"""
+
+
+@pytest.mark.parametrize("command", ["validate", "test", "scan"])
+def test_a_rule_with_a_huge_duration_is_one_error_in_every_command(
+    cli: Cli, tmp_path: Path, command: str
+) -> None:
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    (folder / "T001.yaml").write_text(HUGE_AGE_RULE, encoding="utf-8")
+    fleet = write_fleet(tmp_path, {"name": "web", "createdAt": "2020-01-01T00:00:00Z"})
+    args = {
+        "validate": ["rules", "validate", str(folder)],
+        "test": ["rules", "test", str(folder)],
+        "scan": ["scan", "--input", str(fleet), "--rules", str(folder), "--select", "T001"],
+    }[command]
+    result = cli(args)
+    assert result.exit_code == 2
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("lslint: error:")]
+    assert errors == [
+        f"lslint: error: {folder / 'T001.yaml'}:9:28: 'older_than_days': expected a number of "
+        "days of at most 999999999, got int 1000000000"
+    ]
+
+
+def test_a_test_resource_out_of_utc_range_is_a_located_error() -> None:
+    text = AGE_RULE.replace("createdAt: '2024-12-01'", "createdAt: '9999-12-31T23:59:59-01:00'")
+    message = refused(text)
+    assert "test 'new at the default time': resource: Input should be a valid datetime, " in (
+        message
+    )
+    assert "is out of range: in UTC it falls before year 1 or after year 9999" in message
 
 
 def test_time_operator_on_a_non_timestamp_is_refused() -> None:
@@ -321,6 +433,68 @@ def test_bad_now_is_one_error(cli: Cli, tmp_path: Path, now: str) -> None:
     result = cli(["scan", "--input", str(fleet), "--now", now])
     assert_one_error(result, "--now", "expected an ISO 8601 time or seconds since 1970"
                      if now != "99999999999999999999" else "out of range")  # fmt: skip
+
+
+@pytest.mark.parametrize("now", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
+def test_now_that_utc_cannot_express_is_a_usage_error(cli: Cli, tmp_path: Path, now: str) -> None:
+    fleet = write_fleet(tmp_path, {"name": "a"})
+    result = cli(["scan", "--input", str(fleet), "--now", now])
+    assert_one_error(
+        result,
+        f"--now '{now}': out of range: in UTC it falls before year 1 or after year 9999",
+        where="--now",
+    )
+
+
+@pytest.mark.parametrize(
+    ("fmt", "shown"),
+    [
+        ("text", "rules ran as of 0001-01-01T00:00:00Z"),
+        ("markdown", "Scan time: 0001-01-01T00:00:00Z"),
+        ("sarif", '"startTimeUtc": "0001-01-01T00:00:00Z"'),
+        ("junit", 'timestamp="0001-01-01T00:00:00"'),
+        ("json", '"started_at": "0001-01-01T00:00:00+00:00"'),
+    ],
+)
+def test_the_scan_time_has_a_four_digit_year_in_every_report(
+    cli: Cli, tmp_path: Path, fmt: str, shown: str
+) -> None:
+    fleet = write_fleet(tmp_path, {"name": "a", "createdAt": 1704067200})
+    result = cli(["scan", "--input", str(fleet), "--now", "0001-01-01T00:00:00Z", "-f", fmt])
+    assert shown in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("epoch", "started_at"),
+    [("0", "1970-01-01T00:00:00+00:00"), ("253402300799", "9999-12-31T23:59:59+00:00")],
+)
+def test_source_date_epoch_from_1970_to_the_last_second_of_9999(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, epoch: str, started_at: str
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+    _, report, _ = scan_json(cli, tmp_path)
+    assert report["scan"]["started_at"] == started_at
+
+
+@pytest.mark.parametrize(
+    ("epoch", "fragment"),
+    [
+        ("-5", "must be whole seconds since 1970 (an integer of at least 0), not '-5'"),
+        ("+5", "not '+5'"),
+        ("1_000", "not '1_000'"),
+        ("1.5", "not '1.5'"),
+        ("\u0661\u0662", "an integer of at least 0"),  # digits, but not ASCII ones
+        ("253402300800", "SOURCE_DATE_EPOCH '253402300800' is out of range: after the year 9999"),
+        ("9" * 5000, "is out of range: after the year 9999"),
+    ],
+)
+def test_bad_source_date_epoch_is_one_error_naming_it(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, epoch: str, fragment: str
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+    fleet = write_fleet(tmp_path, {"name": "a"})
+    result = cli(["scan", "--input", str(fleet)])
+    assert_one_error(result, "SOURCE_DATE_EPOCH", fragment)
 
 
 @pytest.mark.parametrize(

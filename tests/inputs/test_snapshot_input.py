@@ -253,6 +253,43 @@ def test_invalid_instance_error_names_the_line_of_that_instance(cli: Cli, tmp_pa
     assert_one_error(cli(["scan", "--input", str(path)]), f"{path}:{bad_name_line - 1}:")
 
 
+# Times of year 1 or 9999 whose offset moves them outside the years a datetime holds in UTC.
+OUT_OF_UTC = ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"]
+
+
+@pytest.mark.parametrize("stamp", OUT_OF_UTC)
+@pytest.mark.parametrize(
+    ("key", "field", "resource"),
+    [
+        ("instances", "createdAt", lambda t: {"name": "bad", "createdAt": t}),
+        (
+            "certificates",
+            "certificateDetail.notAfter",
+            lambda t: {"certificateName": "bad", "certificateDetail": {"notAfter": t}},
+        ),
+    ],
+    ids=["instance", "certificate-detail"],
+)
+def test_a_time_out_of_utc_range_is_an_invalid_field_at_its_line(
+    cli: Cli,
+    tmp_path: Path,
+    stamp: str,
+    key: str,
+    field: str,
+    resource: Callable[[str], dict[str, Any]],
+) -> None:
+    fine = resource("2024-01-01T00:00:00Z")
+    path = write_json(tmp_path / "fleet.json", {key: [fine, resource(stamp)]})
+    lines = path.read_text(encoding="utf-8").splitlines()
+    bad_line = [i for i, line in enumerate(lines, 1) if line == "    {"][1]  # where it opens
+    assert_one_error(
+        cli(["scan", "--input", str(path)]),
+        f"{key}[1].{field}: Input should be a valid datetime, {stamp} is out of range: in UTC it "
+        "falls before year 1 or after year 9999",
+        where=f"{path}:{bad_line}: ",
+    )
+
+
 def test_invalid_json_on_stdin_is_named_stdin(cli: Cli) -> None:
     result = cli(["scan", "--input", "-"], stdin='{"instances": [,]}')
     assert_one_error(result, "<stdin>:1:16:", "invalid JSON")
