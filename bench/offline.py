@@ -250,11 +250,13 @@ def split(path: Path, out: Path) -> dict[str, Any]:
     stages["validate"] = time.perf_counter() - clock - stages["parse (JSON alone)"]
     lap("parse and validate")
     del stages["parse and validate"]
-    result = run(setup.rules, inventory, setup.overrides, now=scan_time())  # as the CLI does
+    now = scan_time()
+    overrides = setup.overrides.on(now.date())  # as the CLI does: expiry at the scan time
+    result = run(setup.rules, inventory, overrides, now=now)
     lap("evaluate")
-    triage(result, inventory, suppressor=setup.suppressor, overrides=setup.overrides)
+    triage(result, inventory, suppressor=setup.suppressor.on(now.date()), overrides=overrides)
     lap("triage")
-    scanned = scan_context(inventory, scan_time(), inputs=[str(path)], regions=[])
+    scanned = scan_context(inventory, now, inputs=[str(path)], regions=[])
     context = ReportContext(root=report_root(), scan=scanned)
     # As the CLI does: the report is made piece by piece as it is written into its file.
     write_all([(str(out), render_chunks("json", result, context))])
@@ -269,7 +271,7 @@ def split(path: Path, out: Path) -> dict[str, Any]:
     each: dict[str, float] = {}
     for rule in judging:
         start = time.perf_counter()
-        run([rule], inventory, setup.overrides, now=scan_time())
+        run([rule], inventory, overrides, now=now)
         each[f"{rule.id} {rule.name}"] = time.perf_counter() - start
     encoding = encoding_floor(out)
     verdicts = verdicts_alone(judging, inventory)
