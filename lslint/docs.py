@@ -69,6 +69,20 @@ some:
 {kinds}
 """
 
+THROUGH_LISTS = """\
+## Lists read through another list
+
+A path through a list collects one list from every element: `networking.ports.cidrs` holds
+the CIDRs of every firewall entry. An entry without `cidrs` is an absent part of that list,
+which may hold any number of CIDRs or none. The list operators (`contains`, `contains_any`,
+`contains_all`, `lacks_any`) are unknown ("list has absent items") unless the known items
+decide them, and so is `empty`: one known item anywhere makes the whole list non-empty
+(`empty: false` holds, `empty: true` fails) whatever the absent parts hold, but a list of
+only absent parts, or of empty lists and absent parts, is unknown either way. An entry that
+lacks a single-value field (`fromPort` in `networking.ports.fromPort`) is still one item of
+the list, whose value is absent.
+"""
+
 COUNTING = """\
 ## Counting
 
@@ -89,8 +103,13 @@ count:
 An absent or null list is unknown unless `default:` is given. An item whose `where` is
 unknown may or may not be counted: with `h` items known to match and `u` unknown, the
 condition holds (or fails) when it does for every count from `h` to `h + u`, and is unknown
-only when those counts disagree. Without `where`, an absent part of a list read through
-another (an entry without `cidrs` in `networking.ports.cidrs`) may hold any number of items.
+only when those counts disagree. An absent part of a list read through another (an entry
+without `cidrs` in `networking.ports.cidrs`) may hold any number of items, with or without
+`where`: the condition is decided only when the `h` known items decide it whatever that part
+holds (`at_least: 3` with 3 world-open CIDRs known holds, `at_most: 2` fails), and is
+otherwise unknown ("count of networking.ports.cidrs is 1 or more: networking.ports.cidrs
+absent"). An item that is present but absent at a single-value field (an entry without
+`fromPort` in `networking.ports.fromPort`) is one item whose `where` is unknown.
 When it holds, the evidence has the count
 (`networking.ports (count)`), the items counted, and any undecided items.
 
@@ -320,6 +339,7 @@ def render_operators() -> str:
     lines += [
         "",
         FIELD_OPERANDS.format(kinds=kinds),
+        THROUGH_LISTS,
         COUNTING.format(comparisons=comparisons, rows=rows),
         SCAN_TIME.format(default_now=default_now),
         PARAMETER_TYPES.format(types=types),

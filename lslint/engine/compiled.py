@@ -36,6 +36,7 @@ from lslint.engine.logic import (
     Env,
     Outcome,
     count_outcome,
+    judge_counted,
     judge_items,
     present_items,
     quantifier_outcome,
@@ -246,6 +247,8 @@ def _predicate(operator: Operator, operand: Any, field: FieldType) -> Predicate 
     if name == "exists":
         return lambda value: (value is not None) == operand
     if name == "empty":
+        if isinstance(field, ListType) and field.absent_parts:
+            return None  # an absent part may leave the answer unknown: the operator's test
 
         def empty(value: Any) -> Any:
             is_empty = not value.strip() if isinstance(value, str) else len(value) == 0
@@ -561,7 +564,7 @@ def _count(node: Count, prefilters: Prefilters | None = None) -> Compiled:
     where = _where(node, node.where, prefilters) if node.where is not None else None
     name, capture, comparison = node.name, node.capture, node.comparison
     has_default, default = node.has_default, node.default
-    operand = node.operand
+    operand, absent_parts = node.operand, node.absent_parts
 
     def run(env: Env) -> Outcome:
         value, shown = get(env)
@@ -574,7 +577,7 @@ def _count(node: Count, prefilters: Prefilters | None = None) -> Compiled:
             judged, absent = present_items(value)
         else:
             assert name is not None
-            judged, absent = judge_items(where, name, value, shown, env), 0
+            judged, absent = judge_counted(where, name, value, shown, env, absent_parts)
         return count_outcome(comparison, limit, shown, capture, judged, absent)
 
     return run

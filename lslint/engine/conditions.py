@@ -115,6 +115,8 @@ class Count:
     capture: str | None
     default: Any
     has_default: bool
+    # Read through another list: a null item is an absent part, of any number of items.
+    absent_parts: bool
 
 
 @dataclass(frozen=True)
@@ -277,7 +279,7 @@ def _parse_count(
     )
     return Count(
         path, None if name is None else str(name), where, comparison, operand, capture, default,
-        has_default,
+        has_default, field_type.absent_parts,
     )  # fmt: skip
 
 

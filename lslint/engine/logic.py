@@ -249,11 +249,16 @@ class Judged(NamedTuple):
 
 
 def judge_items(
-    judge: Callable[[Env], Outcome], name: str, items: Sequence[Any], shown: str, env: Env
+    judge: Callable[[Env], Outcome],
+    name: str,
+    items: Sequence[Any],
+    shown: str,
+    env: Env,
+    skip_absent: bool = False,
 ) -> Judged:
-    """``judge`` on each item of ``items`` bound to ``name`` (shown as ``shown[i]``); the name's
-    earlier binding, if any, is restored afterwards. The interpreter and the compiled
-    conditions both judge list items here."""
+    """``judge`` on each item of ``items`` bound to ``name`` (shown as ``shown[i]``), but for
+    null items when ``skip_absent``; the name's earlier binding, if any, is restored
+    afterwards. The interpreter and the compiled conditions both judge list items here."""
     matched: list[Outcome] = []
     matched_items: list[Any] = []
     unknown: list[Outcome] = []
@@ -263,6 +268,8 @@ def judge_items(
     saved = bindings.get(name)
     try:
         for index, item in enumerate(items):
+            if item is None and skip_absent:
+                continue
             bindings[name] = (item, f"{shown}[{index}]")
             result = judge(env)
             if result.truth:
@@ -321,8 +328,27 @@ def _evaluate_count(node: Count, env: Env) -> Outcome:
     else:
         assert node.name is not None
         where = node.where
-        judged, absent = judge_items(lambda e: evaluate(where, e), node.name, value, shown, env), 0
+        judged, absent = judge_counted(
+            lambda e: evaluate(where, e), node.name, value, shown, env, node.absent_parts
+        )
     return count_outcome(node.comparison, limit, shown, node.capture, judged, absent)
+
+
+def judge_counted(
+    judge: Callable[[Env], Outcome],
+    name: str,
+    items: Sequence[Any],
+    shown: str,
+    env: Env,
+    absent_parts: bool,
+) -> tuple[Judged, int]:
+    """A counted list's items judged by ``where``, and how many are absent parts: in a list
+    read through another (``absent_parts``), a null item is an entry without the inner list,
+    which may hold any number of items, so it is not judged as one item."""
+    if not absent_parts:
+        return judge_items(judge, name, items, shown, env), 0
+    absent = sum(1 for item in items if item is None)
+    return judge_items(judge, name, items, shown, env, skip_absent=True), absent
 
 
 def present_items(items: Sequence[Any]) -> tuple[Judged, int]:
@@ -336,7 +362,7 @@ def count_outcome(
     comparison: Operator, limit: int, shown: str, capture: str | None, judged: Judged, absent: int
 ) -> Outcome:
     """A count's outcome: ``judged`` says which items count; ``absent`` parts may hold any
-    number of items."""
+    number of items, counted or not, so they leave the count open above its known hits."""
 
     def decide(count: int) -> Truth:
         return comparison.test(count, limit, _COUNT).truth

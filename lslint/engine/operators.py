@@ -341,8 +341,14 @@ def _exists(value: Any, operand: bool, field: FieldType) -> OperatorResult:
 
 
 def _empty(value: Any, operand: bool, field: FieldType) -> OperatorResult:
-    is_empty = not value.strip() if isinstance(value, str) else len(value) == 0
-    return OperatorResult(is_empty == operand, value)
+    if isinstance(value, str):
+        return OperatorResult((not value.strip()) == operand, value)
+    # Read through another list, a null stands for an entry's absent list, which may hold
+    # items or none; one known item makes the whole list non-empty whatever they hold.
+    absent_parts = isinstance(field, ListType) and field.absent_parts
+    if absent_parts and value and all(item is None for item in value):
+        return OperatorResult(None, reason="list has absent items")
+    return OperatorResult((len(value) == 0) == operand, value)
 
 
 def _list_members(

@@ -12,6 +12,7 @@ import types
 import typing
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import datetime
 from functools import cache
 from typing import Any, Literal, Union
@@ -55,6 +56,10 @@ class ScalarType:
 @dataclass(frozen=True)
 class ListType:
     item: FieldType
+    # Read through another list, where an entry without the inner list (or without the object
+    # holding it) leaves a null item: an absent part that may hold any number of items, not
+    # one. Not part of the type's identity: it says how to read nulls, not what the items are.
+    absent_parts: bool = dataclass_field(default=False, compare=False)
 
     def describe(self) -> str:
         return f"list of {self.item.describe()}"
@@ -130,6 +135,7 @@ def resolve(
     current = root
     walked: list[str] = [base] if base else []
     list_depth = 0
+    absent_parts = False
     for segment in segments:
         container = current
         while isinstance(container, ListType):
@@ -151,12 +157,15 @@ def resolve(
             )
         current = fields[segment]
         walked.append(segment)
+        # Below the first list, an item lacking this field or one above it stands for all the
+        # items of this list: a null for any number of them.
+        absent_parts = absent_parts or (list_depth > 0 and isinstance(current, ListType))
     if list_depth == 0:
         return current
     # A projection through lists is flattened to one list, as the evaluator does.
     while isinstance(current, ListType):
         current = current.item
-    return ListType(current)
+    return ListType(current, absent_parts)
 
 
 def unknown_values(raw: Any, field: FieldType) -> Iterator[tuple[tuple[str | int, ...], str]]:

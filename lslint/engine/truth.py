@@ -234,10 +234,16 @@ def _count_present(comparison: Operator, limit: int, items: Sequence[Any]) -> Tr
     return count_truth(decide, held, 0)
 
 
-def _count_judged(comparison: Operator, limit: int, hits: int, unknowns: int) -> Truth:
+def _count_judged(
+    comparison: Operator, limit: int, hits: int, unknowns: int, absent: int = 0
+) -> Truth:
+    """``logic.count_outcome``'s truth for a count with a condition."""
+
     def decide(number: int) -> Truth:
         return comparison.test(number, limit, _COUNT).truth
 
+    if absent:  # an absent part may hold any number of items, counted or not
+        return count_truth(decide, hits, max(hits, limit) + 1 - hits)
     return count_truth(decide, hits, unknowns)
 
 
@@ -380,14 +386,19 @@ class _Generator:
             self.line(level, f"{target} = count_present({comparison}, {limit}, {value})")
             return
         assert node.name is not None
-        item, inner, hits, unknowns = (self.local(p) for p in ("b", "t", "h", "u"))
+        item, inner, hits, unknowns, absent = (self.local(p) for p in ("b", "t", "h", "u", "a"))
         self.wheres.append((node, node.where, _types({**scope, node.name: (item, item_type)})))
-        self.line(level, f"{hits} = {unknowns} = 0")
+        self.line(level, f"{hits} = {unknowns} = {absent} = 0")
         self.line(level, f"for {item} in {value}:")
+        if node.absent_parts:  # a null is an entry's absent list, not one item (logic)
+            self.line(level + 1, f"if {item} is None:")
+            self.line(level + 2, f"{absent} += 1")
+            self.line(level + 2, "continue")
         self.emit(node.where, {**scope, node.name: (item, item_type)}, level + 1, inner)
         self.line(level + 1, f"if {inner}: {hits} += 1")
         self.line(level + 1, f"elif {inner} is None: {unknowns} += 1")
-        self.line(level, f"{target} = count_judged({comparison}, {limit}, {hits}, {unknowns})")
+        self.line(level, f"{target} = count_judged({comparison}, {limit}, {hits}, {unknowns}, "
+                         f"{absent})")  # fmt: skip
 
     def list_value(
         self, path: PathRef, has_default: bool, default: Any, scope: Scope, indent: int,

@@ -220,6 +220,17 @@ PRESENCE = cases(
     ("empty list default", "{path: tags, empty: true, default: []}", {}, TRUE),
     ("empty string list", "{path: ipv6Addresses, empty: false}", {"ipv6Addresses": ["::1"]},
      TRUE),
+    # Read through another list: an entry without cidrs may hold any number of them.
+    ("empty projected, only absent parts", "{path: networking.ports.cidrs, empty: true}",
+     {"networking": {"ports": [{}]}}, UNKNOWN),
+    ("not empty projected, only absent parts", "{path: networking.ports.cidrs, empty: false}",
+     {"networking": {"ports": [{}, {"cidrs": []}]}}, UNKNOWN),
+    ("empty projected, a known item", "{path: networking.ports.cidrs, empty: true}",
+     {"networking": {"ports": [{}, {"cidrs": ["10.0.0.0/8"]}]}}, FALSE),
+    ("not empty projected, a known item", "{path: networking.ports.cidrs, empty: false}",
+     {"networking": {"ports": [{"cidrs": ["10.0.0.0/8"]}, {}]}}, TRUE),
+    ("empty projected, no entries", "{path: networking.ports.cidrs, empty: true}",
+     {"networking": {"ports": []}}, TRUE),
 )  # fmt: skip
 
 

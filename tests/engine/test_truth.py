@@ -201,6 +201,18 @@ CONDITIONS: list[str | tuple[str, tuple[str, ...]]] = [
         "networking.ports.accessDirection",
     ),
     "{count: {path: tags, as: t, default: [], where: {path: t.value, empty: true}, equals: 0}}",
+    # Lists read through another, whose absent parts may hold any number of items.
+    "{count: {path: networking.ports.cidrs, as: c, where: {path: c, cidr_is_world: true}, "
+    "at_least: {param: limit}, capture: world}}",
+    "{count: {path: networking.ports.ipv6Cidrs, as: c, where: {path: c, cidr_within: "
+    "{param: nets}, default: '::/0'}, at_most: 1}}",
+    "{count: {path: hardware.disks.addOns, as: a, where: {path: a.status, equals: Enabled}, "
+    "more_than: 1}}",
+    "{count: {path: networking.ports.fromPort, as: p, where: {path: p, lt: 1024}, fewer_than: 2}}",
+    "{path: networking.ports.cidrs, empty: true}",
+    "{path: networking.ports.ipv6Cidrs, empty: false}",
+    "{path: hardware.disks.addOns.status, empty: false}",
+    "{not: {path: networking.ports.fromPort, empty: true}}",
     "{not: {or: [{path: metadataOptions.httpEndpoint, equals: disabled}, "
     "{path: metadataOptions.httpTokens, equals: required}]}}",
     "{and: [{path: ipAddressType, equals: ipv4}, {not: {path: isStaticIp, equals: true}}, "
@@ -236,6 +248,9 @@ def test_unknowns_and_defaults_have_the_interpreters_truth() -> None:
         Instance.model_validate({"networking": {}, "metadataOptions": {}, "hardware": {}}),
         Instance.model_validate({"networking": {"ports": [{}, {"cidrs": [""]}]}, "tags": [{}]}),
         Instance.model_validate({"hardware": {"disks": [{"addOns": [{}]}, {}]}}),
+        Instance.model_validate({"networking": {"ports": [{"cidrs": ["0.0.0.0/0"]}, {}]}}),
+        Instance.model_validate({"networking": {"ports": [{}, {"ipv6Cidrs": []}]}}),
+        Instance.model_validate({"networking": {"ports": [{"cidrs": ["0.0.0.0/0"] * 3}, {}]}}),
     ]
     for rule in rules:
         for model in models:
