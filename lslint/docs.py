@@ -81,6 +81,21 @@ decide them, and so is `empty`: one known item anywhere makes the whole list non
 only absent parts, or of empty lists and absent parts, is unknown either way. An entry that
 lacks a single-value field (`fromPort` in `networking.ports.fromPort`) is still one item of
 the list, whose value is absent.
+
+`some`, `every` and `none` take an absent part for any number of unknown items, as a count
+does: a `default:` in their `where` never stands in for it (it may hold no item at all).
+`some` holds when a known item matches, fails only when no item matches and no part is
+absent, and is unknown otherwise ("networking.ports.cidrs[1] absent"); `every` fails on a
+known miss and holds only when every item is known to match and no part is absent; `none`
+is the negation of `some`. A default of the item itself (`{path: c, default: ...}` with `c`
+bound to a CIDR) therefore never applies, and needs no `safe_defaults` entry.
+
+`exists` stays never unknown: the data always says whether an entry holds the inner list.
+Such a list exists when at least one entry holds its part (`cidrs: []` included), and does
+not when every entry lacks it (`ports: [{protocol: tcp}]`) or when the outer list is absent.
+With no entries at all (`ports: []`) it exists, and is empty: a known empty list, as
+`networking.ports.fromPort` is, not an absent one. So `{path: networking.ports.cidrs,
+exists: false}` fails an instance none of whose firewall entries says where it is open from.
 """
 
 COUNTING = """\

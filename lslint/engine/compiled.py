@@ -32,18 +32,21 @@ from lslint.engine.conditions import (
 )
 from lslint.engine.logic import (
     FALSE,
+    AbsentParts,
     Assumed,
     Env,
     Outcome,
     count_outcome,
+    has_absent_parts,
     judge_counted,
     judge_items,
+    path_start,
     present_items,
     quantifier_outcome,
     quantify,
 )
 from lslint.engine.operators import OPERATORS, AtScan, Operator, parse_network
-from lslint.engine.paths import FieldType, ListType, PathRef, ScalarType, project
+from lslint.engine.paths import FieldType, ListType, PathRef, ScalarType, holds_any_part, project
 
 Compiled = Callable[[Env], Outcome]
 Getter = Callable[[Env], tuple[Any, str]]
@@ -463,10 +466,15 @@ def _leaf(leaf: Leaf) -> Compiled:
         return _simple_leaf(leaf, predicate, check)
     exists_test = _test(leaf.operator, leaf.field)
     has_default, default, capture = leaf.has_default, leaf.default, leaf.capture
+    # exists on a list read through another: absent as a whole when every part is absent
+    parts = leaf.path if is_exists and has_absent_parts(leaf.field) else None
 
     def run(env: Env) -> Outcome:
         value, shown = get(env)
-        if value is None and not has_default and not is_exists:
+        if parts is not None and value is not None:
+            if not holds_any_part(path_start(parts, env), parts.segments):
+                value = None
+        elif value is None and not has_default and not is_exists:
             return Outcome(None, reasons=(f"{shown} absent",))
         extra: tuple[tuple[str, Any], ...] = ()
         if operand_of is None:
@@ -546,6 +554,7 @@ def _quantifier(node: Quantifier, prefilters: Prefilters | None = None) -> Compi
     where = _where(node, node.where, prefilters)
     kind, name, capture = node.kind, node.name, node.capture
     has_default, default = node.has_default, node.default
+    absent: AbsentParts = "unknown" if node.absent_parts else "judged"
 
     def run(env: Env) -> Outcome:
         value, shown = get(env)
@@ -553,7 +562,7 @@ def _quantifier(node: Quantifier, prefilters: Prefilters | None = None) -> Compi
             if not has_default:
                 return Outcome(None, reasons=(f"{shown} absent",))
             value = default
-        judged = judge_items(where, name, value, shown, env)
+        judged = judge_items(where, name, value, shown, env, absent)
         return quantifier_outcome(kind, value, shown, capture, judged)
 
     return run

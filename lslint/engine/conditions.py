@@ -101,6 +101,8 @@ class Quantifier:
     capture: str | None
     default: Any
     has_default: bool
+    # Read through another list: a null item is an absent part, of any number of items.
+    absent_parts: bool
 
 
 @dataclass(frozen=True)
@@ -220,7 +222,9 @@ def _parse_quantifier(
     default = (
         _check_default(body["default"], field_type, (*doc_path, "default")) if has_default else None
     )
-    return Quantifier(kind, path, name, where, capture, default, has_default)
+    return Quantifier(
+        kind, path, name, where, capture, default, has_default, field_type.absent_parts
+    )
 
 
 def _parse_count(

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from lslint.engine.conditions import (
     AllOf,
@@ -28,7 +28,7 @@ from lslint.engine.conditions import (
     Quantity,
 )
 from lslint.engine.operators import AtScan, Operator, OperatorResult, Truth, parse_network
-from lslint.engine.paths import ListType, ScalarType, lookup
+from lslint.engine.paths import FieldType, ListType, PathRef, ScalarType, holds_any_part, lookup
 from lslint.models import LightsailModel
 
 
@@ -165,7 +165,9 @@ def _path_operand(ref: PathOperand, env: Env) -> tuple[Any, str]:
 
 def _evaluate_leaf(leaf: Leaf, env: Env) -> Outcome:
     value, shown = lookup(leaf.path, env.resource, env.bindings)
-    if value is None and not leaf.has_default and leaf.operator.name != "exists":
+    if leaf.operator.name == "exists":
+        value = exists_value(leaf, value, env)
+    elif value is None and not leaf.has_default:
         return Outcome(None, reasons=(f"{shown} absent",))
     try:
         operand, operand_evidence = _operand(leaf, env)
@@ -175,6 +177,23 @@ def _evaluate_leaf(leaf: Leaf, env: Env) -> Outcome:
     if outcome.truth and operand_evidence:
         outcome = Outcome(True, outcome.captures, outcome.evidence + operand_evidence)
     return outcome
+
+
+def exists_value(leaf: Leaf, value: Any, env: Env) -> Any:
+    """The value ``exists`` tests: in a list read through another, one whose every part is
+    absent (no firewall entry holds ``cidrs``) is absent as a whole, not a list of nulls."""
+    if value is None or not has_absent_parts(leaf.field):
+        return value
+    return value if holds_any_part(path_start(leaf.path, env), leaf.path.segments) else None
+
+
+def has_absent_parts(field: FieldType) -> bool:
+    return isinstance(field, ListType) and field.absent_parts
+
+
+def path_start(ref: PathRef, env: Env) -> Any:
+    """What ``ref`` is read from: its bound item, or the resource."""
+    return env.resource if ref.var is None else env.bindings[ref.var][0]
 
 
 def _tested(leaf: Leaf, value: Any, shown: str, operand: Any) -> Outcome:
@@ -234,7 +253,8 @@ def _evaluate_quantifier(node: Quantifier, env: Env) -> Outcome:
             return Outcome(None, reasons=(f"{shown} absent",))
         value = node.default
     where = node.where
-    judged = judge_items(lambda e: evaluate(where, e), node.name, value, shown, env)
+    absent: AbsentParts = "unknown" if node.absent_parts else "judged"
+    judged = judge_items(lambda e: evaluate(where, e), node.name, value, shown, env, absent)
     return quantifier_outcome(node.kind, value, shown, node.capture, judged)
 
 
@@ -248,17 +268,23 @@ class Judged(NamedTuple):
     misses: int  # items the condition did not hold for
 
 
+# How a list's null items are judged: as items like any other ("judged"), or, in a list read
+# through another, as absent parts that may hold any number of items: left to the caller
+# ("skipped", a count) or unknown without being judged ("unknown", a quantifier).
+AbsentParts = Literal["judged", "skipped", "unknown"]
+
+
 def judge_items(
     judge: Callable[[Env], Outcome],
     name: str,
     items: Sequence[Any],
     shown: str,
     env: Env,
-    skip_absent: bool = False,
+    absent: AbsentParts = "judged",
 ) -> Judged:
-    """``judge`` on each item of ``items`` bound to ``name`` (shown as ``shown[i]``), but for
-    null items when ``skip_absent``; the name's earlier binding, if any, is restored
-    afterwards. The interpreter and the compiled conditions both judge list items here."""
+    """``judge`` on each item of ``items`` bound to ``name`` (shown as ``shown[i]``), null
+    items as ``absent`` says; the name's earlier binding, if any, is restored afterwards.
+    The interpreter and the compiled conditions both judge list items here."""
     matched: list[Outcome] = []
     matched_items: list[Any] = []
     unknown: list[Outcome] = []
@@ -268,7 +294,11 @@ def judge_items(
     saved = bindings.get(name)
     try:
         for index, item in enumerate(items):
-            if item is None and skip_absent:
+            if item is None and absent != "judged":
+                if absent == "unknown":
+                    # No default describes it: it may hold no item, or many.
+                    unknown.append(Outcome(None, reasons=(f"{shown}[{index}] absent",)))
+                    unknown_items.append(item)
                 continue
             bindings[name] = (item, f"{shown}[{index}]")
             result = judge(env)
@@ -348,7 +378,7 @@ def judge_counted(
     if not absent_parts:
         return judge_items(judge, name, items, shown, env), 0
     absent = sum(1 for item in items if item is None)
-    return judge_items(judge, name, items, shown, env, skip_absent=True), absent
+    return judge_items(judge, name, items, shown, env, "skipped"), absent
 
 
 def present_items(items: Sequence[Any]) -> tuple[Judged, int]:

@@ -259,3 +259,22 @@ def project(items: list[Any], segment: str) -> list[Any]:
         else:
             projected.append(inner)
     return projected
+
+
+def holds_any_part(start: Any, segments: typing.Sequence[str]) -> bool:
+    """Whether the path ``segments`` read from ``start`` holds any part of its value.
+
+    For ``exists`` on a list read through another, whose projection cannot tell an entry
+    without ``cidrs`` from one with ``cidrs: []``: the path holds a part where an entry holds
+    the inner list (empty or not), and where a list it is read through is empty (that reads
+    as a known empty list, as ``networking.ports.fromPort`` does), but not where every entry
+    lacks the rest of the path."""
+    value = start
+    for index, segment in enumerate(segments):
+        if value is None:
+            return False
+        if isinstance(value, list):
+            rest = segments[index:]
+            return not value or any(holds_any_part(item, rest) for item in value)
+        value = getattr(value, segment, None)
+    return value is not None

@@ -98,26 +98,39 @@ def check_quiet_defaults(rule: Rule) -> None:
 
 
 def _defaults(
-    node: Condition, towards: int, bound: Mapping[str, tuple[str, ...]], at: DocPath = ()
+    node: Condition,
+    towards: int,
+    bound: Mapping[str, tuple[str, ...]],
+    at: DocPath = (),
+    never_absent: frozenset[str] = frozenset(),
 ) -> list[Default]:
-    """Every default under ``node`` (written at ``at`` in the rule), in document order."""
+    """Every default under ``node`` (written at ``at`` in the rule), in document order.
+
+    ``never_absent`` names the items of lists read through another (``networking.ports.
+    cidrs``): an absent part of such a list is never bound as an item, so a default of the
+    item itself never stands in for anything and cannot make a rule pass."""
     if isinstance(node, (AllOf, AnyOf)):
         key = "and" if isinstance(node, AllOf) else "or"
         return [
             found
             for index, child in enumerate(node.children)
-            for found in _defaults(child, towards, bound, (*at, key, index))
+            for found in _defaults(child, towards, bound, (*at, key, index), never_absent)
         ]
     if isinstance(node, Negation):
-        return _defaults(node.child, -towards, bound, (*at, "not"))
+        return _defaults(node.child, -towards, bound, (*at, "not"), never_absent)
     full = ".".join(_spelt(node.path, bound))
     found: list[Default] = []
     if isinstance(node, Leaf):
         other = node.operand.path
         other_full = None if other is None else ".".join(_spelt(other.path, bound))
-        if node.has_default:
+        if node.has_default and not _is_item(node.path, never_absent):
             found.append(Default(full, node, towards, (*at, "default"), other_full))
-        if other is not None and other_full is not None and other.has_default:
+        if (
+            other is not None
+            and other_full is not None
+            and other.has_default
+            and not _is_item(other.path, never_absent)
+        ):
             where = (*at, node.operator.name, "default")
             found.append(Default(other_full, other, towards, where, full))
         return found
@@ -125,13 +138,20 @@ def _defaults(
     if node.has_default:
         found.append(Default(full, node, towards, (*at, key, "default")))
     inner_bound = {**bound, node.name: _spelt(node.path, bound)} if node.name else bound
+    if node.name and node.absent_parts:
+        never_absent = never_absent | {node.name}
     if isinstance(node, Quantifier):
         inner = -towards if node.kind == "none" else towards
-        found += _defaults(node.where, inner, inner_bound, (*at, key, "where"))
+        found += _defaults(node.where, inner, inner_bound, (*at, key, "where"), never_absent)
     elif node.where is not None:
         inner = towards * _COUNTING.get(node.comparison.name, 0)
-        found += _defaults(node.where, inner, inner_bound, (*at, key, "where"))
+        found += _defaults(node.where, inner, inner_bound, (*at, key, "where"), never_absent)
     return found
+
+
+def _is_item(path: PathRef, never_absent: frozenset[str]) -> bool:
+    """Whether ``path`` is a bound item that is never absent (not a field of it)."""
+    return path.var in never_absent and not path.segments
 
 
 def _spelt(path: PathRef, bound: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:

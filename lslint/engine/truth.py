@@ -52,9 +52,17 @@ from lslint.engine.conditions import (
     PathOperand,
     Quantifier,
 )
-from lslint.engine.logic import Env, count_truth
+from lslint.engine.logic import Env, count_truth, has_absent_parts
 from lslint.engine.operators import OPERATORS, AtScan, Operator, Truth, parse_network
-from lslint.engine.paths import FieldType, ListType, ObjectType, PathRef, ScalarType, project
+from lslint.engine.paths import (
+    FieldType,
+    ListType,
+    ObjectType,
+    PathRef,
+    ScalarType,
+    holds_any_part,
+    project,
+)
 from lslint.models import LightsailModel
 
 TruthFunction = Callable[[LightsailModel, Sequence[Any], "datetime | None"], Truth]
@@ -363,6 +371,10 @@ class _Generator:
         # a miss, none at a hit (logic.quantify).
         self.line(indent + 1, f"{target} = {node.kind != 'some'}")
         self.line(indent + 1, f"for {item} in {value}:")
+        if node.absent_parts:  # a null is an entry's absent list: unknown items (logic)
+            self.line(indent + 2, f"if {item} is None:")
+            self.line(indent + 3, f"{target} = None")
+            self.line(indent + 3, "continue")
         self.emit(node.where, {**scope, node.name: (item, item_type)}, indent + 2, inner)
         self.decide_item(node.kind, inner, target, indent + 2)
 
@@ -418,6 +430,12 @@ class _Generator:
     def leaf(self, leaf: Leaf, scope: Scope, indent: int, target: str) -> None:
         operator = leaf.operator
         value, _ = self.lookup(leaf.path, scope, indent)
+        if operator.name == "exists" and has_absent_parts(leaf.field):
+            # Absent as a whole when every part is absent (logic.exists_value).
+            start = "r" if leaf.path.var is None else scope[leaf.path.var][0]
+            holds, segments = self.constant(holds_any_part), self.constant(leaf.path.segments)
+            self.line(indent, f"if {value} is not None and not {holds}({start}, {segments}): "
+                              f"{value} = None")  # fmt: skip
         self.line(indent, f"{target} = None")
         if operator.name != "exists":  # exists asks about absence itself
             if leaf.has_default:

@@ -147,3 +147,65 @@ def test_one_known_cidr_decides_empty_whatever_the_entries_without_cidrs_hold(
 def test_the_rules_embedded_tests_still_pass(cli: Cli, tmp_path: Path) -> None:
     result = cli(["rules", "test", str(rules_folder(tmp_path))])
     assert result.exit_code == 0, result.stdout + result.stderr
+
+
+EXISTS_RULE = """\
+lslint: 1
+id: EXI001
+name: firewall-without-cidrs
+title: T
+severity: high
+resource: instance
+description: d
+remediation: {text: r}
+fail_if: {path: networking.ports.cidrs, exists: false}
+message: "{{ resource.name }}: no firewall entry says where it is open from"
+tests:
+  - {name: no entry holds cidrs, expect: fail, resource: {networking: {ports: [{protocol: tcp}]}}}
+  - {name: one entry holds cidrs, expect: pass, resource: {networking: {ports: [{cidrs: []}, {}]}}}
+"""
+
+
+def scan_exists(cli: Cli, tmp_path: Path, networking: dict[str, Any]) -> tuple[int, Any]:
+    folder = tmp_path / "exists-rules"
+    folder.mkdir()
+    (folder / "EXI001.yaml").write_text(EXISTS_RULE, encoding="utf-8")
+    instance = {"name": "web", "arn": ARN, "location": {"regionName": "us-east-1"},
+                "networking": networking}  # fmt: skip
+    snapshot = tmp_path / "snap.json"
+    snapshot.write_text(json.dumps({"instances": [instance]}), encoding="utf-8")
+    code, report, _ = scan_report(cli, snapshot, "--rules", str(folder), "--select", "EXI001")
+    return code, report
+
+
+def test_exists_false_fails_when_no_entry_holds_the_inner_list(cli: Cli, tmp_path: Path) -> None:
+    # The entry's missing cidrs once read as a list of one null: present, and a silent pass.
+    code, report = scan_exists(cli, tmp_path, {"ports": [SSH_NO_CIDRS]})
+    assert code == 1
+    [finding] = report["findings"]
+    assert (finding["rule_id"], finding["status"]) == ("EXI001", "fail")
+    assert finding["message"] == "web: no firewall entry says where it is open from"
+    assert report["summary"]["passed"] == 0
+
+
+@pytest.mark.parametrize(
+    "networking",
+    [
+        {"ports": [SSH_WORLD, HTTP_NO_CIDRS]},
+        {"ports": [{**SSH_NO_CIDRS, "cidrs": []}, HTTP_NO_CIDRS]},  # held, though empty
+        {"ports": []},  # no entries: no CIDR is missing
+    ],
+)
+def test_exists_false_passes_when_an_entry_holds_the_inner_list(
+    cli: Cli, tmp_path: Path, networking: dict[str, Any]
+) -> None:
+    code, report = scan_exists(cli, tmp_path, networking)
+    assert code == 0
+    assert report["findings"] == []
+    assert report["summary"]["passed"] == 1
+
+
+def test_the_exists_rules_embedded_tests_pass(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "EXI001.yaml").write_text(EXISTS_RULE, encoding="utf-8")
+    result = cli(["rules", "test", str(tmp_path)])
+    assert result.exit_code == 0, result.stdout + result.stderr

@@ -1,8 +1,9 @@
 """Lists read through another list (``networking.ports.cidrs``): an entry without the inner
 list leaves a null that stands for an absent part, which may hold any number of items. A
-count (with or without ``where``) and ``empty`` are decided only where the known items decide
-them, and the interpreter, the compiled closures and the generated truth functions say so
-alike. The three once agreed on a wrong answer, so each is checked against the answer here."""
+count (with or without ``where``), ``empty`` and ``some``/``every``/``none`` are decided only
+where the known items decide them; ``exists`` holds where any entry holds the inner list. The
+interpreter, the compiled closures and the generated truth functions say so alike. The three
+once agreed on wrong answers, so each is checked against the answer here."""
 
 from __future__ import annotations
 
@@ -224,3 +225,135 @@ def test_an_absent_field_read_through_a_list_is_still_an_item_for_empty() -> Non
     # One entry without fromPort: the list has one item, whose value is absent.
     outcome = judged_three_ways("{path: networking.ports.fromPort, empty: true}", ports({}))
     assert outcome.truth is False
+
+
+# ---------------------------------------------------------------- exists
+
+
+@pytest.mark.parametrize(
+    ("networking", "exists"),
+    [
+        ({"ports": [{"protocol": "tcp", "fromPort": 22, "toPort": 22}]}, False),  # was present
+        ({"ports": [{}, {"protocol": "udp"}]}, False),  # no entry holds cidrs
+        ({"ports": [{"cidrs": []}, {}]}, True),  # one entry holds an empty list
+        ({"ports": [{"cidrs": ["10.0.0.0/8"]}, {}]}, True),
+        ({"ports": [{"cidrs": []}]}, True),
+        ({"ports": []}, True),  # no entries: a known empty list, as `empty: true` says
+        ({}, False),  # no firewall entries reported: nothing holds cidrs
+    ],
+)
+@pytest.mark.parametrize("operand", [True, False])
+def test_exists_holds_when_an_entry_holds_the_inner_list_and_is_never_unknown(
+    networking: dict[str, Any], exists: bool, operand: bool
+) -> None:
+    model = Instance.model_validate({"networking": networking})
+    fail_if = f"{{path: networking.ports.cidrs, exists: {str(operand).lower()}}}"
+    outcome = judged_three_ways(fail_if, model)
+    assert outcome.truth is (exists == operand)
+    assert outcome.reasons == ()
+
+
+def test_exists_false_of_a_list_no_entry_holds_shows_it_absent() -> None:
+    model = ports({"protocol": "tcp", "fromPort": 22, "toPort": 22})
+    outcome = judged_three_ways("{path: networking.ports.cidrs, exists: false}", model)
+    assert outcome.evidence == (("networking.ports.cidrs", None),)
+
+
+@pytest.mark.parametrize(
+    ("disks", "exists"),
+    [
+        ([{"addOns": [{}]}, {}], False),  # no add-on has a status
+        ([{"addOns": [{"status": "Enabled"}]}, {}], True),
+        ([{"addOns": []}, {}], True),  # a disk with no add-ons: a known empty part
+        ([{}, {"name": "d2"}], False),
+    ],
+)
+def test_exists_looks_for_a_part_deeper_in_the_path(
+    disks: list[dict[str, Any]], exists: bool
+) -> None:
+    model = Instance.model_validate({"hardware": {"disks": disks}})
+    outcome = judged_three_ways("{path: hardware.disks.addOns.status, exists: true}", model)
+    assert outcome.truth is exists
+
+
+def test_exists_of_a_field_read_through_one_list_is_unchanged() -> None:
+    # An entry without fromPort is one item whose value is absent: the list is there.
+    fail_if = "{path: networking.ports.fromPort, exists: true}"
+    assert judged_three_ways(fail_if, ports({"protocol": "tcp"})).truth is True
+
+
+def test_exists_under_not_is_decided_too() -> None:
+    outcome = judged_three_ways("{not: {path: networking.ports.cidrs, exists: true}}", ports({}))
+    assert outcome.truth is True
+
+
+# ---------------------------------------------------------------- some, every, none
+
+NARROW = "10.0.0.0/8"
+
+
+def quantified(kind: str, where: str) -> str:
+    return f"{{{kind}: {{path: networking.ports.cidrs, as: c, where: {where}}}}}"
+
+
+@pytest.mark.parametrize(
+    ("kind", "where", "entries", "expected"),
+    [
+        # A default of the item stands in for no absent part: it may hold no item, or many.
+        ("some", f"{{path: c, cidr_is_world: true, default: '{NARROW}'}}", ({},), None),
+        ("some", f"{{path: c, cidr_is_world: true, default: '{NARROW}'}}",
+         ({"cidrs": [NARROW]}, {}), None),
+        ("some", f"{{path: c, cidr_is_world: true, default: '{NARROW}'}}",
+         ({"cidrs": [NARROW, WORLD]}, {}), True),  # a known item decides
+        ("some", f"{{path: c, cidr_is_world: true, default: '{NARROW}'}}",
+         ({"cidrs": [NARROW]}, {"cidrs": []}), False),  # no absent parts
+        ("some", f"{{path: c, cidr_is_world: true, default: '{NARROW}'}}", (), False),
+        ("every", f"{{path: c, cidr_within: '{NARROW}', default: '{WORLD}'}}",
+         ({"cidrs": ["10.1.0.0/16"]}, {}), None),  # was a miss
+        ("every", f"{{path: c, cidr_within: '{NARROW}', default: '{NARROW}'}}", ({},), None),
+        ("every", f"{{path: c, cidr_within: '{NARROW}', default: '{NARROW}'}}",
+         ({"cidrs": [WORLD]}, {}), False),  # a known miss decides
+        ("every", f"{{path: c, cidr_within: '{NARROW}'}}", ({"cidrs": ["10.1.0.0/16"]},), True),
+        ("none", f"{{path: c, cidr_is_world: true, default: '{NARROW}'}}", ({},), None),
+        ("none", f"{{path: c, cidr_is_world: true, default: '{NARROW}'}}",
+         ({"cidrs": [WORLD]}, {}), False),
+        ("none", "{path: c, cidr_is_world: true}", ({"cidrs": [NARROW]}, {"cidrs": []}), True),
+        # A condition true whatever the item is: the absent part may still hold no item.
+        ("some", "{path: c, exists: false}", ({},), None),
+        ("every", "{path: c, exists: true}", ({"cidrs": [NARROW]}, {}), None),
+    ],
+)  # fmt: skip
+def test_an_absent_part_is_any_number_of_unknown_items_for_a_quantifier(
+    kind: str, where: str, entries: tuple[dict[str, Any], ...], expected: Truth
+) -> None:
+    outcome = judged_three_ways(quantified(kind, where), ports(*entries))
+    assert outcome.truth is expected
+    if expected is None:  # the entry without cidrs comes last, after every known item
+        index = sum(len(entry.get("cidrs", [])) for entry in entries[:-1])
+        assert outcome.reasons == (f"networking.ports.cidrs[{index}] absent",)
+
+
+def test_a_quantifier_holding_beside_absent_parts_shows_them_undecided() -> None:
+    where = f"{{path: c, cidr_is_world: true, default: '{NARROW}'}}"
+    outcome = judged_three_ways(quantified("some", where), ports({}, {"cidrs": [WORLD]}))
+    assert outcome.evidence == (
+        ("networking.ports.cidrs", [WORLD]),
+        ("networking.ports.cidrs (undecided)", [None]),
+    )
+
+
+def test_a_quantifier_over_add_ons_of_disks_without_add_ons_is_unknown() -> None:
+    where = "{path: a.status, equals: Enabled, default: Enabled}"
+    fail_if = f"{{every: {{path: hardware.disks.addOns, as: a, where: {where}}}}}"
+    model = Instance.model_validate({"hardware": {"disks": [{"addOns": [{}]}, {"name": "d"}]}})
+    outcome = judged_three_ways(fail_if, model)
+    assert outcome.truth is None  # the add-on's default holds; the disk without add-ons: any
+    assert outcome.reasons == ("hardware.disks.addOns[1] absent",)
+
+
+def test_a_field_read_through_one_list_is_still_one_item_under_a_quantifier() -> None:
+    # An entry without fromPort is one item whose value is absent: its default stands in.
+    fail_if = (
+        "{some: {path: networking.ports.fromPort, as: p, where: {path: p, lt: 1024, default: 0}}}"
+    )
+    assert judged_three_ways(fail_if, ports({"protocol": "tcp"})).truth is True

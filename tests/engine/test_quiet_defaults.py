@@ -370,3 +370,25 @@ def test_a_count_default_is_judged_from_its_length() -> None:
     [found] = _defaults(condition, 1, {}, ("fail_if",))
     assert isinstance(found.node, Count)
     assert _truth_of_default(found) is False  # 0 entries are not more than 0: a quiet pass
+
+
+def test_a_default_of_an_item_of_a_list_read_through_another_needs_no_declaration() -> None:
+    # An entry without cidrs is never bound as an item (it may hold no CIDR, or many): the
+    # default of the item itself stands in for nothing and cannot let the rule pass.
+    fail_if = (
+        "{some: {path: networking.ports.cidrs, as: c, where: {path: c, cidr_is_world: true, "
+        "default: '10.0.0.0/8'}}}"
+    )
+    rule_from_text(rule(fail_if))
+    counted = fail_if.replace("{some: {", "{count: {at_least: 1, ")
+    rule_from_text(rule(counted))
+
+
+def test_a_default_of_a_field_of_such_an_item_must_still_be_declared() -> None:
+    # An add-on without a status is one item: its default stands in for the status.
+    fail_if = (
+        "{some: {path: hardware.disks.addOns, as: a, where: {path: a.status, equals: Failed, "
+        "default: Enabled}}}"
+    )
+    with pytest.raises(RuleError, match=r"the default of 'hardware\.disks\.addOns\.status'"):
+        rule_from_text(rule(fail_if))

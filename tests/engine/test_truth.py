@@ -213,6 +213,21 @@ CONDITIONS: list[str | tuple[str, tuple[str, ...]]] = [
     "{path: networking.ports.ipv6Cidrs, empty: false}",
     "{path: hardware.disks.addOns.status, empty: false}",
     "{not: {path: networking.ports.fromPort, empty: true}}",
+    "{path: networking.ports.cidrs, exists: false}",
+    "{path: networking.ports.ipv6Cidrs, exists: true, capture: seen}",
+    "{not: {path: hardware.disks.addOns.status, exists: true}}",
+    "{and: [{path: networking.ports.cidrs, exists: true}, {none: {path: networking.ports.cidrs, "
+    "as: c, where: {path: c, cidr_is_world: true}}}]}",
+    "{some: {path: networking.ports.cidrs, as: c, where: {path: c, cidr_is_world: true, "
+    "default: '10.0.0.0/8'}, capture: world}}",
+    "{every: {path: networking.ports.ipv6Cidrs, as: c, where: {path: c, cidr_within: "
+    "{param: nets}, default: '::/0'}}}",
+    "{none: {path: networking.ports.cidrs, as: c, where: {path: c, exists: true}}}",
+    safe(
+        "{every: {path: hardware.disks.addOns, as: a, where: {path: a.status, equals: Enabled, "
+        "default: Failed}}}",
+        "hardware.disks.addOns.status",
+    ),
     "{not: {or: [{path: metadataOptions.httpEndpoint, equals: disabled}, "
     "{path: metadataOptions.httpTokens, equals: required}]}}",
     "{and: [{path: ipAddressType, equals: ipv4}, {not: {path: isStaticIp, equals: true}}, "
@@ -251,6 +266,10 @@ def test_unknowns_and_defaults_have_the_interpreters_truth() -> None:
         Instance.model_validate({"networking": {"ports": [{"cidrs": ["0.0.0.0/0"]}, {}]}}),
         Instance.model_validate({"networking": {"ports": [{}, {"ipv6Cidrs": []}]}}),
         Instance.model_validate({"networking": {"ports": [{"cidrs": ["0.0.0.0/0"] * 3}, {}]}}),
+        Instance.model_validate({"networking": {"ports": [{"cidrs": []}, {}]}}),
+        Instance.model_validate({"networking": {"ports": [{"ipv6Cidrs": ["::/0"]}]}}),
+        Instance.model_validate({"networking": {"ports": []}, "hardware": {"disks": []}}),
+        Instance.model_validate({"hardware": {"disks": [{"addOns": []}, {}]}}),
     ]
     for rule in rules:
         for model in models:
