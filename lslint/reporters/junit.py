@@ -50,8 +50,9 @@ def render_junit(result: ScanResult, context: ReportContext) -> str:
 
 
 def stream_junit(result: ScanResult, context: ReportContext) -> Iterator[str]:
-    """The report in pieces: the text of one tree of every suite and case, indented with
-    ``ET.indent``, made one batch of cases at a time."""
+    """The report in pieces: the text ``ET.indent`` and ``ET.tostring`` give one tree of
+    every suite and case. Each suite's counts are tallied first (its start tag carries them),
+    then its cases are made and serialised a batch at a time."""
     findings = {(f.rule_id, f.resource_arn, f.resource_name): f for f in result.findings}
     tallies, in_order = _tally(result, findings)
     root = ET.Element("testsuites", name="lslint")
@@ -62,7 +63,7 @@ def stream_junit(result: ScanResult, context: ReportContext) -> Iterator[str]:
     if not tallies:
         yield XML_DECLARATION + ET.tostring(root, "unicode") + "\n"
         return
-    yield f"{XML_DECLARATION}{_start_tag(root)}\n{INDENT}"
+    yield f"{XML_DECLARATION}{_start_tag(root)}\n{INDENT}"  # indented as ET.indent does
     maker = _CaseMaker({rule.id: rule for rule in result.rules}, findings)
     errors: dict[str, list[ScanError]] = defaultdict(list)
     for error in result.errors:
@@ -85,6 +86,7 @@ def stream_junit(result: ScanResult, context: ReportContext) -> Iterator[str]:
             suite.set("timestamp", timestamp)
         yield _start_tag(suite)
         yield from _case_texts(maker.cases(errors[region], checks))
+        # The last case closes its suite a level up, and the last suite the root at none.
         yield f"\n{INDENT}</testsuite>" + ("\n" if region == regions[-1] else "\n" + INDENT)
     yield "</testsuites>\n"
 
@@ -169,6 +171,9 @@ class _CaseMaker:
         self._rules = rules
         self._findings = findings
         self._escaped: dict[str, str] = {}
+        self._rule_names: dict[str, tuple[RuleInfo | None, str]] = {}
+        self._subject: tuple[str, str, str] | None = None  # the last check's kind, region, name
+        self._classname = ""  # and its class name
 
     def cases(self, errors: Iterable[ScanError], checks: Iterable[Check]) -> Iterator[ET.Element]:
         """A suite's cases: its sources that could not be read, then its checks."""
@@ -177,7 +182,7 @@ class _CaseMaker:
             yield self._source_error_case(names, error)
         for check in checks:
             finding = self._findings.get((check.rule_id, check.resource_arn, check.resource_name))
-            yield self._check_case(names, check, self._rules.get(check.rule_id), finding)
+            yield self._check_case(names, check, finding)
 
     def _shown(self, text: str) -> str:
         """``xml_text(text)``, for text that repeats."""
@@ -194,14 +199,9 @@ class _CaseMaker:
         shown = self._shown
         return ET.Element("testcase", classname=shown(classname), name=shown(name), time="0")
 
-    def _check_case(
-        self, names: _Names, check: Check, rule: RuleInfo | None, finding: Finding | None
-    ) -> ET.Element:
-        resource = (check.resource_name or "unnamed").replace(".", "_")
-        # The kind keeps an instance and a bucket of the same name apart.
-        classname = f"lightsail.{check.resource_kind}.{check.region}.{resource}"
-        name = f"{check.rule_id} {rule.name if rule else ''}".strip()
-        case = self._case(names, classname, name, check.resource_arn)
+    def _check_case(self, names: _Names, check: Check, finding: Finding | None) -> ET.Element:
+        rule, name = self._rule(check.rule_id)
+        case = self._case(names, self._class_of(check), name, check.resource_arn)
         outcome = _outcome(check, finding)
         if outcome == "skipped":
             ET.SubElement(case, "skipped", message=_skipped_message(finding))
@@ -211,6 +211,26 @@ class _CaseMaker:
             element = ET.SubElement(case, outcome, message=message, type=kind)
             element.text = self._details(message, finding, rule)
         return case
+
+    def _rule(self, rule_id: str) -> tuple[RuleInfo | None, str]:
+        """The rule, if it is described, and its cases' name."""
+        known = self._rule_names.get(rule_id)
+        if known is None:
+            rule = self._rules.get(rule_id)
+            known = (rule, f"{rule_id} {rule.name if rule else ''}".strip())
+            self._rule_names[rule_id] = known
+        return known
+
+    def _class_of(self, check: Check) -> str:
+        """The class name of a check's case: the same for a resource's checks, which come
+        one after the other."""
+        subject = (check.resource_kind, check.region, check.resource_name)
+        if subject != self._subject:
+            resource = (check.resource_name or "unnamed").replace(".", "_")
+            # The kind keeps an instance and a bucket of the same name apart.
+            self._classname = f"lightsail.{check.resource_kind}.{check.region}.{resource}"
+            self._subject = subject
+        return self._classname
 
     def _source_error_case(self, names: _Names, error: ScanError) -> ET.Element:
         classname = ".".join(["lightsail", *([error.kind] if error.kind else []),
