@@ -28,7 +28,7 @@ from lslint.findings import Check, CheckLog, Finding, RuleInfo, ScanError, ScanR
 from lslint.reporters.context import ReportContext
 
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
-BATCH = 128  # test cases serialised together: as fast as one tree, in a few kilobytes
+BATCH = 64  # test cases serialised together: as fast as one whole tree, in tens of kilobytes
 INDENT = "  "  # what ``ET.indent`` writes per level
 
 Outcome = Literal["failure", "error", "skipped"] | None
