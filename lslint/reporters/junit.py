@@ -151,16 +151,36 @@ def _start_tag(element: ET.Element) -> str:
 
 
 def _case_texts(cases: Iterator[ET.Element]) -> Iterator[str]:
-    """The cases of one suite as ``ET.indent`` and ``ET.tostring`` write them in their
-    suite, from the suite's start tag to its last case: each batch is serialised in a
-    stand-in suite, whose own tags are cut off."""
-    opening, closing = "<testsuite>", f"\n{INDENT}</testsuite>"
+    """The cases of one suite as ``ET.tostring`` writes them in their suite indented by
+    ``ET.indent``, from the end of the suite's start tag to its last case: each batch is
+    serialised in a stand-in suite, whose own tags are cut off."""
+    opening, closing = "<testsuite>", f"{_CASE_INDENT}</testsuite>"
     while batch := list(islice(cases, BATCH)):
         suite = ET.Element("testsuite")
+        suite.text = _CASE_INDENT
+        for case in batch:
+            _indent(case)
+            case.tail = _CASE_INDENT
         suite.extend(batch)
-        ET.indent(suite, INDENT, level=1)
         text = ET.tostring(suite, "unicode")
         yield text[len(opening) : -len(closing)]
+
+
+# What ``ET.indent`` puts before each case of a suite and before each element in a case. It is
+# not called per batch: each call leaves a reference cycle (its recursive inner function), and
+# the command line runs without cyclic garbage collection.
+_CASE_INDENT = "\n" + INDENT * 2
+_IN_CASE_INDENT = "\n" + INDENT * 3
+
+
+def _indent(case: ET.Element) -> None:
+    """Indent ``case`` as ``ET.indent`` does in its suite: the elements a case holds hold
+    none themselves."""
+    if len(case):
+        case.text = _IN_CASE_INDENT
+        for element in case:
+            element.tail = _IN_CASE_INDENT
+        element.tail = _CASE_INDENT  # the last one closes the case a level up
 
 
 class _CaseMaker:
