@@ -31,7 +31,7 @@ XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 BATCH = 64  # test cases serialised together: as fast as one whole tree, in tens of kilobytes
 INDENT = "  "  # what ``ET.indent`` writes per level
 
-Outcome = Literal["failure", "error", "skipped"] | None
+_Outcome = Literal["failure", "error", "skipped"] | None
 _FindingKey = tuple[str, str, str]  # rule id, ARN, name
 _Names = set[tuple[str, str]]  # (classname, name) of the cases of one suite
 
@@ -280,7 +280,7 @@ class _CaseMaker:
         return "\n".join(lines)
 
 
-def _outcome(check: Check, finding: Finding | None) -> Outcome:
+def _outcome(check: Check, finding: Finding | None) -> _Outcome:
     """What a check's case holds besides its name: the element counted in its suite."""
     if finding is not None:
         if finding.suppressed is not None or finding.baselined:
