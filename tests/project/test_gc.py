@@ -20,6 +20,7 @@ import lslint.launch
 from lslint.api import scan
 from lslint.reporters.context import ReportContext
 from lslint.reporters.github import render_github
+from lslint.reporters.gitlab import render_gitlab
 from lslint.reporters.json import render_json
 from lslint.reporters.junit import render_junit
 from lslint.reporters.markdown import render_markdown
@@ -98,7 +99,7 @@ def offline_scan(tmp_path: Path, count: int) -> Callable[[], object]:
         return [
             render(result, ReportContext())
             for render in (render_text, render_json, render_sarif, render_junit, render_markdown,
-                           render_github)
+                           render_github, render_gitlab)
         ]  # fmt: skip
 
     return work
