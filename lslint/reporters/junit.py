@@ -32,7 +32,7 @@ BATCH = 64  # test cases serialised together: as fast as one whole tree, in tens
 INDENT = "  "  # what ``ET.indent`` writes per level
 
 _Outcome = Literal["failure", "error", "skipped"] | None
-_FindingKey = tuple[str, str, str]  # rule id, ARN, name
+_FindingKey = tuple[str, str, str, str, str, str]  # rule id, kind, region, ARN, name, status
 _Names = set[tuple[str, str]]  # (classname, name) of the cases of one suite
 
 
@@ -53,8 +53,10 @@ def stream_junit(result: ScanResult, context: ReportContext) -> Iterator[str]:
     """The report in pieces: the text ``ET.indent`` and ``ET.tostring`` give one tree of
     every suite and case. Each suite's counts are tallied first (its start tag carries them),
     then its cases are made and serialised a batch at a time."""
-    findings = {(f.rule_id, f.resource_arn, f.resource_name): f for f in result.findings}
-    tallies, in_order = _tally(result, findings)
+    findings: dict[_FindingKey, list[Finding]] = defaultdict(list)
+    for finding in result.findings:
+        findings[_finding_key(finding)].append(finding)
+    tallies, in_order = _tally(result, _FindingOfCheck(findings))
     root = ET.Element("testsuites", name="lslint")
     root.set("tests", str(sum(tally["tests"] for tally in tallies.values())))
     root.set("failures", str(sum(tally["failures"] for tally in tallies.values())))
@@ -64,7 +66,7 @@ def stream_junit(result: ScanResult, context: ReportContext) -> Iterator[str]:
         yield XML_DECLARATION + ET.tostring(root, "unicode") + "\n"
         return
     yield f"{XML_DECLARATION}{_start_tag(root)}\n{INDENT}"  # indented as ET.indent does
-    maker = _CaseMaker({rule.id: rule for rule in result.rules}, findings)
+    maker = _CaseMaker({rule.id: rule for rule in result.rules}, _FindingOfCheck(findings))
     errors: dict[str, list[ScanError]] = defaultdict(list)
     for error in result.errors:
         errors[error.region or "unknown"].append(error)
@@ -91,9 +93,35 @@ def stream_junit(result: ScanResult, context: ReportContext) -> Iterator[str]:
     yield "</testsuites>\n"
 
 
-def _tally(
-    result: ScanResult, findings: Mapping[_FindingKey, Finding]
-) -> tuple[dict[str, Counter[str]], bool]:
+def _finding_key(finding: Finding) -> _FindingKey:
+    return (finding.rule_id, finding.resource_kind, finding.region, finding.resource_arn,
+            finding.resource_name, finding.status)  # fmt: skip
+
+
+class _FindingOfCheck:
+    """The finding of each failed or indeterminate check, asked in the checks' order. Two
+    resources without an ARN may share a kind, region and name (hand-written or merged
+    files): their findings of one rule and status are handed out one per check, so each is
+    shown once, with its own acceptance, and none twice."""
+
+    def __init__(self, findings: Mapping[_FindingKey, list[Finding]]) -> None:
+        self._findings = findings
+        self._given: Counter[_FindingKey] = Counter()
+
+    def __call__(self, check: Check) -> Finding | None:
+        if check.status not in ("fail", "error"):
+            return None
+        key = (check.rule_id, check.resource_kind, check.region, check.resource_arn,
+               check.resource_name, check.status)  # fmt: skip
+        found = self._findings.get(key)
+        if not found:
+            return None
+        given = self._given[key]
+        self._given[key] = given + 1
+        return found[given] if given < len(found) else None
+
+
+def _tally(result: ScanResult, finding_of: _FindingOfCheck) -> tuple[dict[str, Counter[str]], bool]:
     """Each suite's counts (``tests``, ``failures``, ``errors``, ``skipped``), and whether the
     checks come region by region in order (as a sorted result's do)."""
     tallies: dict[str, Counter[str]] = defaultdict(Counter)
@@ -110,8 +138,7 @@ def _tally(
         tally = tallies[region]
         for check in checks:
             tally["tests"] += 1
-            key = (check.rule_id, check.resource_arn, check.resource_name)
-            outcome = _outcome(check, findings.get(key))
+            outcome = _outcome(check, finding_of(check))
             if outcome is not None:
                 tally["skipped" if outcome == "skipped" else f"{outcome}s"] += 1
     return tallies, in_order
@@ -187,9 +214,9 @@ class _CaseMaker:
     """Makes a suite's test cases. Text that repeats from case to case (class names, rule
     names, a rule's advice) is escaped once."""
 
-    def __init__(self, rules: Mapping[str, RuleInfo], findings: Mapping[_FindingKey, Finding]):
+    def __init__(self, rules: Mapping[str, RuleInfo], finding_of: _FindingOfCheck) -> None:
         self._rules = rules
-        self._findings = findings
+        self._finding_of = finding_of
         self._escaped: dict[str, str] = {}
         self._rule_names: dict[str, tuple[RuleInfo | None, str]] = {}
         self._subject: tuple[str, str, str] | None = None  # the last check's kind, region, name
@@ -201,8 +228,7 @@ class _CaseMaker:
         for error in errors:
             yield self._source_error_case(names, error)
         for check in checks:
-            finding = self._findings.get((check.rule_id, check.resource_arn, check.resource_name))
-            yield self._check_case(names, check, finding)
+            yield self._check_case(names, check, self._finding_of(check))
 
     def _shown(self, text: str) -> str:
         """``xml_text(text)``, for text that repeats."""

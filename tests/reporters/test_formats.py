@@ -29,7 +29,16 @@ from lslint.reporters.markdown import MAX_ROWS, render_markdown
 from lslint.reporters.sarif import SECURITY_SEVERITY, render_sarif
 from lslint.reporters.text import render_text
 
-from conftest import BUILTIN_RULES, EXAMPLES, ROOT, SCAN_TIME, SCHEMAS, CliResult, passing_instance
+from conftest import (
+    BUILTIN_RULES,
+    EXAMPLES,
+    ROOT,
+    SCAN_TIME,
+    SCHEMAS,
+    CliResult,
+    passing_instance,
+    world_open_port,
+)
 
 Cli = Callable[..., CliResult]
 FORMATS = {
@@ -275,6 +284,42 @@ def test_junit_names_stay_unique_for_duplicate_resource_names(
     twin = passing_instance("twin")
     other = {**twin, "arn": twin["arn"] + "-2"}
     check_junit(render_junit(scan_instances([twin, other]), ReportContext()), junit_schema)
+
+
+def test_junit_gives_each_case_its_own_finding_when_names_are_shared(
+    junit_schema: xmlschema.XMLSchema,
+) -> None:
+    # Hand-written files may leave ARNs out: two instances of one name in one region and a
+    # third of that name in another. Each failing check's case shows its own finding and
+    # acceptance, as the JSON report counts them, and no finding is shown twice.
+    ports = {22: "tcp/22", 3306: "tcp/3306", 8080: "tcp/8080"}
+    instances = []
+    for port, region in ((22, "us-east-1"), (3306, "us-east-1"), (8080, "eu-west-2")):
+        instance = passing_instance("web", location={"regionName": region},
+                                    networking={"ports": [world_open_port(port)]})  # fmt: skip
+        del instance["arn"]
+        instances.append(instance)
+    result = scan_instances(instances)
+    accepted = {ports[3306], ports[8080]}
+    result.findings = [
+        replace(f, suppressed=Acceptance("config", "reviewed"))
+        if f.rule_id == "LS001" and any(port in f.message for port in accepted)
+        else f
+        for f in result.findings
+    ]
+    failing = [f.message for f in result.findings if f.rule_id == "LS001" and f.suppressed is None]
+    assert len(failing) == 1 and ports[22] in failing[0]
+    text = render_junit(result, ReportContext())
+    check_junit(text, junit_schema)
+    cases = [
+        c for c in ET.fromstring(text).iter("testcase") if c.attrib["name"].startswith("LS001")
+    ]
+    shown = sorted((child.tag, child.attrib["message"]) for case in cases for child in case)
+    assert shown == [
+        ("failure", failing[0]),
+        ("skipped", "suppressed: reviewed"),
+        ("skipped", "suppressed: reviewed"),
+    ]
 
 
 # ---------------------------------------------------------------- Markdown

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import weakref
 import xml.etree.ElementTree as ET
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -65,13 +65,20 @@ class _Suite:
 
 def whole_junit(result: ScanResult, context: ReportContext) -> str:
     """The JUnit report as one tree of every suite and case, indented and serialised."""
-    findings = {(f.rule_id, f.resource_arn, f.resource_name): f for f in result.findings}
+    # A failed or indeterminate check takes the next finding of its rule, resource and status.
+    findings: dict[tuple[str, ...], deque[Finding]] = defaultdict(deque)
+    for f in result.findings:
+        key = (f.rule_id, f.resource_kind, f.region, f.resource_arn, f.resource_name, f.status)
+        findings[key].append(f)
     rules = {rule.id: rule for rule in result.rules}
     suites: dict[str, _Suite] = defaultdict(_Suite)
     for error in result.errors:
         _add_source_error(suites[error.region or "unknown"], error)
     for check in result.checks:
-        finding = findings.get((check.rule_id, check.resource_arn, check.resource_name))
+        key = (check.rule_id, check.resource_kind, check.region, check.resource_arn,
+               check.resource_name, check.status)  # fmt: skip
+        queue = findings.get(key) if check.status in ("fail", "error") else None
+        finding = queue.popleft() if queue else None
         _add_check(suites[check.region], check, rules.get(check.rule_id), finding)
     root = ET.Element("testsuites", name="lslint")
     timestamp = context.scan.scan_time().removesuffix("Z")
