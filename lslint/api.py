@@ -381,6 +381,7 @@ def fetch(
             outputs, [ReadFile(f"the config file {settings.source}", Path(settings.source))]
         )
     source = live_source(settings, live)
+    source.unused_as = "saved"  # a kind listed in part is left out of the snapshot
     inventory = source.collect()
     return FetchOutcome(
         snapshot_text_of(source, inventory.errors, started_at),

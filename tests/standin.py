@@ -36,6 +36,11 @@ ERRORS: dict[str, tuple[int, str, str]] = {
     "access_denied": (400, "AccessDeniedException", "User is not authorized to GetInstances"),
     "unauthenticated": (400, "UnauthenticatedException", "The security token is invalid"),
     "unauthorized_operation": (403, "UnauthorizedOperation", "You are not authorized"),
+    "expired_token": (
+        400,
+        "ExpiredTokenException",
+        "The security token included in the request is expired",
+    ),
 }
 
 _DEEP = b"[" * 5000 + b"]" * 5000
@@ -198,9 +203,9 @@ class LightsailStandIn:
             self.requests.append(Request(region, target, body))
             plan = self.plans.get(region)
             fault = plan.next_fault(kind) if plan and kind else None
-        if plan is None:
+        if plan is None and target != "GetRegions":  # every Lightsail region answers that
             return _error(400, "InvalidInputException", f"Region {region} is not planned")
-        if plan.latency:
+        if plan is not None and plan.latency:
             with self._lock:
                 self.in_flight += 1
                 self.max_in_flight = max(self.max_in_flight, self.in_flight)
@@ -296,6 +301,59 @@ class _Server(ThreadingHTTPServer):
         if isinstance(sys.exc_info()[1], ConnectionError):
             return  # a client that gave up (a timeout, an interrupted run): expected in tests
         super().handle_error(request, client_address)
+
+
+class StsStandIn:
+    """An STS endpoint that refuses every request with one error (AccessDenied by default),
+    as STS answers an AssumeRole that the caller may not make. Point boto3 at it with
+    ``AWS_ENDPOINT_URL_STS``; ``requests`` counts what it was sent."""
+
+    DENIED = (
+        "User: arn:aws:iam::111122223333:user/me is not authorized to perform: "
+        "sts:AssumeRole on resource: arn:aws:iam::111122223333:role/audit"
+    )
+
+    def __init__(self, code: str = "AccessDenied", message: str = DENIED) -> None:
+        body = (
+            '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error>'
+            f"<Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error>"
+            "<RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>"
+        ).encode()
+        self.requests = 0
+        sts = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                sts.requests += 1
+                self.send_response(403)
+                self.send_header("Content-Type", "text/xml")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._server = _Server(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self) -> StsStandIn:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
 
 
 def _error(status: int, code: str, message: str) -> tuple[int, Any]:

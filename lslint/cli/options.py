@@ -42,7 +42,7 @@ rules_option = click.option(
 region_options = [
     click.option("--region", "-r", "regions", multiple=True, metavar="REGION",
                  help="Region to list (repeat or comma-separate; default: the config's, "
-                 "else the profile's)."),
+                 "else AWS_REGION, AWS_DEFAULT_REGION or the profile's)."),
     click.option("--all-regions", is_flag=True, help="List every region Lightsail offers."),
     click.option("--exclude-region", "exclude_regions", multiple=True, metavar="REGION",
                  help="With --all-regions: a region not to list (repeat or comma-separate)."),

@@ -24,7 +24,7 @@ import json
 import math
 import os
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache, partial
 from typing import TYPE_CHECKING, Any
@@ -80,6 +80,11 @@ MAX_MESSAGE = 500
 
 # Error codes with which AWS refuses an action the credentials' policies do not allow.
 ACCESS_DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
+# Error codes with which AWS says the credentials expired: true of every kind and region.
+EXPIRED_CODES = frozenset({"ExpiredTokenException", "ExpiredToken"})
+# The regions that answer GetRegions, in this order, when the home region cannot (see
+# ``_regions_endpoint``): long-standing ones that every account has enabled, never an opt-in one.
+REGIONS_FALLBACK = ("us-east-1", "us-west-2", "eu-west-1")
 
 
 @dataclass
@@ -92,6 +97,7 @@ class Listing:
     resources: list[Resource] = field(default_factory=list)
     pages: int = 0
     error: ScanError | None = None
+    unused_as: str = "scanned"  # what the partial pages of a failed listing are not
 
 
 def client_config(kinds: int = len(RESOURCE_KINDS)) -> botocore.config.Config:
@@ -140,6 +146,9 @@ class AwsSource:
         self.fetched: list[Listing] = []
         self.retries: dict[str, dict[str, int]] = {}
         self._region_count = 0
+        self._rejected = threading.Event()  # AWS said the credentials expired
+        # What a listing's partial pages are not used for: a scan's findings, a fetch's file.
+        self.unused_as = "scanned"
 
     @property
     def regions(self) -> list[str]:
@@ -166,10 +175,12 @@ class AwsSource:
         core = botocore.session.Session()
         session = self._session(core)
         clients = _Clients(session, client_config(len(self.kinds)), self._policy(core))
-        regions, errors = self._regions(clients)
+        regions, errors = self._regions(clients, _home_region(core))
+        _stop_if_rejected(errors)
         self._region_count = len(regions)
         self.fetched = self._fetch_all(clients, regions)
         self.retries = {region: log.counts() for region, log in clients.logs.items() if log.total}
+        _stop_if_rejected(fetch.error for fetch in self.fetched if fetch.error is not None)
         inventory = Inventory(errors=errors)
         for fetch in self.fetched:
             if fetch.error is not None:
@@ -184,7 +195,9 @@ class AwsSource:
         made = {region: clients.get(region) for region in regions}
         fetches = [
             _RegionFetch(
-                region, [Listing(region, kind) for kind in self.kinds], clients.logs[region]
+                region,
+                [Listing(region, kind, unused_as=self.unused_as) for kind in self.kinds],
+                clients.logs[region],
             )
             for region in regions
         ]
@@ -198,9 +211,14 @@ class AwsSource:
         return [listing for fetch in fetches for listing in fetch.listings]
 
     def _fetch_kind(self, region: _RegionFetch, listing: Listing, client: LightsailClient) -> None:
-        """One kind's page chain in one region, on a thread of its own."""
+        """One kind's page chain in one region, on a thread of its own. Once AWS has said
+        that the credentials expired, chains that have not started yet are not sent: the
+        whole fetch fails with that one error (see ``_stop_if_rejected``)."""
         try:
-            self._fetch(listing, client, region.retries, partial(self._report, region))
+            if not self._rejected.is_set():
+                self._fetch(listing, client, region.retries, partial(self._report, region))
+            if listing.error is not None and listing.error.code in EXPIRED_CODES:
+                self._rejected.set()
         finally:
             with region.lock:  # counted and drawn at once: "done" is the region's last step
                 region.finished += 1
@@ -233,8 +251,20 @@ class AwsSource:
             ) from None
         except botocore.exceptions.BotoCoreError as exc:
             raise ConfigError(f"AWS configuration: {redact(str(exc))}") from None
+        # Credentials from a role or SSO are fetched when first needed: resolved here, once,
+        # a failure is one error rather than one per kind and region.
         try:
             credentials = session.get_credentials()
+            if credentials is not None:
+                credentials.get_frozen_credentials()
+        except _SSO_TOKEN_ERRORS as exc:
+            profile = self.profile or core.get_config_variable("profile")
+            login = f"aws sso login --profile {profile}" if profile else "aws sso login"
+            raise ConfigError(
+                f"cannot load AWS credentials: {redact(str(exc))}", hint=f"run '{login}'"
+            ) from None
+        except botocore.exceptions.ClientError as exc:  # AssumeRole and the like
+            raise _credentials_refused(core, exc) from None
         except botocore.exceptions.BotoCoreError as exc:
             raise ConfigError(f"cannot load AWS credentials: {redact(str(exc))}") from None
         if credentials is None:
@@ -245,7 +275,11 @@ class AwsSource:
             )
         return session
 
-    def _regions(self, clients: _Clients) -> tuple[list[str], list[ScanError]]:
+    def _regions(
+        self, clients: _Clients, home: tuple[str, str] | None
+    ) -> tuple[list[str], list[ScanError]]:
+        """The regions to list, and the error of GetRegions if it failed. ``home`` is the
+        region of the environment or profile and where it was set (``_home_region``)."""
         session = clients.session
         newer = "for a region newer than this installation, upgrade boto3"
         self._check_known(
@@ -256,8 +290,7 @@ class AwsSource:
         )
         if self.requested:
             return self.requested, []
-        # botocore reads AWS_DEFAULT_REGION; the AWS CLI v2 and other SDKs also AWS_REGION.
-        home = session.region_name or os.environ.get("AWS_REGION") or None
+        known = session.get_available_regions("lightsail")
         if not self.all_regions:
             if not home:
                 raise ConfigError(
@@ -265,31 +298,32 @@ class AwsSource:
                     hint="pass --region REGION or --all-regions, or set AWS_REGION, "
                     "AWS_DEFAULT_REGION or a region in your AWS profile",
                 )
-            return [home], []
-        home = home or "us-east-1"
+            _check_home(*home, known)
+            return [home[0]], []
+        ask = self._regions_endpoint(home[0] if home else None, known)
         asked = Task(
-            partial(_call, clients.get(home).get_regions, clients.logs[home]),
+            partial(_call, clients.get(ask).get_regions, clients.logs[ask]),
             "lslint-get-regions",
         )
         # While GetRegions is in flight, make the clients of the regions botocore knows
         # (GetRegions names the same ones, give or take a new region): CPU work that every
         # region's first page would otherwise wait for. Only while waiting, never longer.
-        for region in session.get_available_regions("lightsail"):
+        for region in known:
             if asked.done():
                 break
             clients.get(region)
         try:
             answer = asked.result()
         except _API_ERRORS as exc:
-            return [], [_scan_error(home, "GetRegions", exc)]
+            return [], [_scan_error(ask, "GetRegions", exc)]
         except _Malformed as exc:
-            return [], [_error("GetRegions", exc.code, exc.message, home)]
+            return [], [_error("GetRegions", exc.code, exc.message, ask)]
         names, problems = _region_names(answer)
         errors = []
         if problems:
-            errors.append(_error("GetRegions", "MalformedResponse", _listing(problems), home))
+            errors.append(_error("GetRegions", "MalformedResponse", _listing(problems), ask))
         elif not names:
-            errors.append(_error("GetRegions", "EmptyResponse", "no regions returned", home))
+            errors.append(_error("GetRegions", "EmptyResponse", "no regions returned", ask))
         listed = [name for name in names if name not in self.excluded]
         if names and not listed and not errors:
             # Listing nothing would pass the gate without looking at anything.
@@ -298,6 +332,21 @@ class AwsSource:
                 hint="exclude fewer regions, or name the regions to list with --region",
             )
         return listed, errors
+
+    def _regions_endpoint(self, home: str | None, known: Sequence[str]) -> str:
+        """The region that answers GetRegions: the home region if Lightsail is there and it
+        is not excluded, else the first of ``REGIONS_FALLBACK`` not excluded, else the first
+        Lightsail region botocore knows that is not excluded."""
+        usable = [region for region in known if region not in self.excluded]
+        for region in (home, *REGIONS_FALLBACK):
+            if region and region not in self.excluded and (not known or region in known):
+                return region
+        if not usable:
+            raise ConfigError(
+                f"every region Lightsail offers is excluded ({', '.join(known)})",
+                hint="exclude fewer regions, or name the regions to list with --region",
+            )
+        return usable[0]
 
     def _check_known(
         self, session: boto3.session.Session, regions: Sequence[str], hint: str
@@ -374,6 +423,70 @@ class AwsSource:
                     region.retries.total,
                     kind=self.kinds[0].name if len(self.kinds) == 1 else None,
                 )
+            )
+
+
+def _home_region(core: botocore.session.Session) -> tuple[str, str] | None:
+    """The region of the environment or the profile, and where it was set, in the order of
+    the AWS CLI v2 and the SDKs: AWS_REGION, then AWS_DEFAULT_REGION, then the profile's
+    ``region``. (botocore alone reads AWS_DEFAULT_REGION before the profile, and never
+    AWS_REGION.)"""
+    for variable in ("AWS_REGION", "AWS_DEFAULT_REGION"):
+        value = os.environ.get(variable, "").strip()
+        if value:
+            return value, variable
+    region = core.get_scoped_config().get("region")
+    if not isinstance(region, str) or not region.strip():
+        return None
+    profile = core.get_config_variable("profile")
+    return region.strip(), f"AWS profile '{profile}'" if profile else "the default AWS profile"
+
+
+def _check_home(region: str, origin: str, known: Sequence[str]) -> None:
+    """Refuses a home region that is not a region name, or where Lightsail is not offered:
+    a scan there could only fail, or pass having listed nothing."""
+    hint = "pass --region REGION or --all-regions, or set the region in your AWS configuration"
+    try:
+        botocore.utils.validate_region_name(region)
+    except botocore.exceptions.InvalidRegionError:
+        raise ConfigError(
+            f"{_shown(region)} (from {origin}) is not a valid region name", hint=hint
+        ) from None
+    if known and region not in known:
+        raise ConfigError(
+            f"'{region}' (from {origin}) is not a Lightsail region" + suggest(region, known),
+            hint=hint,
+        )
+
+
+def _credentials_refused(
+    core: botocore.session.Session, exc: botocore.exceptions.ClientError
+) -> ConfigError:
+    """The error for credentials that AWS refused to hand out (AssumeRole denied)."""
+    error = exc.response.get("Error", {})
+    code = str(error.get("Code") or "ClientError")
+    message = _cut(redact(str(error.get("Message") or exc)))
+    operation = exc.operation_name
+    role = core.get_scoped_config().get("role_arn") or os.environ.get("AWS_ROLE_ARN")
+    if operation.startswith("AssumeRole") and isinstance(role, str):
+        hint = f"the credentials need sts:AssumeRole on {role}, and its trust policy must allow it"
+        if code in ACCESS_DENIED_CODES:
+            return ConfigError(f"cannot assume the role {role}: {code}: {message}", hint=hint)
+        return ConfigError(f"cannot assume the role {role}: {code}: {message}")
+    return ConfigError(f"cannot load AWS credentials: {operation} {code}: {message}")
+
+
+def _stop_if_rejected(errors: Iterable[ScanError]) -> None:
+    """Fails the whole fetch, with one error, once AWS has said that the credentials expired:
+    every other kind and region would fail the same way. (An invalid token can also mean an
+    opt-in region the account has not enabled, so that stays an error of its region.)"""
+    for error in errors:
+        if error.code in EXPIRED_CODES:
+            raise ConfigError(
+                f"AWS refused the credentials: {error.region} {error.operation} {error.code}: "
+                f"{error.message}",
+                hint="get new credentials (run 'aws sso login', or set a new "
+                "AWS_SESSION_TOKEN) and run lslint again",
             )
 
 
@@ -484,6 +597,13 @@ class _RawJSONParserFactory(botocore.parsers.ResponseParserFactory):
             return _RawJSONParser()
         return super().create_parser(protocol_name)
 
+
+# What botocore raises when the SSO login is missing or has expired.
+_SSO_TOKEN_ERRORS = (
+    botocore.exceptions.SSOTokenLoadError,
+    botocore.exceptions.UnauthorizedSSOTokenError,
+    botocore.exceptions.TokenRetrievalError,
+)
 
 # What a failed API call raises, besides ``_Malformed``.
 _API_ERRORS = (
@@ -688,7 +808,9 @@ def _scan_error(
         error = exc.response.get("Error", {})
         code = str(error.get("Code") or "ClientError")
         message = _cut(redact(str(error.get("Message") or exc)))
-        if code in ACCESS_DENIED_CODES:
+        if exc.operation_name != operation:  # e.g. refreshing credentials with AssumeRole
+            message += f" (from {exc.operation_name}, while getting AWS credentials)"
+        elif code in ACCESS_DENIED_CODES:
             message += f" (needs the IAM permission lightsail:{operation}"
             if operation == "GetRegions":
                 message += "; or name the regions to list with --region"
@@ -711,7 +833,8 @@ def _partial(message: str, fetch: Listing) -> str:
     listed = len(fetch.raw)
     return (
         f"{message} (after {plural(fetch.pages, 'page')}; the "
-        f"{fetch.kind.count(listed)} listed so far {'was' if listed == 1 else 'were'} not scanned)"
+        f"{fetch.kind.count(listed)} listed so far {'was' if listed == 1 else 'were'} "
+        f"not {fetch.unused_as})"
     )
 
 

@@ -288,7 +288,7 @@ def test_an_invalid_configured_region_is_one_clear_error(
     cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("AWS_REGION", "not a region")
-    assert_one_error(cli(["scan"]), "'not a region' is not a valid region name")
+    assert_one_error(cli(["scan"]), "'not a region' (from AWS_REGION) is not a valid region name")
 
 
 # ---------------------------------------------------------------- secrets in endpoint URLs
