@@ -80,8 +80,17 @@ MAX_MESSAGE = 500
 
 # Error codes with which AWS refuses an action the credentials' policies do not allow.
 ACCESS_DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
-# Error codes with which AWS says the credentials expired: true of every kind and region.
-EXPIRED_CODES = frozenset({"ExpiredTokenException", "ExpiredToken"})
+# Error codes with which AWS says the credentials expired, and botocore's errors for an SSO
+# login that expired while credentials were refreshed: true of every kind and region.
+EXPIRED_CODES = frozenset(
+    {
+        "ExpiredTokenException",
+        "ExpiredToken",
+        "SSOTokenLoadError",
+        "UnauthorizedSSOTokenError",
+        "TokenRetrievalError",
+    }
+)
 # The regions that answer GetRegions, in this order, when the home region cannot (see
 # ``_regions_endpoint``): long-standing ones that every account has enabled, never an opt-in one.
 REGIONS_FALLBACK = ("us-east-1", "us-west-2", "eu-west-1")

@@ -10,6 +10,7 @@ import botocore.exceptions
 import pytest
 from standin import LightsailStandIn, RegionPlan, StsStandIn, make_instances
 
+from lslint.errors import ConfigError
 from lslint.models import RESOURCE_KINDS
 from lslint.sources import aws
 
@@ -274,3 +275,14 @@ def test_fetch_says_a_partial_listing_was_not_saved(cli: Cli, standin: StandIn) 
     result = cli(["fetch", "-q", "-o", "fleet.json", "--kind", "instance"])
     assert result.exit_code == 2
     assert "(after 2 pages; the 2 instances listed so far were not saved)" in result.stderr
+
+
+def test_an_sso_login_that_expires_during_the_fetch_stops_it() -> None:
+    # botocore's error when refreshing SSO credentials fails: the same in every region.
+    expired = aws._scan_error(
+        "eu-west-1", "GetDisks", botocore.exceptions.UnauthorizedSSOTokenError()
+    )
+    with pytest.raises(ConfigError, match="eu-west-1 GetDisks UnauthorizedSSOTokenError"):
+        aws._stop_if_rejected([expired])
+    invalid = aws._error("GetDisks", "UnrecognizedClientException", "invalid", "eu-west-1")
+    aws._stop_if_rejected([invalid])  # may be an opt-in region not enabled: not fatal
