@@ -504,6 +504,21 @@ class _RawJSONParserFactory(botocore.parsers.ResponseParserFactory):
         return super().create_parser(protocol_name)
 
 
+# What a failed API call raises, besides ``_Malformed``.
+_API_ERRORS = (
+    botocore.exceptions.BotoCoreError,
+    botocore.exceptions.ClientError,
+    RetriesExhausted,
+)
+
+
+class _Malformed(Exception):
+    def __init__(self, message: str, code: str = "MalformedResponse") -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
 class ResponseCutShort(botocore.exceptions.HTTPClientError):
     """A body that ended before its Content-Length: the connection closed early. (botocore
     reads with urllib3's ``enforce_content_length=False``, so nothing else notices.) An
@@ -538,21 +553,6 @@ def _content_length(headers: Mapping[str, str]) -> int | None:
 def _plain(headers: Mapping[str, str]) -> bool:
     encoding = headers.get("content-encoding")
     return not encoding or encoding.strip().lower() == "identity"
-
-
-# What a failed API call raises, besides ``_Malformed``.
-_API_ERRORS = (
-    botocore.exceptions.BotoCoreError,
-    botocore.exceptions.ClientError,
-    RetriesExhausted,
-)
-
-
-class _Malformed(Exception):
-    def __init__(self, message: str, code: str = "MalformedResponse") -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
 
 
 def parse_answer(body: bytes) -> dict[str, Any]:
