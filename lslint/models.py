@@ -670,6 +670,18 @@ def kind_of(model: LightsailResource) -> ResourceKind:
     raise LookupError(f"{type(model).__name__} is not the model of a resource kind")
 
 
+# Each kind by the resourceType its resources carry (CertificateSummary holds a Certificate).
+_KINDS_BY_TYPE = {
+    kind.shape.removesuffix("Summary").lower(): kind for kind in RESOURCE_KINDS.values()
+}
+
+
+def stated_kind(raw: Mapping[str, Any]) -> ResourceKind | None:
+    """The kind a resource's ``resourceType`` names, if lslint knows it (AWS may add types)."""
+    stated = raw.get("resourceType")
+    return _KINDS_BY_TYPE.get(stated.lower()) if isinstance(stated, str) else None
+
+
 def count_resources(counts: Mapping[str, int]) -> str:
     """``3 instances, 1 bucket`` from a count per kind name; kinds with none are left out
     unless every count is zero."""

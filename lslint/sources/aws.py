@@ -39,9 +39,10 @@ from pydantic import TypeAdapter, ValidationError
 
 from lslint.errors import ConfigError
 from lslint.findings import ScanError
+from lslint.inputs import LIMIT_VARIABLE, MIB, format_size, size_limit
 from lslint.inventory import Inventory, Resource
 from lslint.jsontext import json_kind
-from lslint.models import RESOURCE_KINDS, LightsailResource, ResourceKind
+from lslint.models import RESOURCE_KINDS, LightsailResource, ResourceKind, stated_kind
 from lslint.progress import Progress
 from lslint.redact import redact
 from lslint.sources import retry
@@ -74,6 +75,10 @@ MAX_PAGES = 10_000
 # Lightsail answers nest about 6 levels; far deeper is not an answer (and no snapshot reader
 # should have to take it).
 MAX_ANSWER_DEPTH = 100
+# One answer's body: a page of resources is well under a megabyte, and a whole account's
+# snapshot under 200 MiB, so a larger answer is not a page (it would take gigabytes to parse).
+# LSLINT_MAX_INPUT_BYTES, which sets the limit of every input, sets this one too.
+MAX_ANSWER_BYTES = 256 * MIB
 # Text from an error answer kept in a ScanError: enough for any real AWS message.
 MAX_MESSAGE = 500
 
@@ -104,6 +109,7 @@ class Listing:
     kind: ResourceKind
     raw: list[dict[str, Any]] = field(default_factory=list)  # as the API returned them
     resources: list[Resource] = field(default_factory=list)
+    arns: dict[str, int] = field(default_factory=dict)  # each resource's place in the listing
     pages: int = 0
     error: ScanError | None = None
     unused_as: str = "scanned"  # what the partial pages of a failed listing are not
@@ -188,6 +194,7 @@ class AwsSource:
         _stop_if_rejected(errors)
         self._region_count = len(regions)
         self.fetched = self._fetch_all(clients, regions)
+        _refuse_repeats(self.fetched)
         self.retries = {region: log.counts() for region, log in clients.logs.items() if log.total}
         _stop_if_rejected(fetch.error for fetch in self.fetched if fetch.error is not None)
         inventory = Inventory(errors=errors)
@@ -387,17 +394,17 @@ class AwsSource:
                 if not isinstance(page, list):
                     raise _Malformed(_not_a(f"'{key}'", page, "list", answer, key))
                 fetch.pages += 1
-                # Validated as pages arrive, overlapping with the wait for the next page.
-                _add_page(fetch, page)
-                on_page()
                 token = _next_token(answer)
-                if token is None:
-                    break
-                if token in seen:
+                if token in seen:  # checked first: its page repeats resources listed before
                     raise _Malformed(
                         f"page token {_shown(token)} returned twice after {fetch.pages} pages",
                         code="RepeatedPageToken",
                     )
+                # Validated as pages arrive, overlapping with the wait for the next page.
+                _add_page(fetch, page)
+                on_page()
+                if token is None:
+                    break
                 if fetch.pages >= self.max_pages:
                     raise _Malformed(
                         f"more than {self.max_pages} pages: the API kept returning new page tokens",
@@ -576,6 +583,14 @@ class _RawJSONParser(botocore.parsers.JSONParser):
     anyway, and what matters is a code and a message that botocore can handle.
     """
 
+    def __init__(self, limit: int = MAX_ANSWER_BYTES) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def parse(self, response: Mapping[str, Any], shape: Any) -> Any:
+        _check_length(response["headers"], response["body"], self.limit)
+        return super().parse(response, shape)
+
     def _handle_json_body(self, raw_body: bytes, shape: Any) -> Any:
         return parse_answer(raw_body)
 
@@ -601,9 +616,13 @@ class _RawJSONParser(botocore.parsers.JSONParser):
 
 
 class _RawJSONParserFactory(botocore.parsers.ResponseParserFactory):
+    def __init__(self) -> None:
+        super().__init__()
+        self.limit = size_limit(MAX_ANSWER_BYTES)  # read once, in the calling thread
+
     def create_parser(self, protocol_name: str) -> Any:
         if protocol_name == "json":
-            return _RawJSONParser()
+            return _RawJSONParser(self.limit)
         return super().create_parser(protocol_name)
 
 
@@ -627,6 +646,42 @@ class _Malformed(Exception):
         super().__init__(message)
         self.message = message
         self.code = code
+
+
+class ResponseCutShort(botocore.exceptions.HTTPClientError):
+    """A body that ended before its Content-Length: the connection closed early. (botocore
+    reads with urllib3's ``enforce_content_length=False``, so nothing else notices.) An
+    ``HTTPClientError``, so it is retried like any other failed connection."""
+
+    fmt = "the answer was cut short: {received} of {promised} bytes"
+
+
+def _check_length(headers: Mapping[str, str], body: bytes, limit: int) -> None:
+    """Raises ``ResponseCutShort`` for a body shorter than its Content-Length, and
+    ``_Malformed`` for one larger than ``limit`` (refused before it is decoded and parsed)."""
+    promised = _content_length(headers)
+    size = max(len(body), promised or 0)
+    if size > limit:
+        raise _Malformed(
+            f"response is {size} bytes, more than the {format_size(limit)} lslint reads from "
+            f"one answer (set {LIMIT_VARIABLE} to change the limit)",
+            code="ResponseTooLarge",
+        )
+    # A compressed body is measured before urllib3 decodes it: only a plain one is compared.
+    if promised is not None and len(body) < promised and _plain(headers):
+        raise ResponseCutShort(received=len(body), promised=promised)
+
+
+def _content_length(headers: Mapping[str, str]) -> int | None:
+    text = headers.get("content-length")
+    if isinstance(text, str) and text.strip().isdigit():
+        return int(text)
+    return None
+
+
+def _plain(headers: Mapping[str, str]) -> bool:
+    encoding = headers.get("content-encoding")
+    return not encoding or encoding.strip().lower() == "identity"
 
 
 def parse_answer(body: bytes) -> dict[str, Any]:
@@ -849,18 +904,18 @@ def _partial(message: str, fetch: Listing) -> str:
 
 def _add_page(fetch: Listing, page: list[Any]) -> None:
     """Adds a page's resources to ``fetch``, validated in one call (a call per resource costs
-    about a tenth more); ``_Malformed`` names the first invalid one."""
+    about a tenth more); ``_Malformed`` names the first invalid one, the first of another
+    kind, or the first listed twice."""
     try:
         models = _page_validator(fetch.kind.model).validate_python(page)
     except ValidationError:
         # One by one, as far as they are valid: the error names the resource by its place in
         # the listing and says how many were listed before it.
         for raw in page:
-            fetch.resources.append(_to_resource(fetch.kind, raw, len(fetch.raw)))
-            fetch.raw.append(dict(raw))
+            _admit(fetch, raw, _to_resource(fetch, raw))
         return
-    fetch.resources.extend(Resource(model) for model in models)
-    fetch.raw.extend(dict(raw) for raw in page)
+    for raw, model in zip(page, models, strict=True):
+        _admit(fetch, raw, Resource(model))
 
 
 @cache
@@ -868,13 +923,76 @@ def _page_validator(model: type[LightsailResource]) -> TypeAdapter[list[Lightsai
     return TypeAdapter(list[model])  # type: ignore[valid-type]
 
 
-def _to_resource(kind: ResourceKind, raw: Any, index: int) -> Resource:
-    noun = kind.name.replace("_", " ")
+def _to_resource(fetch: Listing, raw: Any) -> Resource:
+    kind, index = fetch.kind, len(fetch.raw)
     if not isinstance(raw, dict):
-        raise _Malformed(_not_a(f"{noun} {index}", raw, "object"))
+        raise _Malformed(_not_a(f"{kind.label} {index}", raw, "object"))
+    _check_kind(fetch, raw)  # first: another kind's fields would be judged as this kind's
     try:
         return Resource(kind.model.model_validate(raw))
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise _Malformed(f"{noun} {index} has an invalid {where}: {first['msg']}") from None
+        raise _Malformed(f"{kind.label} {index} has an invalid {where}: {first['msg']}") from None
+
+
+def _admit(fetch: Listing, raw: dict[str, Any], resource: Resource) -> None:
+    """Adds one valid resource to ``fetch``, unless it is of another kind or listed before."""
+    _check_kind(fetch, raw)
+    index, arn = len(fetch.raw), resource.arn
+    if arn:
+        first = fetch.arns.setdefault(arn, index)
+        if first != index:
+            # Pages are read from a list that changed between them: whatever moved past the
+            # page boundary the other way was skipped, so the listing is not complete.
+            raise _Malformed(
+                f"{fetch.kind.label} {index} {_shown(arn, 200)} was listed before, as "
+                f"{fetch.kind.label} {first}: the list changed while it was paged, so other "
+                f"{fetch.kind.plural.replace('_', ' ')} may have been missed",
+                code="RepeatedResource",
+            )
+    fetch.resources.append(resource)
+    fetch.raw.append(dict(raw))
+
+
+def _check_kind(fetch: Listing, raw: dict[str, Any]) -> None:
+    """A resource whose resourceType names another kind would be judged by the wrong rules."""
+    other = stated_kind(raw)
+    if other is None or other.model is fetch.kind.model:
+        return
+    kind, index = fetch.kind, len(fetch.raw)
+    named = raw.get("arn") or raw.get("name")
+    entry = f" {_shown(named, 200)}" if isinstance(named, str) and named else ""
+    raise _Malformed(
+        f"{kind.label} {index}{entry} is {_a(other.label)} (resourceType "
+        f"{_shown(raw['resourceType'])}), not {_a(kind.label)}: {kind.operation} lists only "
+        f"{kind.plural.replace('_', ' ')}"
+    )
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
+
+
+def _refuse_repeats(listings: list[Listing]) -> None:
+    """Fails a complete listing that holds a resource another one (an earlier region, or
+    kind) already listed. ARNs name their region, so this is an answer that cannot be true;
+    which copy is cannot be told, so the resource is kept as first listed and the later
+    listing is not scanned: no resource is scanned (or saved) twice."""
+    owners: dict[str, Listing] = {}
+    for listing in listings:
+        if listing.error is not None:
+            continue
+        repeated = next((arn for arn in listing.arns if arn in owners), None)
+        if repeated is None:
+            owners.update(dict.fromkeys(listing.arns, listing))
+            continue
+        owner, kind = owners[repeated], listing.kind
+        message = (
+            f"{kind.label} {listing.arns[repeated]} {_shown(repeated, 200)} was listed "
+            f"already, by {owner.kind.operation} in {owner.region}"
+        )
+        listing.error = _error(
+            kind.operation, "RepeatedResource", _partial(message, listing), listing.region,
+            kind.name,
+        )  # fmt: skip

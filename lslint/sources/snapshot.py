@@ -30,7 +30,7 @@ from lslint.inputs import SNAPSHOT_LIMIT, STDIN_LABEL, read_stdin, read_text_fil
 from lslint.inventory import Inventory, Origin, Resource
 from lslint.jsoninput import Streamed, read_document
 from lslint.jsontext import json_kind
-from lslint.models import RESOURCE_KINDS, Certificate, ResourceKind
+from lslint.models import RESOURCE_KINDS, Certificate, ResourceKind, stated_kind
 from lslint.suggest import suggest
 from lslint.wording import plural
 
@@ -220,12 +220,6 @@ def cli_command(kind: ResourceKind) -> str:
     return "aws lightsail " + "-".join(word.lower() for word in words)
 
 
-# Each kind by the resourceType its resources carry (CertificateSummary holds a Certificate).
-_KINDS_BY_TYPE = {
-    kind.shape.removesuffix("Summary").lower(): kind for kind in RESOURCE_KINDS.values()
-}
-
-
 def _a(noun: str) -> str:
     return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
 
@@ -249,11 +243,11 @@ class _ResourceCollector:
                 f"{element} must be an object, got {json_kind(raw)}", where=where
             )
             return
-        stated = raw.get("resourceType")
-        other = _KINDS_BY_TYPE.get(stated.lower()) if isinstance(stated, str) else None
+        other = stated_kind(raw)
         if other is not None and other is not kind:
             # A static IP pasted into a list of disks would be judged by the disk rules. (A
             # resourceType lslint does not know is left alone: AWS may add one.)
+            stated = raw["resourceType"]
             self.problem = InputError(
                 f"{element} is {_a(other.label)} (resourceType {stated}), not {_a(kind.label)}: "
                 f"'{kind.response_key}' holds only {kind.plural.replace('_', ' ')}",

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from standin import LightsailStandIn, RegionPlan, closed_port, make_instances
+from standin import TRUNCATED_BY, LightsailStandIn, RegionPlan, closed_port, make_instances
 
 from lslint.redact import redact, redact_url
 from lslint.sources import aws
@@ -91,7 +91,6 @@ def test_an_invalid_resource_on_a_later_page_is_named_by_its_place_in_the_listin
         ("infinity_literal", "Infinity is not a JSON number"),
         ("deep_nesting", "response is nested too deeply"),
         ("deep_nesting_200", "response is nested more than 100 levels deep"),
-        ("truncated_body", "response is not valid JSON: Expecting value (line 1, column 16)"),
     ],
 )
 def test_a_malformed_answer_fails_only_its_region(
@@ -102,6 +101,31 @@ def test_a_malformed_answer_fails_only_its_region(
     message = only_bad_region_failed(result, report, "MalformedResponse")
     assert expected in message
     assert expected in result.stderr
+
+
+def test_an_answer_cut_short_is_a_failed_connection_retried_not_invalid_json(
+    cli: Cli, standin: StandIn
+) -> None:
+    # The connection closes before the body reaches its Content-Length, every time.
+    server = two_regions(standin, RegionPlan(make_instances(BAD, 1), always="truncated_body"))
+    result, report = scan_json(cli, "--region", f"{GOOD},{BAD}")
+    message = only_bad_region_failed(result, report, "ResponseCutShort")
+    cut = f"the answer was cut short: 15 of {15 + TRUNCATED_BY} bytes"
+    assert message == f"{cut} (after 6 attempts)"
+    assert "JSON" not in result.stderr
+    assert len(server.calls(BAD)) == 6  # retried like a reset connection
+    assert "lslint: note: eu-west-2: connection failed, retried 5 times" in result.stderr
+
+
+def test_an_answer_cut_short_once_is_read_again(cli: Cli, standin: StandIn) -> None:
+    server = two_regions(
+        standin, RegionPlan(make_instances(BAD, 3), page_size=2, faults=["", "truncated_body"])
+    )
+    result, report = scan_json(cli, "--region", f"{GOOD},{BAD}")
+    assert result.exit_code == 1 and report["errors"] == []
+    assert len(report["findings"]) == 4 * GOOD_FINDINGS  # every instance of both regions
+    assert [c.body.get("pageToken") for c in server.calls(BAD)] == [None, "page-2", "page-2"]
+    assert "lslint: note: eu-west-2: connection failed, retried once" in result.stderr
 
 
 @pytest.mark.parametrize(

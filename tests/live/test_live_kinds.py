@@ -153,6 +153,8 @@ def test_every_kind_in_flight_keeps_a_pooled_connection_of_its_own(
     for n, kind in enumerate([*RESOURCE_KINDS.values()] * 2):
         kinds[f"copy_{n}"] = replace(kind, name=f"copy_{n}")
     monkeypatch.setattr(aws, "RESOURCE_KINDS", kinds)
+    # A copy lists the resources of the kind it copies: not a repeat of a real listing here.
+    monkeypatch.setattr(aws, "_refuse_repeats", lambda listings: None)
     plans = estate(["us-east-1"], per_kind=4)  # two pages of each kind
     plans["us-east-1"].latency = 0.2
     server = standin(plans)
