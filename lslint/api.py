@@ -41,7 +41,7 @@ from lslint.errors import ConfigError, ConfigErrors, LslintError
 from lslint.findings import ScanError, ScanResult, Severity
 from lslint.gate import Gate, effective_threshold
 from lslint.inventory import Inventory
-from lslint.models import OUT_OF_UTC
+from lslint.models import OUT_OF_UTC, RESOURCE_KINDS
 from lslint.output import ReadFile, check_outputs, same_file
 from lslint.overrides import OverrideTable
 from lslint.progress import ProgressLine, retry_notes
@@ -51,6 +51,7 @@ from lslint.sources import Source, collect_all
 from lslint.sources.snapshot import STDIN, SnapshotSource, parse_snapshot
 from lslint.suppressions import Suppressor
 from lslint.triage import triage
+from lslint.unlisted import check_listed
 
 if TYPE_CHECKING:
     from lslint.sources.aws import AwsSource
@@ -271,6 +272,12 @@ def run_scan(request: ScanRequest) -> ScanOutcome:
 
     collected = _collect(request, config, started_at)
     inventory = collected.inventory
+    inventory.warnings += check_listed(
+        setup.rules,
+        inventory,
+        explicit=bool(request.select or config.select),
+        live=not request.inputs,
+    )
     result = evaluate(
         setup, inventory, baseline=known, baseline_source=baseline_source, now=started_at
     )
@@ -552,8 +559,10 @@ def scan_context(
     """What was scanned: the inputs, and the regions and accounts listed or seen."""
     seen_regions = {r.region for r in inventory.resources if r.region}
     accounts = {parts[4] for r in inventory.resources if len(parts := r.arn.split(":")) > 4}
+    unlisted = set(inventory.unlisted(RESOURCE_KINDS))
     return ScanContext(
         started_at=started_at,
+        kinds=tuple(name for name in RESOURCE_KINDS if name not in unlisted),
         inputs=tuple(sorted(str(i) for i in inputs if isinstance(i, (str, Path)))),
         regions=tuple(sorted(set(regions) | seen_regions)),
         accounts=tuple(sorted(a for a in accounts if a)),

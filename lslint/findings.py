@@ -292,6 +292,7 @@ class RuleInfo:
     tags: tuple[str, ...]
     # Framework -> the controls the rule maps to, e.g. {"cis-aws-compute-1.0.0": ("3.1",)}
     compliance: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    resource: str = ""  # the kind of resource it judges, as rules name it; "" when not known
 
 
 @dataclass

@@ -89,4 +89,5 @@ class Rule:
             references=self.references,
             tags=self.tags,
             compliance=dict(sorted(self.compliance.items())),
+            resource=self.resource,
         )

@@ -19,6 +19,9 @@ class ScanContext:
     inputs: tuple[str, ...] = ()  # snapshot files (offline scans)
     regions: tuple[str, ...] = ()  # regions listed (live) or seen in the inputs (offline)
     accounts: tuple[str, ...] = ()  # AWS account ids seen in the resources' ARNs
+    # The resource kinds the inputs (or the live scan) listed; None when not known. Rules of
+    # other kinds judged nothing.
+    kinds: tuple[str, ...] | None = None
 
     def scan_time(self) -> str:
         """The scan time in UTC as ``2025-01-01T00:00:00Z``, or "" when not known."""

@@ -76,6 +76,15 @@ def _accepted(finding: Finding) -> str:
     return f"{shown}  [baselined]" if finding.baselined else shown
 
 
+def _rules_ran(result: ScanResult, context: ReportContext) -> int:
+    """The rules that judged a kind the inputs listed (even with no resources of it): a rule
+    of a kind never listed did not run on anything, so it is not counted as having run."""
+    listed = context.scan.kinds
+    if listed is None:
+        return len(result.rules)
+    return sum(1 for rule in result.rules if not rule.resource or rule.resource in listed)
+
+
 def _summary_line(result: ScanResult, context: ReportContext) -> str:
     counts = summary(result, context)
     active = counts["counted"]
@@ -86,7 +95,7 @@ def _summary_line(result: ScanResult, context: ReportContext) -> str:
     text = (
         f"{plural(active, 'finding')}{detail} on {resources_hit} of "
         f"{plural(counts['resources'], 'resource')}; "
-        f"{plural(counts['rules'], 'rule')} ran"
+        f"{plural(_rules_ran(result, context), 'rule')} ran"
     )
     if scan_time := context.scan.scan_time():
         text += f" as of {scan_time}"

@@ -40,7 +40,7 @@ from pydantic import TypeAdapter, ValidationError
 from lslint.errors import ConfigError
 from lslint.findings import ScanError
 from lslint.inputs import LIMIT_VARIABLE, MIB, format_size, size_limit
-from lslint.inventory import Inventory, Resource
+from lslint.inventory import LIVE_LABEL, Inventory, Resource
 from lslint.jsontext import json_kind
 from lslint.models import RESOURCE_KINDS, LightsailResource, ResourceKind, stated_kind
 from lslint.progress import Progress
@@ -166,6 +166,10 @@ class AwsSource:
         self.unused_as = "scanned"
 
     @property
+    def kind_names(self) -> frozenset[str]:
+        return frozenset(kind.name for kind in self.kinds)
+
+    @property
     def regions(self) -> list[str]:
         return list(dict.fromkeys(f.region for f in self.fetched))
 
@@ -197,7 +201,8 @@ class AwsSource:
         _refuse_repeats(self.fetched)
         self.retries = {region: log.counts() for region, log in clients.logs.items() if log.total}
         _stop_if_rejected(fetch.error for fetch in self.fetched if fetch.error is not None)
-        inventory = Inventory(errors=errors)
+        # Every kind asked for was listed, or is named by the error of a region that failed.
+        inventory = Inventory(errors=errors, listed={LIVE_LABEL: self.kind_names})
         for fetch in self.fetched:
             if fetch.error is not None:
                 inventory.errors.append(fetch.error)

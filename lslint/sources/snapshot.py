@@ -121,7 +121,12 @@ def parse_snapshot(text: str, label: str) -> Inventory:
     if collector.problem is not None:
         raise collector.problem
     return Inventory(
-        resources=collector.resources, errors=errors, warnings=_warnings(collector, is_snapshot)
+        resources=collector.resources,
+        errors=errors,
+        warnings=_warnings(collector, is_snapshot),
+        # An AWS CLI answer, or a version 1 snapshot, lists the kinds whose lists it holds;
+        # a version 2 snapshot names them in 'kinds', checked above to be the same.
+        listed={label: frozenset(kind.name for kind in listed)},
     )
 
 
