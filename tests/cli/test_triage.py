@@ -184,6 +184,24 @@ def test_rules_ignored_in_the_config_do_not_make_unused_warnings(cli: Cli, tmp_p
     assert report["warnings"] == [] and stderr == ""
 
 
+def test_a_suppression_matching_only_indeterminate_findings_is_not_called_unused(
+    cli: Cli, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path, "suppressions:\n  - {rule: LS014, resource: '*', reason: r}\n")
+    unknown = [passing_instance(f"web-{i}") for i in (1, 2)]
+    for instance in unknown:  # LS014 cannot judge an instance without its status checks
+        del instance["instanceStatus"], instance["systemStatus"]
+    code, report, _ = scan_report(cli, write_fleet(tmp_path, *unknown), "--select", "LS014")
+    assert code == 2
+    assert [f["status"] for f in report["findings"]] == ["error", "error"]
+    assert all(f["suppressed"] is None for f in report["findings"])
+    assert report["warnings"] == [
+        f"suppression of LS014 for '*' ({config}:2:5) matched only 2 indeterminate findings, "
+        "and indeterminate results cannot be suppressed: fix the data or the permissions so "
+        "that the rule can judge the resource"
+    ]
+
+
 # ---------------------------------------------------------------- baselines
 
 
