@@ -235,6 +235,63 @@ def test_scan_reports_baseline_entries_that_no_longer_match(cli: Cli, tmp_path: 
                                                   "entries no longer match")]  # fmt: skip
 
 
+def baseline_entries(path: Path) -> list[dict[str, str]]:
+    entries: list[dict[str, str]] = json.loads(path.read_text())["findings"]
+    return entries
+
+
+def test_refreshing_a_baseline_in_place_with_a_narrower_scan_keeps_other_rules_entries(
+    cli: Cli, tmp_path: Path
+) -> None:
+    fleet = tmp_path / "fleet.json"
+    fleet.write_text((EXAMPLES / "fleet.json").read_text())
+    full, baseline = tmp_path / "full.json", tmp_path / "baseline.json"
+    assert cli(["scan", "-i", str(fleet), "--write-baseline", str(full)]).exit_code == 0
+    assert cli(["scan", "-i", str(fleet), "--write-baseline", str(baseline)]).exit_code == 0
+    result = cli(["scan", "-i", str(fleet), "--baseline", str(baseline), "--select", "LS001",
+                  "--write-baseline", str(baseline)])  # fmt: skip
+    assert result.exit_code == 0
+    assert (
+        f"lslint: wrote baseline {baseline}: 6 findings, and 48 entries of rules this scan did "
+        "not run kept"
+    ) in result.stderr
+    assert baseline_entries(baseline) == baseline_entries(full)  # the same, in the same order
+    assert scan_report(cli, fleet, "--baseline", str(baseline))[0] == 0
+
+
+def test_refreshing_in_place_drops_entries_of_rules_that_ran_and_no_longer_match(
+    cli: Cli, tmp_path: Path
+) -> None:
+    baseline = tmp_path / "baseline.json"
+    db = passing_instance("db-1", metadataOptions={"httpTokens": "optional"})  # LS002
+    old = write_fleet(tmp_path, bastion(8022), db, name="old.json")
+    scan_report(cli, old, "--write-baseline", str(baseline))
+    assert [e["rule_id"] for e in baseline_entries(baseline)] == ["LS001", "LS002"]
+
+    fixed = write_fleet(tmp_path, bastion(), db, name="fixed.json")  # the port is closed
+    result = cli(["scan", "-i", str(fixed), "--baseline", str(baseline), "--select", "LS001",
+                  "--write-baseline", str(baseline)])  # fmt: skip
+    assert result.exit_code == 0
+    assert (
+        f"wrote baseline {baseline}: 0 findings, and 1 entry of rules this scan did not run kept"
+    ) in result.stderr
+    assert [e["rule_id"] for e in baseline_entries(baseline)] == ["LS002"]
+
+
+def test_a_baseline_written_elsewhere_holds_only_this_scans_findings(
+    cli: Cli, tmp_path: Path
+) -> None:
+    baseline, other = tmp_path / "baseline.json", tmp_path / "other.json"
+    db = passing_instance("db-1", metadataOptions={"httpTokens": "optional"})  # LS002
+    fleet = write_fleet(tmp_path, bastion(8022), db)
+    scan_report(cli, fleet, "--write-baseline", str(baseline))
+    result = cli(["scan", "-i", str(fleet), "--baseline", str(baseline), "--select", "LS001",
+                  "--write-baseline", str(other)])  # fmt: skip
+    assert f"lslint: wrote baseline {other}: 1 finding\n" in result.stderr
+    assert [e["rule_id"] for e in baseline_entries(other)] == ["LS001"]
+    assert len(baseline_entries(baseline)) == 2
+
+
 def test_library_scan_takes_a_baseline(tmp_path: Path) -> None:
     fleet = write_fleet(tmp_path, bastion(8022))
     (finding,) = api_scan([fleet]).findings
