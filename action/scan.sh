@@ -63,7 +63,9 @@ for path in "${rule_paths[@]}"; do args+=(--rules "$path"); done
 if [ -n "${INPUT_SARIF_FILE:-}" ]; then args+=(--report "sarif=$INPUT_SARIF_FILE"); fi
 if [ -n "${INPUT_JUNIT_FILE:-}" ]; then args+=(--report "junit=$INPUT_JUNIT_FILE"); fi
 if [ "$summary" = true ]; then args+=(--report "markdown=$report_markdown"); fi
-read -r -a extra <<< "${INPUT_ARGS:-}"
+# Spaces or newlines separate (a YAML block may give one per line); commas stay, as in
+# "--select LS001,LS002". read alone would stop at the first newline.
+read -r -a extra <<< "$(tr '\r\n' '  ' <<< "${INPUT_ARGS:-}")"
 args+=("${extra[@]}")
 
 status=0

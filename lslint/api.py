@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from lslint import __version__
-from lslint.baseline import load_baseline, render_baseline
+from lslint.baseline import Baseline, Entry, load_baseline, render_baseline
 from lslint.config import (
     REPOSITORY_MARKER,
     Config,
@@ -42,7 +42,7 @@ from lslint.findings import ScanError, ScanResult, Severity
 from lslint.gate import Gate, effective_threshold
 from lslint.inventory import Inventory
 from lslint.models import OUT_OF_UTC, RESOURCE_KINDS
-from lslint.output import ReadFile, check_outputs, same_file
+from lslint.output import STDOUT, ReadFile, check_outputs, same_file
 from lslint.overrides import OverrideTable
 from lslint.progress import ProgressLine, retry_notes
 from lslint.reporters import render, render_chunks
@@ -230,6 +230,9 @@ class ScanOutcome:
     # With ``write_baseline``: the findings as a baseline; None when the scan is incomplete,
     # since a baseline recorded from a partial scan would hide findings later.
     baseline_text: str | None = None
+    # Entries of the baseline being refreshed in place that ``baseline_text`` kept, because
+    # their rules did not run in this scan.
+    baseline_kept: int = 0
 
     @property
     def exit_code(self) -> int:
@@ -289,9 +292,11 @@ def run_scan(request: ScanRequest) -> ScanOutcome:
         scan=scan_context(inventory, started_at, inputs=request.inputs, regions=collected.regions),
         recording_baseline=bool(request.write_baseline),
     )
-    baseline_text = None
+    baseline_text, kept = None, _kept_entries(request, known, result)
     if request.write_baseline and not result.indeterminate:
-        baseline_text = render_baseline(result, lslint_version=__version__, created_at=started_at)
+        baseline_text = render_baseline(
+            result, lslint_version=__version__, created_at=started_at, kept=kept
+        )
     return ScanOutcome(
         result,
         threshold,
@@ -300,6 +305,7 @@ def run_scan(request: ScanRequest) -> ScanOutcome:
         notes=collected.notes,
         snapshot_text=collected.snapshot_text,
         baseline_text=baseline_text,
+        baseline_kept=len(kept) if baseline_text is not None else 0,
     )
 
 
@@ -434,6 +440,20 @@ def _baseline(
     if isinstance(baseline, (str, Path)):
         return load_baseline(Path(baseline)), str(baseline)
     return baseline, "baseline"
+
+
+def _kept_entries(
+    request: ScanRequest, known: Collection[str] | None, result: ScanResult
+) -> list[Entry]:
+    """The entries to keep when ``write_baseline`` replaces the baseline that was read: those
+    of rules this scan did not run (a narrower scan, ``--select``), which it could not judge.
+    A baseline written anywhere else records only this scan's findings."""
+    baseline, target = request.baseline, request.write_baseline
+    if not (isinstance(known, Baseline) and isinstance(baseline, (str, Path)) and target):
+        return []
+    if target == STDOUT or not same_file(baseline, target):
+        return []
+    return known.entries_not_of({rule.id for rule in result.rules})
 
 
 def _files_read(request: ScanRequest, config: Config, setup: Setup) -> list[ReadFile]:

@@ -8,7 +8,7 @@ resources, and changes when the violation changes (for example, another port is 
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -22,22 +22,49 @@ from lslint.jsoninput import Streamed, read_document
 
 BASELINE_FORMAT = "lslint-baseline"
 BASELINE_VERSION = 1
+ENTRY_FIELDS = ("fingerprint", "rule_id", "resource_arn", "resource_name")
+
+Entry = dict[str, str]  # the ENTRY_FIELDS of one baseline entry
 
 
-def render_baseline(result: ScanResult, *, lslint_version: str, created_at: datetime) -> str:
-    """Every violation of ``result`` that no suppression accepts, sorted, as a baseline file.
+class Baseline(dict[str, str]):
+    """A baseline file's fingerprints, each with the rule it was recorded for (``""`` if the
+    entry does not say), and its entries as written (for keeping some when it is refreshed)."""
+
+    def __init__(self, entries: Iterable[Entry] = ()) -> None:
+        self.entries = {entry["fingerprint"]: entry for entry in entries}
+        super().__init__((fp, entry["rule_id"]) for fp, entry in self.entries.items())
+
+    def entries_not_of(self, ran: Collection[str]) -> list[Entry]:
+        """The entries of rules not in ``ran``: a scan that did not run their rule could not
+        have matched them, so refreshing the baseline in place keeps them. An entry that does
+        not name its rule is not among them."""
+        return [e for e in self.entries.values() if e["rule_id"] and e["rule_id"] not in ran]
+
+
+def render_baseline(
+    result: ScanResult,
+    *,
+    lslint_version: str,
+    created_at: datetime,
+    kept: Iterable[Entry] = (),
+) -> str:
+    """Every violation of ``result`` that no suppression accepts, and the ``kept`` entries of
+    an earlier baseline, sorted, as a baseline file.
 
     Suppressed findings are left out: a suppression that expires must make its finding count
     again, not leave it hidden in a baseline."""
-    entries = sorted(
-        (
-            {"fingerprint": f.fingerprint, "rule_id": f.rule_id, "resource_arn": f.resource_arn,
-             "resource_name": f.resource_name}
-            for f in result.findings
-            if f.status == "fail" and f.suppressed is None  # suppressions keep their expiry
-        ),
-        key=lambda e: (e["rule_id"], e["resource_arn"], e["resource_name"], e["fingerprint"]),
+    found = (
+        {"fingerprint": f.fingerprint, "rule_id": f.rule_id, "resource_arn": f.resource_arn,
+         "resource_name": f.resource_name}
+        for f in result.findings
+        if f.status == "fail" and f.suppressed is None  # suppressions keep their expiry
     )  # fmt: skip
+    unique = {e["fingerprint"]: e for e in (*kept, *found)}  # a fingerprint is written once
+    entries = sorted(
+        unique.values(),
+        key=lambda e: (e["rule_id"], e["resource_arn"], e["resource_name"], e["fingerprint"]),
+    )
     document = {
         "format": BASELINE_FORMAT,
         "version": BASELINE_VERSION,
@@ -48,16 +75,16 @@ def render_baseline(result: ScanResult, *, lslint_version: str, created_at: date
     return jsontext.dumps(document)
 
 
-def load_baseline(path: Path) -> dict[str, str]:
+def load_baseline(path: Path) -> Baseline:
     """The entries of the baseline file at ``path`` (see :func:`parse_baseline`)."""
     text = read_text_file(path, what="baseline", error=InputError, limit=BASELINE_LIMIT)
     return parse_baseline(text, str(path))
 
 
-def parse_baseline(text: str, label: str) -> dict[str, str]:
-    """The fingerprints in a baseline file, each with the rule it was recorded for (``""`` if
-    the entry does not say); anything else is an error, never an empty baseline."""
-    fingerprints: dict[str, str] = {}
+def parse_baseline(text: str, label: str) -> Baseline:
+    """The entries of a baseline file (see :class:`Baseline`); anything else is an error,
+    never an empty baseline."""
+    entries: list[Entry] = []
     problems: list[InputError] = []
 
     def add(index: int, entry: Any, line: int) -> None:
@@ -69,8 +96,8 @@ def parse_baseline(text: str, label: str) -> dict[str, str]:
                 )
             )
         elif not problems:
-            rule_id = entry.get("rule_id")
-            fingerprints[fingerprint] = rule_id if isinstance(rule_id, str) else ""
+            fields = {key: entry.get(key) for key in ENTRY_FIELDS}
+            entries.append({k: v if isinstance(v, str) else "" for k, v in fields.items()})
 
     document = read_document(
         text, label, streams={"findings": add}, invalid="baseline is not valid JSON"
@@ -88,7 +115,7 @@ def parse_baseline(text: str, label: str) -> dict[str, str]:
         raise InputError("baseline 'findings' must be a list", where=label)
     if problems:
         raise problems[0]
-    return fingerprints
+    return Baseline(entries)
 
 
 def apply_baseline(result: ScanResult, fingerprints: Collection[str]) -> set[str]:

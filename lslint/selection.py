@@ -66,9 +66,13 @@ class RuleSelector:
             return Selected(frozenset({rule_id}), RULE)
         if key.lower().startswith(TAG_PREFIX):
             return self._tag(key, key[len(TAG_PREFIX) :])
-        framework, _, control = key.partition(":")
+        framework, colon, control = key.partition(":")
         if framework.lower() in self.frameworks:
-            return self._control(key, framework, control) if control else self._framework(key)
+            if control:
+                return self._control(key, framework, control)
+            if colon:  # "FRAMEWORK:" names no control: never an empty or silent selection
+                return self._no_control(key, framework)
+            return self._framework(key)
         if control:
             raise UnknownSelector(
                 f"unknown compliance framework '{framework}'",
@@ -99,13 +103,7 @@ class RuleSelector:
             and any(c.lower() == wanted or c.lower().startswith(f"{wanted}.") for c in controls)
         )
         if not ids:
-            known = {
-                c.lower(): f"{fw}:{c}"
-                for r in self.rules
-                for fw, cs in r.compliance.items()
-                if fw.lower() == framework.lower()
-                for c in cs
-            }
+            known = self._controls(framework)
             close = difflib.get_close_matches(wanted, sorted(known), n=1, cutoff=0.6)
             raise UnknownSelector(
                 f"unknown compliance control '{key}'",
@@ -114,6 +112,25 @@ class RuleSelector:
                 else f"; known: {', '.join(sorted(known.values()))}",
             )
         return Selected(ids, GROUP)
+
+    def _no_control(self, key: str, framework: str) -> Selected:
+        whole = self.frameworks[framework.lower()]
+        known = ", ".join(sorted(self._controls(framework).values()))
+        raise UnknownSelector(
+            f"empty compliance control '{key}'",
+            f"; give '{whole}' for the whole framework, or one of its controls: {known}",
+        )
+
+    def _controls(self, framework: str) -> dict[str, str]:
+        """The controls of ``framework`` the rules cite, as ``FRAMEWORK:CONTROL`` selectors
+        by their lower case."""
+        return {
+            c.lower(): f"{fw}:{c}"
+            for r in self.rules
+            for fw, cs in r.compliance.items()
+            if fw.lower() == framework.lower()
+            for c in cs
+        }
 
     def _tag_selectors(self) -> list[str]:
         return [f"{TAG_PREFIX}{tag}" for tag in self.tags.values()]

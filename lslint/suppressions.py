@@ -6,7 +6,7 @@ one that matched nothing is reported as unused, so stale entries get cleaned up.
 pinned to a fingerprint accepts exactly one finding: when its evidence changes (another port
 opened, another tag missing), the fingerprint changes, the finding counts again and the pin is
 reported as stale. Indeterminate results are never suppressed: they mean the scan could not be
-trusted.
+trusted (a suppression that matched only those says so instead of being called unused).
 """
 
 from __future__ import annotations
@@ -87,6 +87,8 @@ class Suppressor:
     # pin -> (name, fingerprint)
     _drifted: dict[int, set[tuple[str, str]]] = field(default_factory=dict, init=False)
     _tag_warnings: set[str] = field(default_factory=set, init=False)
+    # suppression -> indeterminate findings it would have covered (never suppressed)
+    _indeterminate: dict[int, int] = field(default_factory=dict, init=False)
 
     def on(self, today: date) -> Self:
         """The same suppressions for a scan on ``today``, with nothing seen yet."""
@@ -98,6 +100,7 @@ class Suppressor:
         ``resource`` is the resource the finding is about (its tags may suppress it).
         """
         if finding.status != "fail":
+            self._note_indeterminate(finding)
             return None
         for index, suppression in enumerate(self.suppressions):
             if not suppression.matches(finding):
@@ -116,6 +119,11 @@ class Suppressor:
         if self.allow_tags and resource is not None:
             return self._tag_acceptance(finding, resource)
         return None
+
+    def _note_indeterminate(self, finding: Finding) -> None:
+        for index, suppression in enumerate(self.suppressions):
+            if suppression.matches(finding):
+                self._indeterminate[index] = self._indeterminate.get(index, 0) + 1
 
     def _tag_acceptance(self, finding: Finding, resource: Resource) -> Acceptance | None:
         if finding.rule_id in self._tagged_rules(resource):
@@ -152,6 +160,18 @@ class Suppressor:
                 )
             elif index in self._used or (ran is not None and suppression.rule_id not in ran):
                 continue
+            elif index in self._indeterminate:
+                count = self._indeterminate[index]
+                messages.append(
+                    f"{suppression.describe()} matched only "
+                    + (
+                        "1 indeterminate finding"
+                        if count == 1
+                        else f"{count} indeterminate findings"
+                    )
+                    + ", and indeterminate results cannot be suppressed: fix the data or the "
+                    "permissions so that the rule can judge the resource"
+                )
             elif index in self._drifted:
                 now = ", ".join(f"{name} has {fp}" for name, fp in sorted(self._drifted[index]))
                 messages.append(

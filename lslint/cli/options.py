@@ -23,7 +23,8 @@ def _set_debug(ctx: click.Context, _param: click.Parameter, value: bool) -> None
         ctx.meta[DEBUG] = True
 
 
-# Accepted before and after the command name: `lslint --debug scan` and `lslint scan --debug`.
+# Accepted on every group and command: `lslint --debug scan`, `lslint scan --debug` and
+# `lslint rules --debug list` alike.
 debug_option = click.option(
     "--debug", is_flag=True, expose_value=False, is_eager=True, callback=_set_debug,
     help="Show tracebacks for errors.",

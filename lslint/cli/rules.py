@@ -41,6 +41,7 @@ text_or_json_option = click.option(
 
 
 @click.group()
+@debug_option
 def rules() -> None:
     """List, show, validate and test rules."""
 

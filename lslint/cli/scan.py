@@ -189,7 +189,10 @@ def scan(
             1 for f in outcome.result.findings if f.status == "fail" and f.suppressed is None
         )
         where = "standard output" if write_baseline == STDOUT else write_baseline
-        click.echo(f"lslint: wrote baseline {where}: {plural(count, 'finding')}", err=True)
+        kept = outcome.baseline_kept  # refreshed in place: entries of rules that did not run
+        entries = "1 entry" if kept == 1 else f"{kept} entries"
+        also = f", and {entries} of rules this scan did not run kept" if kept else ""
+        click.echo(f"lslint: wrote baseline {where}: {plural(count, 'finding')}{also}", err=True)
     sys.exit(outcome.exit_code)
 
 

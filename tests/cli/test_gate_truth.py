@@ -296,6 +296,18 @@ def test_debug_works_after_the_command_name(cli: Cli, tmp_path: Path) -> None:
     assert "Traceback" not in cli(["scan", "-i", missing]).stderr
 
 
+def test_debug_works_before_and_after_the_rules_subcommand(cli: Cli) -> None:
+    for args in (
+        ["--debug", "rules", "list", "--select", "NOPE"],
+        ["rules", "--debug", "list", "--select", "NOPE"],
+        ["rules", "list", "--select", "NOPE", "--debug"],
+    ):
+        result = cli(args)
+        assert result.exit_code == 2
+        assert "Traceback" in result.stderr, args
+    assert "Traceback" not in cli(["rules", "list", "--select", "NOPE"]).stderr
+
+
 def test_write_baseline_says_what_it_wrote_and_exits_0(cli: Cli, tmp_path: Path) -> None:
     baseline = tmp_path / "baseline.json"
     result = cli(["scan", "-i", str(FLEET), "--write-baseline", str(baseline)])

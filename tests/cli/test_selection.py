@@ -126,6 +126,11 @@ def test_a_rule_the_command_line_names_runs_though_the_config_ignores_its_tag() 
             f"{CIS}:3.5",
         ),
         (
+            f"{CIS}:",
+            f"empty compliance control '{CIS}:' in --select; give '{CIS}' for the whole "
+            f"framework, or one of its controls: {CIS}:3.3, {CIS}:3.4, {CIS}:3.5",
+        ),
+        (
             "cis-aws-compute-service-1.0.0:3.4",
             f"unknown compliance framework 'cis-aws-compute-service-1.0.0' in --select "
             f"(did you mean '{CIS}'?)",
@@ -179,6 +184,23 @@ def test_config_selects_by_tag_and_reports_an_unknown_control_at_its_line(
     config = write_config(tmp_path, "rules:\n  ignore:\n    - LS001\n    - tag:nope\n")
     result = cli(["scan", "--input", str(fleet)])
     assert_one_error(result, "unknown tag 'nope' in rules.ignore", where=f"{config}:4:7")
+
+
+def test_an_empty_control_is_an_error_on_the_command_line_and_in_the_config(
+    cli: Cli, tmp_path: Path
+) -> None:
+    fleet = write_fleet(tmp_path, passing_instance("a"))
+    for option in ("--select", "--ignore"):
+        result = cli(["scan", "--input", str(fleet), option, f"{CIS}:"])
+        assert_one_error(
+            result, f"empty compliance control '{CIS}:' in {option}; give '{CIS}' for the whole",
+            f"{CIS}:3.4",
+        )  # fmt: skip
+    config = write_config(tmp_path, f"rules:\n  ignore:\n    - LS001\n    - '{CIS}:'\n")
+    result = cli(["scan", "--input", str(fleet)])
+    assert_one_error(
+        result, f"empty compliance control '{CIS}:' in rules.ignore", where=f"{config}:4:7"
+    )
 
 
 def test_rules_list_previews_a_selection(cli: Cli) -> None:

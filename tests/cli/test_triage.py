@@ -184,6 +184,24 @@ def test_rules_ignored_in_the_config_do_not_make_unused_warnings(cli: Cli, tmp_p
     assert report["warnings"] == [] and stderr == ""
 
 
+def test_a_suppression_matching_only_indeterminate_findings_is_not_called_unused(
+    cli: Cli, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path, "suppressions:\n  - {rule: LS014, resource: '*', reason: r}\n")
+    unknown = [passing_instance(f"web-{i}") for i in (1, 2)]
+    for instance in unknown:  # LS014 cannot judge an instance without its status checks
+        del instance["instanceStatus"], instance["systemStatus"]
+    code, report, _ = scan_report(cli, write_fleet(tmp_path, *unknown), "--select", "LS014")
+    assert code == 2
+    assert [f["status"] for f in report["findings"]] == ["error", "error"]
+    assert all(f["suppressed"] is None for f in report["findings"])
+    assert report["warnings"] == [
+        f"suppression of LS014 for '*' ({config}:2:5) matched only 2 indeterminate findings, "
+        "and indeterminate results cannot be suppressed: fix the data or the permissions so "
+        "that the rule can judge the resource"
+    ]
+
+
 # ---------------------------------------------------------------- baselines
 
 
@@ -215,6 +233,63 @@ def test_scan_reports_baseline_entries_that_no_longer_match(cli: Cli, tmp_path: 
     assert code == 1
     assert report["warnings"] == [warning.replace("1 of 2 entries no longer matches", "2 of 2 "
                                                   "entries no longer match")]  # fmt: skip
+
+
+def baseline_entries(path: Path) -> list[dict[str, str]]:
+    entries: list[dict[str, str]] = json.loads(path.read_text())["findings"]
+    return entries
+
+
+def test_refreshing_a_baseline_in_place_with_a_narrower_scan_keeps_other_rules_entries(
+    cli: Cli, tmp_path: Path
+) -> None:
+    fleet = tmp_path / "fleet.json"
+    fleet.write_text((EXAMPLES / "fleet.json").read_text())
+    full, baseline = tmp_path / "full.json", tmp_path / "baseline.json"
+    assert cli(["scan", "-i", str(fleet), "--write-baseline", str(full)]).exit_code == 0
+    assert cli(["scan", "-i", str(fleet), "--write-baseline", str(baseline)]).exit_code == 0
+    result = cli(["scan", "-i", str(fleet), "--baseline", str(baseline), "--select", "LS001",
+                  "--write-baseline", str(baseline)])  # fmt: skip
+    assert result.exit_code == 0
+    assert (
+        f"lslint: wrote baseline {baseline}: 6 findings, and 48 entries of rules this scan did "
+        "not run kept"
+    ) in result.stderr
+    assert baseline_entries(baseline) == baseline_entries(full)  # the same, in the same order
+    assert scan_report(cli, fleet, "--baseline", str(baseline))[0] == 0
+
+
+def test_refreshing_in_place_drops_entries_of_rules_that_ran_and_no_longer_match(
+    cli: Cli, tmp_path: Path
+) -> None:
+    baseline = tmp_path / "baseline.json"
+    db = passing_instance("db-1", metadataOptions={"httpTokens": "optional"})  # LS002
+    old = write_fleet(tmp_path, bastion(8022), db, name="old.json")
+    scan_report(cli, old, "--write-baseline", str(baseline))
+    assert [e["rule_id"] for e in baseline_entries(baseline)] == ["LS001", "LS002"]
+
+    fixed = write_fleet(tmp_path, bastion(), db, name="fixed.json")  # the port is closed
+    result = cli(["scan", "-i", str(fixed), "--baseline", str(baseline), "--select", "LS001",
+                  "--write-baseline", str(baseline)])  # fmt: skip
+    assert result.exit_code == 0
+    assert (
+        f"wrote baseline {baseline}: 0 findings, and 1 entry of rules this scan did not run kept"
+    ) in result.stderr
+    assert [e["rule_id"] for e in baseline_entries(baseline)] == ["LS002"]
+
+
+def test_a_baseline_written_elsewhere_holds_only_this_scans_findings(
+    cli: Cli, tmp_path: Path
+) -> None:
+    baseline, other = tmp_path / "baseline.json", tmp_path / "other.json"
+    db = passing_instance("db-1", metadataOptions={"httpTokens": "optional"})  # LS002
+    fleet = write_fleet(tmp_path, bastion(8022), db)
+    scan_report(cli, fleet, "--write-baseline", str(baseline))
+    result = cli(["scan", "-i", str(fleet), "--baseline", str(baseline), "--select", "LS001",
+                  "--write-baseline", str(other)])  # fmt: skip
+    assert f"lslint: wrote baseline {other}: 1 finding\n" in result.stderr
+    assert [e["rule_id"] for e in baseline_entries(other)] == ["LS001"]
+    assert len(baseline_entries(baseline)) == 2
 
 
 def test_library_scan_takes_a_baseline(tmp_path: Path) -> None:

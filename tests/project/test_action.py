@@ -408,6 +408,21 @@ def test_scan_step_passes_config_rules_and_args(tmp_path: Path) -> None:
     assert (run.workdir / "out" / "junit.xml").exists()
 
 
+def test_args_input_may_span_lines(tmp_path: Path) -> None:
+    # A YAML block (``args: |``) gives one argument per line: every line counts.
+    run = run_scan_step(
+        tmp_path,
+        input=str(EXAMPLES / "fleet.json"),
+        config=str(EXAMPLES / "lslint.yaml"),
+        args="--select ACME001,LS003\n--fail-on never\n",
+        **{"summary": "false"},
+    )
+    assert run.exit_code == 0
+    assert run.outputs["fail-on"] == "never"
+    sarif = json.loads((run.workdir / "lslint.sarif").read_text())
+    assert {r["ruleId"] for r in sarif["runs"][0]["results"]} == {"ACME001", "LS003"}
+
+
 def test_scan_step_refuses_a_bad_boolean(tmp_path: Path) -> None:
     run = run_scan_step(tmp_path, input=str(EXAMPLES / "fleet.json"), **{"all-regions": "yes"})
     assert run.exit_code == 2

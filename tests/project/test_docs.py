@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+from ruamel.yaml import YAML
 
 from lslint.docs import generated, main, render_fields, render_rules
 from lslint.engine.loader import load_rule_file, load_rules
@@ -18,7 +19,7 @@ from lslint.engine.rule import Rule
 from lslint.models import RESOURCE_KINDS, Disk, ResourceKind
 from lslint.sources.snapshot import cli_command
 
-from conftest import BUILTIN_RULES, MINIMAL_RULE, ROOT
+from conftest import BUILTIN_RULES, EXAMPLES, MINIMAL_RULE, ROOT
 
 RULES_DOC = ROOT / "docs" / "rules.md"
 FIELDS_DOC = ROOT / "docs" / "fields.md"
@@ -176,6 +177,19 @@ def test_the_readme_gives_every_kinds_permission_and_command() -> None:
     for kind in RESOURCE_KINDS.values():
         row = f"| `{kind.name}` | `lightsail:{kind.operation}` | `{cli_command(kind)}` |"
         assert row in readme
+
+
+@pytest.mark.parametrize(
+    "workflow", sorted((EXAMPLES / "github").glob("*.yml")), ids=lambda p: p.name
+)
+def test_example_workflows_name_every_permission_of_the_kinds_they_list(workflow: Path) -> None:
+    # A live scan without the kinds input lists every kind: a role allowed fewer is denied.
+    text = workflow.read_text(encoding="utf-8")
+    steps = YAML(typ="safe").load(text)["jobs"]["lslint"]["steps"]
+    if "lightsail:" not in text or any("kinds" in s.get("with", {}) for s in steps):
+        return
+    for operation in ("GetRegions", *(kind.operation for kind in RESOURCE_KINDS.values())):
+        assert re.search(rf"\b{operation}\b", text), f"{workflow.name} omits {operation}"
 
 
 def test_a_pipe_in_a_parameter_default_stays_in_its_cell(tmp_path: Path) -> None:
