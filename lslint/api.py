@@ -50,7 +50,7 @@ from lslint.reporters.context import ReportContext, ScanContext
 from lslint.sources import Source, collect_all
 from lslint.sources.snapshot import STDIN, SnapshotSource, parse_snapshot
 from lslint.suppressions import Suppressor
-from lslint.triage import triage
+from lslint.triage import rules_that_ran, triage
 from lslint.unlisted import check_listed
 
 if TYPE_CHECKING:
@@ -292,7 +292,7 @@ def run_scan(request: ScanRequest) -> ScanOutcome:
         scan=scan_context(inventory, started_at, inputs=request.inputs, regions=collected.regions),
         recording_baseline=bool(request.write_baseline),
     )
-    baseline_text, kept = None, _kept_entries(request, known, result)
+    baseline_text, kept = None, _kept_entries(request, known, result, inventory)
     if request.write_baseline and not result.indeterminate:
         baseline_text = render_baseline(
             result, lslint_version=__version__, created_at=started_at, kept=kept
@@ -443,17 +443,18 @@ def _baseline(
 
 
 def _kept_entries(
-    request: ScanRequest, known: Collection[str] | None, result: ScanResult
+    request: ScanRequest, known: Collection[str] | None, result: ScanResult, inventory: Inventory
 ) -> list[Entry]:
     """The entries to keep when ``write_baseline`` replaces the baseline that was read: those
-    of rules this scan did not run (a narrower scan, ``--select``), which it could not judge.
-    A baseline written anywhere else records only this scan's findings."""
+    of rules this scan did not run (a narrower scan, ``--select``, or inputs that do not list
+    a rule's kind), which it could not judge. A baseline written anywhere else records only
+    this scan's findings."""
     baseline, target = request.baseline, request.write_baseline
     if not (isinstance(known, Baseline) and isinstance(baseline, (str, Path)) and target):
         return []
     if target == STDOUT or not same_file(baseline, target):
         return []
-    return known.entries_not_of({rule.id for rule in result.rules})
+    return known.entries_not_of(rules_that_ran(result, inventory))
 
 
 def _files_read(request: ScanRequest, config: Config, setup: Setup) -> list[ReadFile]:

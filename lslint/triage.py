@@ -32,7 +32,7 @@ def triage(
     ``overrides`` was applied by the engine; it is given here only for its warnings.
     ``baseline`` holds the fingerprints of a baseline file named ``baseline_source``.
     """
-    ran = {rule.id for rule in result.rules}
+    ran = rules_that_ran(result, inventory)
     if overrides is not None:
         result.warnings.extend(overrides.warnings(ran))
     if suppressor is not None:
@@ -61,6 +61,14 @@ def triage(
 # files may leave the ARN out, and two such resources may share a name (in other regions or
 # kinds, or in merged inputs), so where each was read tells them apart.
 _Identity = tuple[str, str, str, str, str, int]
+
+
+def rules_that_ran(result: ScanResult, inventory: Inventory) -> set[str]:
+    """The ids of the rules that could judge something: a rule of a kind no input listed
+    checked nothing, so its suppressions, overrides and baseline entries are neither used nor
+    stale in this scan."""
+    unlisted = set(inventory.unlisted({rule.resource for rule in result.rules if rule.resource}))
+    return {rule.id for rule in result.rules if rule.resource not in unlisted}
 
 
 def _suppressed(

@@ -278,6 +278,38 @@ def test_refreshing_in_place_drops_entries_of_rules_that_ran_and_no_longer_match
     assert [e["rule_id"] for e in baseline_entries(baseline)] == ["LS002"]
 
 
+def test_refreshing_in_place_from_inputs_of_fewer_kinds_keeps_the_other_kinds_entries(
+    cli: Cli, tmp_path: Path
+) -> None:
+    # The estate's buckets, disks and databases were baselined with the fleet; a refresh from
+    # `get-instances` output alone could judge none of them, so their entries stay.
+    fleet, estate = EXAMPLES / "fleet.json", EXAMPLES / "estate.json"
+    full, baseline = tmp_path / "full.json", tmp_path / "baseline.json"
+    for path in (full, baseline):
+        result = cli(["scan", "-i", str(fleet), "-i", str(estate), "--write-baseline", str(path)])
+        assert result.exit_code == 0, result.stderr
+    other_kinds = [e for e in baseline_entries(full) if ":Instance/" not in e["resource_arn"]]
+    assert other_kinds
+    result = cli(["scan", "-i", str(fleet), "--baseline", str(baseline),
+                  "--write-baseline", str(baseline)])  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert f"and {len(other_kinds)} entries of rules this scan did not run kept" in result.stderr
+    assert baseline_entries(baseline) == baseline_entries(full)
+    code, report, _ = scan_report(cli, fleet, "--baseline", str(baseline))
+    assert code == 0 and report["warnings"] == []  # the estate's entries are not called stale
+
+
+def test_a_suppression_of_a_kind_no_input_lists_is_not_called_unused(
+    cli: Cli, tmp_path: Path
+) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_text("suppressions:\n  - {rule: LS100, resource: '*', reason: managed by DBA}\n")
+    result = cli(["scan", "-i", str(EXAMPLES / "fleet.json"), "--config", str(config), "-f",
+                  "json", "--fail-on", "never"])  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["warnings"] == []
+
+
 def test_a_baseline_written_elsewhere_holds_only_this_scans_findings(
     cli: Cli, tmp_path: Path
 ) -> None:
