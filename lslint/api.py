@@ -35,9 +35,9 @@ from lslint.config import (
     load_config,
 )
 from lslint.engine.evaluate import run
-from lslint.engine.loader import load_rules
+from lslint.engine.loader import distinct_files, load_rule_files, rule_files_at
 from lslint.engine.rule import Rule
-from lslint.errors import ConfigError, ConfigErrors, LslintError
+from lslint.errors import ConfigError, ConfigErrors, LslintError, RuleError
 from lslint.findings import ScanError, ScanResult, Severity
 from lslint.gate import Gate, effective_threshold
 from lslint.inventory import Inventory
@@ -109,10 +109,8 @@ def prepare(
     """
     config = config or Config()
     problems: list[LslintError] = list(config.problems)
-    paths = [builtin_rules_dir()] if builtin else []
-    paths += [*config.rule_paths, *(Path(p) for p in rule_paths)]
     try:
-        loaded = load_rules(paths)
+        loaded = load_rule_files(_rule_files(config, rule_paths, builtin=builtin))
     except LslintError as exc:
         if problems:
             raise ConfigErrors([*problems, exc]) from None
@@ -138,6 +136,27 @@ def prepare(
             hint="check --select/--ignore and rules.select/rules.ignore in the config",
         )
     return Setup(rules, suppressor, tuple(Path(rule.source) for rule in loaded), overrides)
+
+
+def _rule_files(config: Config, rule_paths: Sequence[str | Path], *, builtin: bool) -> list[Path]:
+    """The rule files to load: built-in, the config's rules.paths, then ``rule_paths``; each
+    file once, and each path naming at least one (a config's paths located in the file)."""
+    seen: set[object] = set()
+    files = distinct_files(rule_files_at(builtin_rules_dir()), seen) if builtin else []
+    for index, path in enumerate(config.rule_paths):
+        origins = config.rule_path_origins
+        try:
+            found = rule_files_at(path)
+        except RuleError as exc:
+            if index >= len(origins):  # settings made in code: no file to point into
+                raise
+            raise ConfigError(f"{exc.message}: {exc.where}", where=origins[index]) from None
+        files += distinct_files(found, seen)
+    for given in rule_paths:
+        if not str(given).strip():  # Path("") is the working folder: never what was meant
+            raise ConfigError("an empty rule path names no file or folder")
+        files += distinct_files(rule_files_at(Path(given)), seen)
+    return files
 
 
 def evaluate(
