@@ -364,26 +364,39 @@ def rule_files_at(path: Path) -> list[Path]:
         raise RuleError("rule path not found", where=str(path))
     if not stat.S_ISDIR(info.st_mode):
         return [path]
-    # Every entry that looks like a rule file is one, whatever it turns out to be: a broken
-    # link, a FIFO or an unreadable file is then an error when it is loaded, never a rule
-    # that silently does not run.
     try:
-        found = sorted(
-            p
-            for p in path.rglob("*")
-            if p.suffix.lower() in RULE_SUFFIXES
-            and not _is_folder(p)
-            and not any(part.startswith(".") for part in p.relative_to(path).parts)
-        )
-    except OSError as exc:
-        raise RuleError(
-            f"cannot read rule folder: {exc.strerror or exc}", where=str(path)
-        ) from None
+        found = _rule_files_under(path)
+    except OSError as exc:  # a folder inside that may not be read: its rules would not run
+        where = os.fsdecode(exc.filename) if isinstance(exc.filename, str | bytes) else str(path)
+        raise RuleError(f"cannot read rule folder: {exc.strerror or exc}", where=where) from None
     if not found:
         raise RuleError(
             f"no rule files ({', '.join(f'*{s}' for s in RULE_SUFFIXES)}) found", where=str(path)
         )
     return found
+
+
+def _rule_files_under(folder: Path) -> list[Path]:
+    """Every entry under ``folder`` named like a rule file, outside hidden folders, sorted.
+
+    Such an entry is a rule file whatever it turns out to be: a broken link, a FIFO or an
+    unreadable file is then an error when it is loaded, never a rule that silently does not
+    run. For the same reason a folder that cannot be listed is an error (``Path.rglob``
+    would skip it without a word).
+    """
+
+    def refuse(exc: OSError) -> None:
+        raise exc
+
+    found: list[Path] = []
+    for root, folders, names in os.walk(folder, onerror=refuse):
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        found += [
+            Path(root, name)
+            for name in names
+            if not name.startswith(".") and Path(name).suffix.lower() in RULE_SUFFIXES
+        ]
+    return sorted(found)
 
 
 def distinct_files(files: Iterable[Path], seen: set[object]) -> list[Path]:
@@ -404,13 +417,6 @@ def _file_identity(path: Path) -> object:
     except OSError:  # loading it reports the problem; until then, its absolute name
         return os.path.abspath(path)  # noqa: PTH100 - stat() is what failed
     return (info.st_dev, info.st_ino)
-
-
-def _is_folder(path: Path) -> bool:
-    try:
-        return path.is_dir()
-    except OSError:  # a link loop: not a folder; loading it reports the problem
-        return False
 
 
 def load_rules(paths: Iterable[Path]) -> list[Rule]:

@@ -3,6 +3,7 @@ error line naming the path, exit 2, never a traceback and never a silent pass.""
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +24,7 @@ from conftest import (
 )
 
 Cli = Callable[..., CliResult]
+ACME = "ACME001-production-without-static-ip.yaml"
 LONG_NAME = "b" * 300  # longer than any file system allows: stat() fails with ENAMETOOLONG
 
 
@@ -80,6 +82,24 @@ def test_the_library_refuses_a_rule_folder_without_rules(tmp_path: Path) -> None
     (tmp_path / "empty").mkdir()
     with pytest.raises(RuleError, match=r"no rule files"):
         prepare(rule_paths=[tmp_path / "empty"])
+
+
+def test_a_rule_subfolder_that_cannot_be_listed_is_an_error(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fleet = write_fleet(tmp_path, passing_instance("web-1"))
+    shutil.copytree(EXAMPLES / "rules", tmp_path / "policies" / "locked")
+    shutil.copy(EXAMPLES / "rules" / ACME, tmp_path / "policies" / "open.yaml")
+    real_scandir = os.scandir
+
+    def scandir(path: str) -> object:  # as for a folder without read permission (not root)
+        if Path(path).name == "locked":
+            raise PermissionError(13, "Permission denied", path)
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    result = cli(["scan", "-i", str(fleet), "--rules", "policies"])
+    assert_one_error(result, "cannot read rule folder: Permission denied", where="policies/locked:")
 
 
 def test_a_missing_config_rule_path_names_its_entry(cli: Cli, tmp_path: Path) -> None:
