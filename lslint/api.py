@@ -530,7 +530,9 @@ def report_root() -> Path:
     workspace = os.environ.get("GITHUB_WORKSPACE", "")
     if workspace and here.is_relative_to(Path(workspace).resolve()):
         return Path(workspace).resolve()
-    return next((f for f in (here, *here.parents) if (f / REPOSITORY_MARKER).exists()), here)
+    # os.path.exists: a folder that may not be searched holds no marker (Path.exists raises).
+    marked = (f for f in (here, *here.parents) if os.path.exists(f / REPOSITORY_MARKER))  # noqa: PTH110
+    return next(marked, here)
 
 
 def scan_time() -> datetime:

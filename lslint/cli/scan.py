@@ -114,7 +114,6 @@ def scan(
     """
     if fmt == "github":
         click.get_current_context().meta[GITHUB_ERRORS] = True
-    _refuse_empty_paths(inputs, output, snapshot, write_baseline, baseline, rule_paths, reports)
     live = None
     if inputs:
         live_only = {"--region": regions, "--all-regions": all_regions,
@@ -123,6 +122,8 @@ def scan(
         for option, given in live_only.items():
             if given:
                 raise ConfigError(f"{option} applies to live scans and cannot be used with --input")
+        if any(not path.strip() for path in inputs):  # before they are compared as files
+            raise ConfigError("--input: an empty path names no file")
         if inputs.count(STDIN) > 1:
             raise ConfigError("'--input -' (standard input) can be given only once")
         inputs = _distinct_inputs(inputs)
@@ -130,6 +131,17 @@ def scan(
         live = _live_options(
             regions, all_regions, exclude_regions, profile, kinds, concurrency, quiet
         )
+    for option, given in (
+        ("--output", output),
+        ("--snapshot", snapshot),
+        ("--write-baseline", write_baseline),
+        ("--baseline", baseline),
+        *(("--rules", path) for path in rule_paths),
+        # An empty FORMAT= is refused by _parse_reports, with the expected form.
+        *(("--report", path) for value in reports if (path := value.partition("=")[2])),
+    ):
+        if given is not None and not given.strip():
+            raise ConfigError(f"{option}: an empty path names no file")  # fmt: skip
     output = None if output == STDOUT else output
     extra_reports = _parse_reports(reports)
     outputs = [("--output", output or STDOUT), ("--snapshot", snapshot),
@@ -181,26 +193,6 @@ def scan(
         where = "standard output" if write_baseline == STDOUT else write_baseline
         click.echo(f"lslint: wrote baseline {where}: {plural(count, 'finding')}", err=True)
     sys.exit(outcome.exit_code)
-
-
-def _refuse_empty_paths(
-    inputs: Sequence[str], output: str | None, snapshot: str | None,
-    write_baseline: str | None, baseline: str | None, rule_paths: Sequence[str],
-    reports: Sequence[str],
-) -> None:  # fmt: skip
-    """An empty path (an unset variable) would name the working folder, or nothing."""
-    for option, given in (
-        *(("--input", path) for path in inputs),
-        ("--output", output),
-        ("--snapshot", snapshot),
-        ("--write-baseline", write_baseline),
-        ("--baseline", baseline),
-        *(("--rules", path) for path in rule_paths),
-        # An empty FORMAT= is refused by _parse_reports, with the expected form.
-        *(("--report", path) for value in reports if (path := value.partition("=")[2])),
-    ):
-        if given is not None and not given.strip():
-            raise ConfigError(f"{option}: an empty path names no file")
 
 
 def _scan_time(text: str | None) -> datetime | None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import lslint.cli.scan
-from lslint.api import prepare
+from lslint.api import prepare, report_root
 from lslint.errors import RuleError
 
 from conftest import (
@@ -221,3 +221,21 @@ def test_a_file_error_from_anywhere_is_one_line_without_traceback(
     fleet = write_fleet(tmp_path, passing_instance("web-1"))
     result = cli(["scan", "-i", str(fleet)])
     assert_one_error(result, "Permission denied", where="secret/x.json:")
+
+
+def test_report_root_passes_over_a_folder_that_cannot_be_searched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".git").mkdir()
+    here = tmp_path / "locked" / "work"
+    here.mkdir(parents=True)
+    monkeypatch.chdir(here)
+    real_stat = os.stat
+
+    def stat(path: object, *args: object, **kwargs: object) -> os.stat_result:
+        if Path(str(path)).parent == tmp_path / "locked":  # as without search permission
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_stat(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "stat", stat)
+    assert report_root() == tmp_path
