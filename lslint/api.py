@@ -35,9 +35,9 @@ from lslint.config import (
     load_config,
 )
 from lslint.engine.evaluate import run
-from lslint.engine.loader import load_rules
+from lslint.engine.loader import distinct_files, load_rule_files, rule_files_at
 from lslint.engine.rule import Rule
-from lslint.errors import ConfigError, ConfigErrors, LslintError
+from lslint.errors import ConfigError, ConfigErrors, LslintError, RuleError
 from lslint.findings import ScanError, ScanResult, Severity
 from lslint.gate import Gate, effective_threshold
 from lslint.inventory import Inventory
@@ -110,10 +110,8 @@ def prepare(
     """
     config = config or Config()
     problems: list[LslintError] = list(config.problems)
-    paths = [builtin_rules_dir()] if builtin else []
-    paths += [*config.rule_paths, *(Path(p) for p in rule_paths)]
     try:
-        loaded = load_rules(paths)
+        loaded = load_rule_files(_rule_files(config, rule_paths, builtin=builtin))
     except LslintError as exc:
         if problems:
             raise ConfigErrors([*problems, exc]) from None
@@ -139,6 +137,27 @@ def prepare(
             hint="check --select/--ignore and rules.select/rules.ignore in the config",
         )
     return Setup(rules, suppressor, tuple(Path(rule.source) for rule in loaded), overrides)
+
+
+def _rule_files(config: Config, rule_paths: Sequence[str | Path], *, builtin: bool) -> list[Path]:
+    """The rule files to load: built-in, the config's rules.paths, then ``rule_paths``; each
+    file once, and each path naming at least one (a config's paths located in the file)."""
+    seen: set[object] = set()
+    files = distinct_files(rule_files_at(builtin_rules_dir()), seen) if builtin else []
+    for index, path in enumerate(config.rule_paths):
+        origins = config.rule_path_origins
+        try:
+            found = rule_files_at(path)
+        except RuleError as exc:
+            if index >= len(origins):  # settings made in code: no file to point into
+                raise
+            raise ConfigError(f"{exc.message}: {exc.where}", where=origins[index]) from None
+        files += distinct_files(found, seen)
+    for given in rule_paths:
+        if not str(given).strip():  # Path("") is the working folder: never what was meant
+            raise ConfigError("an empty rule path names no file or folder")
+        files += distinct_files(rule_files_at(Path(given)), seen)
+    return files
 
 
 def evaluate(
@@ -539,7 +558,9 @@ def report_root() -> Path:
     workspace = os.environ.get("GITHUB_WORKSPACE", "")
     if workspace and here.is_relative_to(Path(workspace).resolve()):
         return Path(workspace).resolve()
-    return next((f for f in (here, *here.parents) if (f / REPOSITORY_MARKER).exists()), here)
+    # os.path.exists: a folder that may not be searched holds no marker (Path.exists raises).
+    marked = (f for f in (here, *here.parents) if os.path.exists(f / REPOSITORY_MARKER))  # noqa: PTH110
+    return next(marked, here)
 
 
 def scan_time() -> datetime:

@@ -13,6 +13,8 @@ name rules by their canonical id.
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -34,6 +36,7 @@ from lslint.engine.evaluate import RuleVariant
 from lslint.engine.rule import Rule
 from lslint.errors import ConfigError, ConfigErrors
 from lslint.findings import AppliedOverride, Severity
+from lslint.inputs import path_status
 from lslint.models import RESOURCE_KINDS
 from lslint.overrides import OverrideTable, ResourceOverride
 from lslint.selection import RuleSelector, Selected, UnknownSelector, chosen_rules
@@ -210,6 +213,8 @@ class Config:
     rule_paths_known: bool = True
     # List path -> document index of each item kept, for lists that lost items to problems.
     kept_items: dict[DocPath, list[int]] = field(default_factory=dict)
+    # Where each of ``rule_paths`` is written in the file (``file:line:col``), in order.
+    rule_path_origins: list[str] = field(default_factory=list)
 
     def where(self, path: DocPath) -> str:
         return self.doc.where(path) if self.doc else self.source
@@ -235,11 +240,22 @@ def find_config(explicit: str | None, cwd: Path) -> Path | None:
         home = None
     for folder in (cwd, *cwd.parents):
         candidate = folder / CONFIG_NAME
-        if _present(candidate, Path.is_file):
+        if os.path.lexists(candidate):  # a broken link or a folder counts: it is an error
+            _check_found_config(candidate)
             return candidate
         if _present(folder / REPOSITORY_MARKER, Path.exists) or folder == home:
             return None
     return None
+
+
+def _check_found_config(path: Path) -> None:
+    """A ``.lslint.yaml`` that is there but is no file to read is an error, not a reason to
+    look further up: the settings it was meant to hold would silently not apply."""
+    info = path_status(path, what="config file", error=ConfigError)
+    if info is None:
+        raise ConfigError("config file is a symbolic link to nothing", where=str(path))
+    if stat.S_ISDIR(info.st_mode):
+        raise ConfigError("config file is a directory, expected a file", where=str(path))
 
 
 def _present(path: Path, test: Callable[[Path], bool]) -> bool:
@@ -276,11 +292,12 @@ def load_config(path: Path) -> Config:
             reader.problems.append(ConfigError(message, where=doc.where(("rules", key))))
             continue
         overrides[key] = reader.validate(_OverrideDoc, value, ("rules", key))
-    base = path.parent
+    rule_paths = _rule_paths(rules.paths, path.parent, reader)
     return Config(
         source=str(path),
         fail_on=parsed.fail_on,
-        rule_paths=[base / p for p in rules.paths],
+        rule_paths=[p for p, _ in rule_paths],
+        rule_path_origins=[where for _, where in rule_paths],
         select=rules.select,
         ignore=rules.ignore,
         overrides=overrides,
@@ -293,6 +310,22 @@ def load_config(path: Path) -> Config:
         rule_paths_known=not reader.dropped & {("rules",), ("rules", "paths")},
         kept_items=reader.kept_items,
     )
+
+
+def _rule_paths(texts: Sequence[str], base: Path, reader: _SectionReader) -> list[tuple[Path, str]]:
+    """``rules.paths`` from the config's folder, each with where it is written."""
+    items: DocPath = ("rules", "paths")
+    indexes = reader.kept_items.get(items, list(range(len(texts))))
+    paths: list[tuple[Path, str]] = []
+    for index, text in zip(indexes, texts, strict=True):
+        where = reader.doc.where((*items, index))
+        if not text.strip():  # the config's own folder: never what was meant
+            reader.problems.append(
+                ConfigError("an empty path names no rule file or folder", where=where)
+            )
+            continue
+        paths.append((base / text, where))
+    return paths
 
 
 @dataclass

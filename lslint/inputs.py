@@ -82,6 +82,21 @@ def read_text_file(
     return _decode(data, what, error, where)
 
 
+def path_status(path: Path, *, what: str, error: type[LslintError]) -> os.stat_result | None:
+    """What ``path`` is (through symbolic links), or None when nothing is there.
+
+    Any other failure to look (a name too long, a folder that may not be searched, a link
+    loop) is one clear ``error`` naming the path and the system's reason: ``Path.is_dir()``
+    and friends raise those, which would otherwise end the run with a traceback.
+    """
+    try:
+        return path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        raise error(f"cannot read {what}: {exc.strerror or exc}", where=str(path)) from None
+
+
 def read_stdin(*, what: str, error: type[LslintError], limit: int) -> str:
     """Standard input as UTF-8 text: read in chunks, so endless data stops at the limit."""
     limit = size_limit(limit)

@@ -81,7 +81,7 @@ def check_outputs(outputs: Sequence[tuple[str, str | None]], read: Iterable[Read
         if not target or target == STDOUT:
             continue
         path = Path(target)
-        if _exists(path) and not path.is_file():
+        if _is_special(path):
             continue  # a device or FIFO: written directly, and nothing is replaced
         for key in (_identity(path), _resolved(path)):
             if key is not None and key in taken:
@@ -89,13 +89,6 @@ def check_outputs(outputs: Sequence[tuple[str, str | None]], read: Iterable[Read
         for key in (_identity(path), _resolved(path)):
             if key is not None:
                 taken[key] = f"the file of {option}"
-
-
-def _exists(path: Path) -> bool:
-    try:
-        return path.exists()
-    except OSError:  # a symbolic link loop, on some Python versions
-        return True
 
 
 # What an output holds: its whole text, or its text in pieces, made as they are written.

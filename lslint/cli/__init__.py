@@ -10,6 +10,7 @@ nor the reporters.
 from __future__ import annotations
 
 import importlib
+import os
 import signal
 import sys
 import traceback
@@ -78,8 +79,8 @@ class LslintGroup(click.Group):
             _discard_stdout()
             sys.exit(0)
         except OSError as exc:
-            if exc.filename is not None:  # a file lslint failed on: a real bug to report
-                raise
+            if exc.filename is not None:
+                _fail_on_file(exc, ctx)
             _discard_stdout()  # standard output itself: full disk, closed descriptor
             click.echo(f"lslint: error: cannot write to standard output: {exc.strerror}",
                        err=True)  # fmt: skip
@@ -93,6 +94,17 @@ class LslintGroup(click.Group):
             click.echo(f"lslint: internal error: {type(exc).__name__}: {message}", err=True)
             click.echo("hint: run with --debug for details, and please report this", err=True)
             sys.exit(EXIT_ERROR)
+
+
+def _fail_on_file(exc: OSError, ctx: click.Context) -> NoReturn:
+    """A file the system refused where lslint did not expect it: still one error line
+    naming the file and the system's reason (the traceback only with --debug)."""
+    if ctx.meta.get(DEBUG):
+        traceback.print_exc()
+    name = exc.filename
+    where = os.fsdecode(name) if isinstance(name, str | bytes) else str(name)
+    click.echo(f"lslint: error: {printable(where)}: {exc.strerror or exc}", err=True)
+    sys.exit(EXIT_ERROR)
 
 
 def _fail(exc: LslintError, ctx: click.Context) -> NoReturn:

@@ -14,7 +14,13 @@ from lslint import jsontext
 from lslint.api import Setup, builtin_rules_dir, prepare, read_config, split
 from lslint.cli.options import config_file, config_option, debug_option, printable, rules_option
 from lslint.engine.evaluate import case_failure, to_json
-from lslint.engine.loader import check_unique_keys, discover_rule_files, load_rule_file
+from lslint.engine.loader import (
+    check_unique_keys,
+    discover_rule_files,
+    distinct_files,
+    load_rule_file,
+    rule_files_at,
+)
 from lslint.engine.rule import Rule
 from lslint.errors import ConfigError, ConfigErrors, InputError, LslintError
 from lslint.gate import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
@@ -25,7 +31,7 @@ from lslint.yamldoc import read_text
 def _setup(config_path: str | None, rule_paths: Sequence[str]) -> Setup:
     """The rules a scan would run with this config and these extra rule paths."""
     config = read_config(config_file(config_path))
-    return prepare(config, rule_paths=[Path(p) for p in rule_paths])
+    return prepare(config, rule_paths=rule_paths)
 
 
 # The output format of the listing commands.
@@ -68,7 +74,7 @@ def rules_list(
     """List the rules that a scan would run (with --select/--ignore: that scan)."""
     config = read_config(config_file(config_path))
     loaded = prepare(
-        config, rule_paths=[Path(p) for p in rule_paths], select=split(select, "--select"),
+        config, rule_paths=rule_paths, select=split(select, "--select"),
         ignore=split(ignore, "--ignore"),
     ).rules  # fmt: skip
     if output_format.lower() == "json":
@@ -157,12 +163,21 @@ def _indent(text: str, prefix: str) -> str:
     return "".join(f"{prefix}{line}" if line.strip() else line for line in text.splitlines(True))
 
 
-def _scan_rule_paths(config_path: str | None) -> list[str]:
-    """The rule paths a scan would load: the built-in rules, then the config's rules.paths."""
+def _rule_paths_to_check(
+    paths: Sequence[str], config_path: str | None
+) -> tuple[list[str], list[str]]:
+    """The paths given, else those a scan would load, each with its place in the config."""
+    return (list(paths), []) if paths else _scan_rule_paths(config_path)
+
+
+def _scan_rule_paths(config_path: str | None) -> tuple[list[str], list[str]]:
+    """The rule paths a scan would load (the built-in rules, then the config's rules.paths),
+    and where each is written in the config (empty for the built-in rules)."""
     config = read_config(config_file(config_path))
     if config.problems:
         raise ConfigErrors(config.problems)
-    return [str(builtin_rules_dir()), *(str(p) for p in config.rule_paths)]
+    paths = [str(builtin_rules_dir()), *(str(p) for p in config.rule_paths)]
+    return paths, ["", *config.rule_path_origins]
 
 
 @rules.command("validate")
@@ -175,7 +190,7 @@ def rules_validate(paths: tuple[str, ...], config_path: str | None) -> None:
     Without PATH, checks the rules a scan would run (built-in plus the config's rules.paths).
     A custom rule whose id or name clashes with a built-in rule is a problem too.
     """
-    loaded, problems = _load_each(paths or _scan_rule_paths(config_path))
+    loaded, problems = _load_each(*_rule_paths_to_check(paths, config_path))
     for rule in loaded:
         click.echo(printable(f"ok: {rule.source}: {rule.id} {rule.name}"))
     for problem in problems:
@@ -184,8 +199,9 @@ def rules_validate(paths: tuple[str, ...], config_path: str | None) -> None:
     sys.exit(EXIT_ERROR if problems else EXIT_OK)
 
 
-def _load_each(paths: Sequence[str]) -> tuple[list[Rule], list[str]]:
+def _load_each(paths: Sequence[str], origins: Sequence[str]) -> tuple[list[Rule], list[str]]:
     """Load every rule file under ``paths``, collecting one problem line per bad file.
+    ``origins`` says where in the config each path is written, if it is.
 
     Ids and names are compared without case, and with the built-in rules too: a scan loads
     those alongside, so a clash would stop it.
@@ -197,17 +213,17 @@ def _load_each(paths: Sequence[str]) -> tuple[list[Rule], list[str]]:
     # installed package holds the same files) is that rule, not a clash with it.
     builtin_files = {p.read_bytes(): p for p in discover_rule_files([builtin_rules_dir()])}
     checked: set[bytes] = set()
-    for raw in paths:
+    reached: set[object] = set()  # a file reached again (a folder given twice) is read once
+    for position, raw in enumerate(paths):
+        origin = origins[position] if position < len(origins) else ""
         if not raw.strip():  # Path("") is the working folder: never what was meant
             problems.append("an empty rule path names no file or folder")
             continue
         try:
-            files = discover_rule_files([Path(raw)])
+            files = distinct_files(rule_files_at(Path(raw)), reached)
         except LslintError as exc:
-            problems.append(str(exc))
+            problems.append(f"{origin}: {exc.message}: {exc.where}" if origin else str(exc))
             continue
-        if not files:
-            problems.append(f"{raw}: no rule files (*.yaml, *.yml) found")
         for path in files:
             try:
                 rule = load_rule_file(path)
@@ -246,7 +262,7 @@ def rules_test(paths: tuple[str, ...], config_path: str | None, verbose: bool) -
 
     Without PATH, tests the rules a scan would run (built-in plus the config's rules.paths).
     """
-    loaded, problems = _load_each(paths or _scan_rule_paths(config_path))
+    loaded, problems = _load_each(*_rule_paths_to_check(paths, config_path))
     for problem in problems:
         click.echo(f"lslint: error: {printable(problem)}", err=True)
     passed = failed = 0

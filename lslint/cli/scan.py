@@ -122,6 +122,8 @@ def scan(
         for option, given in live_only.items():
             if given:
                 raise ConfigError(f"{option} applies to live scans and cannot be used with --input")
+        if any(not path.strip() for path in inputs):  # before they are compared as files
+            raise ConfigError("--input: an empty path names no file")
         if inputs.count(STDIN) > 1:
             raise ConfigError("'--input -' (standard input) can be given only once")
         inputs = _distinct_inputs(inputs)

@@ -7,7 +7,9 @@ literals of the wrong type and rules without pass/fail tests are all errors that
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -30,6 +32,7 @@ from lslint.engine.rule import DEFAULT_TEST_NOW, Rule, RuleTest
 from lslint.engine.templates import Command, parse_command, parse_for_each, parse_template
 from lslint.errors import RuleError
 from lslint.findings import Severity
+from lslint.inputs import path_status
 from lslint.models import RESOURCE_KINDS, ResourceKind
 from lslint.suggest import suggest
 from lslint.yamldoc import DocPath, StrictDoc, YamlDoc, parse_yaml, read_text, validation_error
@@ -344,41 +347,89 @@ def _check_unique(values: Sequence[str], where: DocPath, what: str) -> None:
 
 
 def discover_rule_files(paths: Iterable[Path]) -> list[Path]:
-    """Rule files under ``paths`` (files as given, folders searched recursively), sorted."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            # Every entry that looks like a rule file is one, whatever it turns out to be: a
-            # broken link, a FIFO or an unreadable file is then an error when it is loaded,
-            # never a rule that silently does not run.
-            found.extend(
-                sorted(
-                    p
-                    for p in path.rglob("*")
-                    if p.suffix.lower() in RULE_SUFFIXES
-                    and not _is_folder(p)
-                    and not any(part.startswith(".") for part in p.relative_to(path).parts)
-                )
-            )
-        elif path.exists():
-            found.append(path)
-        else:
-            raise RuleError("rule path not found", where=str(path))
+    """Rule files under ``paths`` (files as given, folders searched recursively), sorted
+    within each folder, each file once however it is reached (the first time)."""
+    seen: set[object] = set()
+    return [file for path in paths for file in distinct_files(rule_files_at(path), seen)]
+
+
+def rule_files_at(path: Path) -> list[Path]:
+    """The rule files a path names: itself, or those under a folder (sorted).
+
+    A path that names no rule file is an error, never a rule set that silently does not
+    run: a missing path, and a folder without a single ``*.yaml``/``*.yml`` file.
+    """
+    info = path_status(path, what="rule path", error=RuleError)
+    if info is None:
+        raise RuleError("rule path not found", where=str(path))
+    if not stat.S_ISDIR(info.st_mode):
+        return [path]
+    try:
+        found = _rule_files_under(path)
+    except OSError as exc:  # a folder inside that may not be read: its rules would not run
+        where = os.fsdecode(exc.filename) if isinstance(exc.filename, str | bytes) else str(path)
+        raise RuleError(f"cannot read rule folder: {exc.strerror or exc}", where=where) from None
+    if not found:
+        raise RuleError(
+            f"no rule files ({', '.join(f'*{s}' for s in RULE_SUFFIXES)}) found", where=str(path)
+        )
     return found
 
 
-def _is_folder(path: Path) -> bool:
+def _rule_files_under(folder: Path) -> list[Path]:
+    """Every entry under ``folder`` named like a rule file, outside hidden folders, sorted.
+
+    Such an entry is a rule file whatever it turns out to be: a broken link, a FIFO or an
+    unreadable file is then an error when it is loaded, never a rule that silently does not
+    run. For the same reason a folder that cannot be listed is an error (``Path.rglob``
+    would skip it without a word).
+    """
+
+    def refuse(exc: OSError) -> None:
+        raise exc
+
+    found: list[Path] = []
+    for root, folders, names in os.walk(folder, onerror=refuse):
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        found += [
+            Path(root, name)
+            for name in names
+            if not name.startswith(".") and Path(name).suffix.lower() in RULE_SUFFIXES
+        ]
+    return sorted(found)
+
+
+def distinct_files(files: Iterable[Path], seen: set[object]) -> list[Path]:
+    """``files`` not yet in ``seen`` (by file identity), which records them: a rule folder
+    given twice, or reached through a link, is one set of rules, not a clash with itself."""
+    kept = []
+    for file in files:
+        identity = _file_identity(file)
+        if identity not in seen:
+            seen.add(identity)
+            kept.append(file)
+    return kept
+
+
+def _file_identity(path: Path) -> object:
     try:
-        return path.is_dir()
-    except OSError:  # a link loop: not a folder; loading it reports the problem
-        return False
+        info = path.stat()
+    except OSError:  # loading it reports the problem; until then, its absolute name
+        return os.path.abspath(path)  # noqa: PTH100 - stat() is what failed
+    return (info.st_dev, info.st_ino)
 
 
 def load_rules(paths: Iterable[Path]) -> list[Rule]:
     """Load every rule under ``paths``; ids and names must be unique across files."""
+    return load_rule_files(discover_rule_files(paths))
+
+
+def load_rule_files(files: Iterable[Path]) -> list[Rule]:
+    """Load rule files (each found by :func:`discover_rule_files`); ids and names must be
+    unique across them."""
     rules: list[Rule] = []
     keys: dict[str, Rule] = {}
-    for path in discover_rule_files(paths):
+    for path in files:
         rule = load_rule_file(path)
         check_unique_keys(rule, keys)
         rules.append(rule)

@@ -602,6 +602,8 @@ def _placeholder(
     except ConditionError as exc:
         choices = [*scope, *captures, *(f"params.{p}" for p in params), *root.fields]
         hint = suggest(text, choices) if "." not in text else ""
+        if "did you mean" in exc.message:  # the field lookup already suggested one
+            hint = ""
         raise ConditionError(
             doc_path, f"unknown placeholder '{{{{ {text} }}}}': {exc.message}{hint}"
         ) from None

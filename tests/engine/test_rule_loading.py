@@ -519,6 +519,14 @@ def test_unknown_resource_placeholder_suggests_the_field() -> None:
     )
 
 
+def test_unknown_bare_placeholder_suggests_the_field_once() -> None:
+    text = with_message("{{ publicIPAddress }}")
+    assert str(refused(text)) == (
+        f"{at(text, 'message')}: unknown placeholder '{{{{ publicIPAddress }}}}': unknown field "
+        "'publicIPAddress' (Instance has no 'publicIPAddress') (did you mean 'publicIpAddress'?)"
+    )
+
+
 def test_unknown_bare_placeholder() -> None:
     text = with_message("{{ nope }}")
     error = refused(text)
