@@ -21,6 +21,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from lslint.errors import LslintError
 from lslint.inputs import RULE_LIMIT, read_text_file
+from lslint.jsontext import json_kind
 from lslint.suggest import suggest
 from lslint.yamlfast import plain_data
 from lslint.yamlsafety import CheckedComposer, Refused, check_scalars
@@ -206,18 +207,10 @@ _MAPPING_EXPECTED = frozenset({"model_type", "model_attributes_type", "dict_type
 
 
 def _yaml_kind(value: Any) -> str:
-    """What a YAML value is, for messages: ``a string``, ``a list``, ``true``, ``null``."""
+    """What a YAML value is, for messages: ``a string``, ``a list``, ``true``, ``a mapping``."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if value is None:
-        return "null"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string" if value else "an empty string"
-    if isinstance(value, list):
-        return "a list"
-    return "a mapping" if isinstance(value, dict) else f"a {type(value).__name__}"
+    return "a mapping" if isinstance(value, dict) else json_kind(value)
 
 
 def _dotted(loc: DocPath) -> str:

@@ -21,7 +21,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 from lslint.models import RESOURCE_KINDS, ResourceKind
 
@@ -147,7 +147,29 @@ class Request:
     body: dict[str, Any]
 
 
-class LightsailStandIn:
+class _ServedInThread:
+    """A local HTTP server (``_server``) run on a thread of its own (``_thread``) while the
+    object is used as a context manager."""
+
+    _server: ThreadingHTTPServer
+    _thread: threading.Thread
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+class LightsailStandIn(_ServedInThread):
     """Start with ``with LightsailStandIn(plans) as standin:``; ``standin.url`` is the endpoint."""
 
     def __init__(
@@ -176,20 +198,6 @@ class LightsailStandIn:
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
         )
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def __enter__(self) -> LightsailStandIn:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
 
     def calls(self, region: str, target: str = "GetInstances") -> list[Request]:
         with self._lock:
@@ -303,7 +311,7 @@ class _Server(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
-class StsStandIn:
+class StsStandIn(_ServedInThread):
     """An STS endpoint that refuses every request with one error (AccessDenied by default),
     as STS answers an AssumeRole that the caller may not make. Point boto3 at it with
     ``AWS_ENDPOINT_URL_STS``; ``requests`` counts what it was sent."""
@@ -340,20 +348,6 @@ class StsStandIn:
         self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def __enter__(self) -> StsStandIn:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
 
 
 def _error(status: int, code: str, message: str) -> tuple[int, Any]:
