@@ -69,6 +69,9 @@ RAW_BODIES: dict[str, bytes] = {
     "list_token": b'{"instances": [], "nextPageToken": ["page-1"]}',
     "number_token": b'{"instances": [], "nextPageToken": 42}',
     "object_token": b'{"instances": [], "nextPageToken": {"page": 1}}',
+    # A second copy of a top-level key, which a JSON reader would let replace the first.
+    "repeated_list": b'{"instances": [{"name": "vm-hidden"}], "instances": []}',
+    "repeated_token": b'{"instances": [], "nextPageToken": "page-2", "nextPageToken": null}',
 }
 
 # Faults whose answer is an error status with a body that breaks the error protocol.

@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -691,10 +692,12 @@ def _plain(headers: Mapping[str, str]) -> bool:
 
 def parse_answer(body: bytes) -> dict[str, Any]:
     """A successful answer's body as a JSON object; ``_Malformed`` if it is not a sound one:
-    invalid UTF-8 or JSON, a number beyond a float (which JSON output cannot hold), or deep
-    nesting. (A duplicate key is left to the last copy, as every JSON reader of AWS answers
-    does: a server that lies can do so in well-formed JSON, and checking costs a Python call
-    per object.)"""
+    invalid UTF-8 or JSON, a number beyond a float (which JSON output cannot hold), deep
+    nesting, or a top-level key written twice. The top-level keys decide what was listed and
+    whether paging goes on, so a second copy (``"instances": []`` after the list, or a null
+    ``nextPageToken`` after the token) must not hide the first. A duplicate key deeper down is
+    left to the last copy, as every JSON reader of AWS answers does: checking every object
+    would cost a Python call each."""
     if not body:
         return {}
     try:
@@ -713,9 +716,23 @@ def parse_answer(body: bytes) -> dict[str, Any]:
         raise _Malformed("response is nested too deeply") from None
     if not isinstance(answer, dict):
         raise _Malformed(_not_a("response", answer, "JSON object"))
+    repeated = _repeated_key(body, answer)
+    if repeated is not None:
+        raise _Malformed(f"key {_shown(repeated)} appears more than once in the response")
     if _deeper_than(answer, MAX_ANSWER_DEPTH):
         raise _Malformed(f"response is nested more than {MAX_ANSWER_DEPTH} levels deep")
     return answer
+
+
+def _repeated_key(body: bytes, answer: dict[str, Any]) -> str | None:
+    """A top-level key of ``answer`` that ``body`` writes more than once as a key (in the
+    spelling JSON writers use). A key of the same name in a nested object counts too, which
+    Lightsail's answers never have: it fails closed."""
+    for key in answer:
+        written = re.escape(json.dumps(key).encode()) + rb"\s*:"
+        if len(re.findall(written, body)) > 1:
+            return key
+    return None
 
 
 def _finite(text: str) -> float:

@@ -91,6 +91,8 @@ def test_an_invalid_resource_on_a_later_page_is_named_by_its_place_in_the_listin
         ("infinity_literal", "Infinity is not a JSON number"),
         ("deep_nesting", "response is nested too deeply"),
         ("deep_nesting_200", "response is nested more than 100 levels deep"),
+        ("repeated_list", "key 'instances' appears more than once in the response"),
+        ("repeated_token", "key 'nextPageToken' appears more than once in the response"),
     ],
 )
 def test_a_malformed_answer_fails_only_its_region(
