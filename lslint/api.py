@@ -40,7 +40,7 @@ from lslint.engine.rule import Rule
 from lslint.errors import ConfigError, ConfigErrors, LslintError, RuleError
 from lslint.findings import ScanError, ScanResult, Severity
 from lslint.gate import Gate, effective_threshold
-from lslint.inventory import Inventory
+from lslint.inventory import LIVE_LABEL, Inventory
 from lslint.models import OUT_OF_UTC, RESOURCE_KINDS
 from lslint.output import STDOUT, ReadFile, check_outputs, same_file
 from lslint.overrides import OverrideTable
@@ -173,6 +173,8 @@ def evaluate(
     :func:`scan_time`) is the scan time: conditions about time compare with it, and overrides
     and suppressions expire on its date (UTC)."""
     now = _in_utc(now, "now") if now else scan_time()
+    # Rules that could judge nothing the inventory listed: an error, never an empty pass.
+    check_listed(setup.rules, inventory, explicit=False, live=LIVE_LABEL in inventory.listed)
     # One moment for both: a scan as of 2028 must not accept what expired in 2027.
     today = now.date()
     overrides = setup.overrides.on(today)
@@ -292,7 +294,14 @@ def run_scan(request: ScanRequest) -> ScanOutcome:
     check_outputs(request.outputs, _files_read(request, config, setup))
     known, baseline_source = _baseline(request.baseline)
 
-    collected = _collect(request, config, started_at)
+    live = None
+    if not request.inputs:
+        live = live_source(config, request.live or LiveOptions())
+        # The kinds a live scan lists are known before it lists them: a selection that could
+        # judge none of them is refused before anything is fetched.
+        asked = Inventory(listed={LIVE_LABEL: live.kind_names})
+        check_listed(setup.rules, asked, explicit=False, live=True)
+    collected = _collect(request, config, started_at, live)
     inventory = collected.inventory
     inventory.warnings += check_listed(
         setup.rules,
@@ -336,14 +345,17 @@ class _Collected:
     snapshot_text: str | None = None
 
 
-def _collect(request: ScanRequest, config: Config, started_at: datetime) -> _Collected:
-    """The resources to scan: from the inputs, else from AWS (and saved, if asked)."""
+def _collect(
+    request: ScanRequest, config: Config, started_at: datetime, live: AwsSource | None = None
+) -> _Collected:
+    """The resources to scan: from the inputs, else from AWS (``live``, made from the
+    request's live options if not given) and saved, if asked."""
     if request.inputs:
         sources: list[Source] = [
             SnapshotSource(str(i)) if isinstance(i, (str, Path)) else i for i in request.inputs
         ]
         return _Collected(collect_all(sources))
-    source = live_source(config, request.live or LiveOptions())
+    source = live or live_source(config, request.live or LiveOptions())
     inventory = source.collect()
     notes, regions = tuple(retry_notes(source.retries)), tuple(source.regions)
     if not request.snapshot:
@@ -584,9 +596,11 @@ def scan_time() -> datetime:
 
 
 def _in_utc(moment: datetime, name: str) -> datetime:
-    """A scan time given by the caller, in UTC (the date expiry is judged on is UTC's)."""
+    """A scan time given by the caller, in UTC (the date expiry is judged on is UTC's). A time
+    without a zone is UTC's, as ``--now`` and the resources' times read one: never the
+    machine's zone, which would move expiry from one machine to another."""
     try:
-        return moment.astimezone(UTC)
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     except OverflowError:
         raise ConfigError(f"{name} {moment.isoformat()}: out of range: {OUT_OF_UTC}") from None
 

@@ -192,6 +192,7 @@ class AwsSource:
         return counted
 
     def collect(self) -> Inventory:
+        self._rejected = threading.Event()  # each collection starts with credentials unrefused
         core = botocore.session.Session()
         session = self._session(core)
         clients = _Clients(session, client_config(len(self.kinds)), self._policy(core))

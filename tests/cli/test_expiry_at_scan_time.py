@@ -5,6 +5,7 @@ be reproduced after an expiry date has passed."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -118,6 +119,25 @@ def test_library_scan_time_moves_expiry_too() -> None:
 
     assert suppressed(scanned(datetime(2026, 6, 1, tzinfo=UTC))) == 2
     assert suppressed(scanned(datetime(2028, 6, 1, tzinfo=UTC))) == 0
+
+
+@pytest.mark.parametrize("zone", ["Asia/Tokyo", "America/Los_Angeles", "UTC"])
+def test_a_library_scan_time_without_a_zone_is_utc_on_every_machine(
+    monkeypatch: pytest.MonkeyPatch, zone: str
+) -> None:
+    # As `--now 2027-01-16T05:00:00` reads it: the day after the suppressions' last day, in
+    # UTC, whatever zone the machine is set to.
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    try:
+        request = ScanRequest(inputs=(FLEET,), config=CONFIG,
+                              started_at=datetime(2027, 1, 16, 5, 0))  # fmt: skip
+        outcome = run_scan(request)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert suppressed(outcome.result) == 0
+    assert outcome.context.scan.scan_time() == "2027-01-16T05:00:00Z"
 
 
 def test_one_setup_is_judged_at_each_evaluations_own_time() -> None:

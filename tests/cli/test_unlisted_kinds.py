@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from lslint.api import ScanRequest, run_scan
+from lslint.api import ScanRequest, evaluate, prepare, run_scan
 from lslint.engine.loader import load_rules
 from lslint.errors import ConfigError
 from lslint.findings import ScanError
@@ -97,6 +97,13 @@ def test_the_library_raises_the_same_error(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------- listed with none
+
+
+def test_the_library_evaluate_raises_it_too() -> None:
+    setup = prepare(select=["LS100"])
+    inventory = parse_snapshot(FLEET.read_text(encoding="utf-8"), str(FLEET))
+    with pytest.raises(ConfigError, match="relational_database, which no input lists"):
+        evaluate(setup, inventory)
 
 
 def test_a_kind_listed_with_no_resources_passes(cli: Cli, tmp_path: Path) -> None:

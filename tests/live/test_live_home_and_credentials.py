@@ -286,3 +286,15 @@ def test_an_sso_login_that_expires_during_the_fetch_stops_it() -> None:
         aws._stop_if_rejected([expired])
     invalid = aws._error("GetDisks", "UnrecognizedClientException", "invalid", "eu-west-1")
     aws._stop_if_rejected([invalid])  # may be an opt-in region not enabled: not fatal
+
+
+@pytest.mark.usefixtures("aws_env")
+def test_a_source_collected_again_after_an_expired_token_lists_again(standin: StandIn) -> None:
+    # A library caller may keep one source: a refusal ends that collection, not the next one.
+    standin({"us-east-1": RegionPlan(make_instances("us-east-1", 3), faults=["expired_token"])})
+    source = aws.AwsSource(regions=["us-east-1"])
+    with pytest.raises(ConfigError, match="AWS refused the credentials"):
+        source.collect()
+    inventory = source.collect()
+    assert inventory.errors == []
+    assert len(inventory.resources) == 3

@@ -39,6 +39,15 @@ def test_rules_of_a_kind_left_out_with_kind_are_an_error(cli: Cli, standin: Stan
     assert "--kind relational_database" in result.stderr  # the hint
 
 
+def test_a_selection_of_kinds_not_asked_for_is_refused_before_fetching(
+    cli: Cli, standin: StandIn
+) -> None:
+    server = standin(databases_and_instances())
+    result = cli(["scan", "--kind", "instance", "--select", "LS100", "--snapshot", "s.json"])
+    assert_one_error(result, "which no input lists: the live scan lists only instance")
+    assert server.requests == []  # nothing listed, so nothing thrown away
+
+
 def test_rules_of_a_kind_left_out_by_the_config_are_an_error(
     cli: Cli, standin: StandIn, tmp_path: Path
 ) -> None:
