@@ -18,7 +18,8 @@ def collect_all(sources: list[Source]) -> Inventory:
     """Merge the inventories of several sources, in order; one ARN is one resource.
 
     The same resource saved twice (overlapping snapshots) is scanned once, with a warning;
-    two different copies of one ARN are an error, since lslint cannot tell which is true.
+    two different copies of one ARN are an error, since lslint cannot tell which is true, and
+    so is one ARN twice in one file: that listing changed while it was paged.
     """
     merged = Inventory()
     for source in sources:
@@ -41,6 +42,15 @@ def _unique(resources: list[Resource]) -> tuple[list[Resource], list[str]]:
         if seen is None:
             first[arn] = resource
             kept.append(resource)
+        elif _same_file(seen, resource):
+            # One listing that holds a resource twice changed while it was paged (the AWS
+            # CLI pages as lslint does): others may have been skipped, as a live fetch says.
+            raise InputError(
+                f"{arn} appears twice in one listing, first at line {_line(seen)}: the list "
+                "changed while it was paged, so other resources may be missing",
+                where=_where(resource),
+                hint="save the listing again ('lslint fetch' refuses such a listing)",
+            )
         elif seen.model == resource.model:
             repeated.setdefault((_file(seen), _file(resource)), []).append((seen, resource))
         else:
@@ -61,6 +71,14 @@ def _repeated_warning(pairs: list[tuple[Resource, Resource]]) -> str:
         f"{len(pairs)} resources in {_file(again)} also appear in {_file(seen)} (the first: "
         f"{seen.arn} at {_where(seen)} and {_where(again)}): each scanned once"
     )
+
+
+def _same_file(seen: Resource, again: Resource) -> bool:
+    return bool(seen.origin and again.origin and seen.origin.path == again.origin.path)
+
+
+def _line(resource: Resource) -> int:
+    return resource.origin.line if resource.origin else 0
 
 
 def _file(resource: Resource) -> str:

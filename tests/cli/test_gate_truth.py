@@ -4,6 +4,7 @@ no silent empty scans, one resource per ARN, and the command-line habits users b
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -215,6 +216,24 @@ def test_no_rules_to_run_is_an_error(
 
 
 # ---------------------------------------------------------------- one ARN, one resource
+
+
+@pytest.mark.parametrize("changed", [False, True], ids=["same", "changed"])
+def test_one_resource_twice_in_one_input_is_an_incomplete_listing(
+    cli: Cli, tmp_path: Path, changed: bool
+) -> None:
+    # A listing that repeats a resource shifted while it was paged: as a live fetch says.
+    again = {**DB, "blueprintId": "debian_12"} if changed else DB
+    path = tmp_path / "a.json"
+    path.write_text(json.dumps({"instances": [WEB, DB, again]}, indent=2))
+    result = cli(["scan", "-i", str(path)])
+    assert_one_error(result, f"{DB['arn']} appears twice in one listing, first at line ")
+    assert "the list changed while it was paged" in result.stderr
+    found = re.search(rf"{re.escape(str(path))}:(\d+): .* first at line (\d+):", result.stderr)
+    assert found is not None
+    lines = path.read_text().splitlines()
+    starts = [number for number, text in enumerate(lines, start=1) if text == "    {"]
+    assert [int(found[2]), int(found[1])] == starts[1:]  # where each copy of DB begins
 
 
 def test_the_same_resource_in_two_inputs_is_scanned_once(cli: Cli, tmp_path: Path) -> None:
