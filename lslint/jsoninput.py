@@ -386,3 +386,51 @@ def _scalar(text: str, index: int) -> int | _Problem:
 
 def _shorten(token: str) -> str:
     return token if len(token) <= 40 else f"{token[:20]}...{token[-10:]}"
+
+
+def locate(text: str, path: tuple[str | int, ...]) -> tuple[int, int]:
+    """The line and column (1-based) of the value at ``path`` (object keys and list indexes)
+    in the JSON ``text``, or of the deepest part of it that is there (a missing member's
+    object). For error messages only: the values before the one sought are decoded to skip
+    them, a cost only an error pays."""
+    decoder = json.JSONDecoder()
+    index = _skip(text, 0)
+    found = index
+    for part in path:
+        index = _member(text, index, part, decoder)
+        if index < 0:
+            break
+        found = index
+    line = text.count("\n", 0, found) + 1
+    return line, found - (text.rfind("\n", 0, found) + 1) + 1
+
+
+def _member(text: str, index: int, part: str | int, decoder: json.JSONDecoder) -> int:
+    """The offset of member ``part`` of the object, or element ``part`` of the list, whose
+    text starts at ``index``; -1 if it has none (or the text is not what a walk expects)."""
+    is_object = isinstance(part, str)
+    if not text.startswith("{" if is_object else "[", index):
+        return -1
+    index = _skip(text, index + 1)
+    count = 0
+    while index < len(text) and text[index] not in "]}":
+        if is_object:
+            if not text.startswith('"', index):
+                return -1
+            key, index = _scanstring(text, index + 1)
+            index = _skip(text, index)
+            if not text.startswith(":", index):
+                return -1
+            index = _skip(text, index + 1)
+            if key == part:
+                return index
+        elif count == part:
+            return index
+        try:
+            index = _skip(text, decoder.raw_decode(text, index)[1])
+        except ValueError:
+            return -1
+        count += 1
+        if text.startswith(",", index):
+            index = _skip(text, index + 1)
+    return -1

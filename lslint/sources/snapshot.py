@@ -28,7 +28,7 @@ from lslint.errors import InputError
 from lslint.findings import ScanError
 from lslint.inputs import SNAPSHOT_LIMIT, STDIN_LABEL, read_stdin, read_text_file
 from lslint.inventory import Inventory, Origin, Resource
-from lslint.jsoninput import Streamed, read_document
+from lslint.jsoninput import Streamed, locate, read_document
 from lslint.jsontext import json_kind
 from lslint.models import RESOURCE_KINDS, Certificate, ResourceKind, stated_kind
 from lslint.suggest import suggest
@@ -81,7 +81,7 @@ def parse_snapshot(text: str, label: str) -> Inventory:
     expected = f"a JSON object with {_keys_wanted()}"
     if not text or text.isspace():
         raise InputError(f"input is empty, expected {expected}", where=label)
-    collector = _ResourceCollector(label)
+    collector = _ResourceCollector(label, text)
     streams = {kind.response_key: partial(collector.add, kind) for kind in RESOURCE_KINDS.values()}
     document = read_document(text, label, streams=streams, share_texts=True)
     if not isinstance(document, dict):
@@ -233,8 +233,9 @@ class _ResourceCollector:
     """Turns each decoded resource into its kind's model at once; keeps the first invalid
     one's error."""
 
-    def __init__(self, label: str) -> None:
+    def __init__(self, label: str, text: str = "") -> None:
         self.label = label
+        self.text = text  # the document, to locate an invalid field in
         self.resources: list[Resource] = []
         self.problem: InputError | None = None
 
@@ -264,6 +265,10 @@ class _ResourceCollector:
         except ValidationError as exc:
             first = exc.errors()[0]
             field = ".".join(str(p) for p in first["loc"])
+            # Where the field is written (or the object that lacks it), not only the resource.
+            at = (kind.response_key, index, *first["loc"])
+            line, column = locate(self.text, at) if self.text else (line, 0)
+            where = f"{self.label}:{line}:{column}" if column else where
             self.problem = InputError(f"{element}.{field}: {first['msg']}", where=where)
             return
         self.resources.append(Resource(model, Origin(self.label, line)))

@@ -238,19 +238,42 @@ def test_invalid_json_names_line_and_column(
     assert_one_error(cli(["scan", "--input", str(path)]), f"{path}:{position}:", "invalid JSON")
 
 
-def test_invalid_instance_error_names_the_line_of_that_instance(cli: Cli, tmp_path: Path) -> None:
+TWO = json.dumps("two")
+
+
+def test_invalid_field_error_names_the_line_and_column_of_that_field(
+    cli: Cli, tmp_path: Path
+) -> None:
     path = write_json(
         tmp_path / "fleet.json",
         {
             "instances": [
-                passing_instance("ok-1"),
+                passing_instance("ok-1", hardware={"cpuCount": 2}),
                 passing_instance("bad", hardware={"cpuCount": "two"}),
             ]
         },
     )
-    lines = path.read_text(encoding="utf-8").splitlines()
-    bad_name_line = lines.index('      "name": "bad",') + 1
-    assert_one_error(cli(["scan", "--input", str(path)]), f"{path}:{bad_name_line - 1}:")
+    assert_one_error(
+        cli(["scan", "--input", str(path)]),
+        "instances[1].hardware.cpuCount: ",
+        where=f"{path}:{at_text(path, TWO)}: ",
+    )
+
+
+def test_a_field_of_a_list_item_is_located_by_its_index(cli: Cli, tmp_path: Path) -> None:
+    # The second tag's key, on a line holding both tags: its own column, not the first tag's.
+    path = tmp_path / "fleet.json"
+    path.write_text('{"instances": [\n  {"name": "a",\n   "tags": [{"key": "k"}, {"key": 5}]}\n]}')
+    result = cli(["scan", "--input", str(path)])
+    assert f"{path}:3:35: instances[0].tags.1.key: " in result.stderr, result.stderr
+
+
+def at_text(path: Path, needle: str) -> str:
+    """``line:column`` of the first ``needle`` in the file at ``path``."""
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if needle in line:
+            return f"{number}:{line.index(needle) + 1}"
+    raise AssertionError(f"{needle} not in {path}")
 
 
 # Times of year 1 or 9999 whose offset moves them outside the years a datetime holds in UTC.
@@ -280,13 +303,11 @@ def test_a_time_out_of_utc_range_is_an_invalid_field_at_its_line(
 ) -> None:
     fine = resource("2024-01-01T00:00:00Z")
     path = write_json(tmp_path / "fleet.json", {key: [fine, resource(stamp)]})
-    lines = path.read_text(encoding="utf-8").splitlines()
-    bad_line = [i for i, line in enumerate(lines, 1) if line == "    {"][1]  # where it opens
     assert_one_error(
         cli(["scan", "--input", str(path)]),
         f"{key}[1].{field}: Input should be a valid datetime, {stamp} is out of range: in UTC it "
         "falls before year 1 or after year 9999",
-        where=f"{path}:{bad_line}: ",
+        where=f"{path}:{at_text(path, json.dumps(stamp))}: ",  # the field's own place
     )
 
 
