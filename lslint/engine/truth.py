@@ -340,26 +340,27 @@ class _Generator:
             raise _Unsupported(type(node).__name__)
 
     def all_of(self, node: AllOf, scope: Scope, indent: int, target: str) -> None:
-        # Stops at the first child that is false, as the interpreter does.
-        self.line(indent, f"{target} = True")
-        for index, child in enumerate(node.children):
-            inner, level = self.local("t"), indent
-            if index:
-                self.line(indent, f"if {target} is not False:")
-                level += 1
-            self.emit(child, scope, level, inner)
-            self.line(level, f"if {inner} is False: {target} = False")
-            self.line(level, f"elif {inner} is None: {target} = None")
+        self.junction(node.children, scope, indent, target, decisive=False)
 
     def any_of(self, node: AnyOf, scope: Scope, indent: int, target: str) -> None:
-        self.line(indent, f"{target} = False")
-        for index, child in enumerate(node.children):
+        self.junction(node.children, scope, indent, target, decisive=True)
+
+    def junction(
+        self, children: Sequence[Condition], scope: Scope, indent: int, target: str,
+        *, decisive: bool,
+    ) -> None:  # fmt: skip
+        """``and`` (``decisive`` False) or ``or`` (True): stops at the first child whose truth
+        is ``decisive``, as the interpreter does; an unknown child leaves the answer unknown
+        unless a later one decides it."""
+        self.line(indent, f"{target} = {not decisive}")
+        for index, child in enumerate(children):
             inner, level = self.local("t"), indent
             if index:
-                self.line(indent, f"if {target} is not True:")
+                self.line(indent, f"if {target} is not {decisive}:")
                 level += 1
             self.emit(child, scope, level, inner)
-            self.line(level, f"if {inner}: {target} = True")
+            decides = inner if decisive else f"{inner} is False"
+            self.line(level, f"if {decides}: {target} = {decisive}")
             self.line(level, f"elif {inner} is None: {target} = None")
 
     def quantifier(self, node: Quantifier, scope: Scope, indent: int, target: str) -> None:
