@@ -51,7 +51,7 @@ from lslint.sources import Source, collect_all
 from lslint.sources.snapshot import STDIN, SnapshotSource, parse_snapshot
 from lslint.suppressions import Suppressor
 from lslint.triage import rules_that_ran, triage
-from lslint.unlisted import check_listed
+from lslint.unlisted import refuse_unlisted, unlisted_warnings
 
 if TYPE_CHECKING:
     from lslint.sources.aws import AwsSource
@@ -174,7 +174,7 @@ def evaluate(
     and suppressions expire on its date (UTC)."""
     now = _in_utc(now, "now") if now else scan_time()
     # Rules that could judge nothing the inventory listed: an error, never an empty pass.
-    check_listed(setup.rules, inventory, explicit=False, live=LIVE_LABEL in inventory.listed)
+    refuse_unlisted(setup.rules, inventory)
     # One moment for both: a scan as of 2028 must not accept what expired in 2027.
     today = now.date()
     overrides = setup.overrides.on(today)
@@ -300,15 +300,11 @@ def run_scan(request: ScanRequest) -> ScanOutcome:
         # The kinds a live scan lists are known before it lists them: a selection that could
         # judge none of them is refused before anything is fetched.
         asked = Inventory(listed={LIVE_LABEL: live.kind_names})
-        check_listed(setup.rules, asked, explicit=False, live=True)
+        refuse_unlisted(setup.rules, asked)
     collected = _collect(request, config, started_at, live)
     inventory = collected.inventory
-    inventory.warnings += check_listed(
-        setup.rules,
-        inventory,
-        explicit=bool(request.select or config.select),
-        live=not request.inputs,
-    )
+    if request.select or config.select:  # a selection the user made: say what it left idle
+        inventory.warnings += unlisted_warnings(setup.rules, inventory)
     result = evaluate(
         setup, inventory, baseline=known, baseline_source=baseline_source, now=started_at
     )

@@ -22,32 +22,31 @@ from lslint.wording import plural
 SHOWN = 3  # rule ids and inputs named in one line before "…"
 
 
-def check_listed(
-    rules: Sequence[Rule], inventory: Inventory, *, explicit: bool, live: bool
-) -> list[str]:
-    """The warnings about selected rules whose kind no input listed; raises ConfigError when
-    no selected rule judges a listed kind. ``explicit``: the user chose the rules (``--select``
-    or ``rules.select``); ``live``: the kinds came from ``--kind`` or the config, not files."""
+def refuse_unlisted(rules: Sequence[Rule], inventory: Inventory) -> None:
+    """Raises ConfigError when no rule of ``rules`` judges a kind the inventory listed."""
     unlisted = inventory.unlisted({rule.resource for rule in rules})
-    if not unlisted:
-        return []
-    idle = [rule for rule in rules if rule.resource in unlisted]
-    if len(idle) == len(rules):
+    if unlisted and all(rule.resource in unlisted for rule in rules):
         raise ConfigError(
             f"the selected rules judge {_and(unlisted)}, which no input lists: "
             f"{_inputs(inventory)}",
-            hint=_hint(unlisted, live),
+            hint=_hint(unlisted, live=LIVE_LABEL in inventory.listed),
         )
-    if not explicit:
+
+
+def unlisted_warnings(rules: Sequence[Rule], inventory: Inventory) -> list[str]:
+    """The warning about the rules of a selection the user made (``--select`` or
+    ``rules.select``) whose kind no input listed, when others did run."""
+    unlisted = inventory.unlisted({rule.resource for rule in rules})
+    idle = sorted(rule.id for rule in rules if rule.resource in unlisted)
+    if not idle or len(idle) == len(rules):  # none idle, or all: refuse_unlisted's error
         return []
-    ids = sorted(rule.id for rule in idle)
-    named = ", ".join(ids[:SHOWN]) + (", …" if len(ids) > SHOWN else "")
-    subject = f"selected rule {named} judges" if len(ids) == 1 else (
-        f"{plural(len(ids), 'selected rule')} ({named}) judge"
+    named = ", ".join(idle[:SHOWN]) + (", …" if len(idle) > SHOWN else "")
+    subject = f"selected rule {named} judges" if len(idle) == 1 else (
+        f"{plural(len(idle), 'selected rule')} ({named}) judge"
     )  # fmt: skip
     return [
         f"{subject} {_and(unlisted)}, which no input lists: "
-        f"{'it checked' if len(ids) == 1 else 'they checked'} nothing"
+        f"{'it checked' if len(idle) == 1 else 'they checked'} nothing"
     ]
 
 
