@@ -218,7 +218,7 @@ class _CaseMaker:
         self._rules = rules
         self._finding_of = finding_of
         self._escaped: dict[str, str] = {}
-        self._rule_names: dict[str, tuple[RuleInfo | None, str]] = {}
+        self._rule_names: dict[str, str] = {}
         self._subject: tuple[str, str, str] | None = None  # the last check's kind, region, name
         self._classname = ""  # and its class name
 
@@ -246,7 +246,7 @@ class _CaseMaker:
         return ET.Element("testcase", classname=shown(classname), name=shown(name), time="0")
 
     def _check_case(self, names: _Names, check: Check, finding: Finding | None) -> ET.Element:
-        rule, name = self._rule(check.rule_id)
+        name = self._rule_name(check.rule_id)
         case = self._case(names, self._class_of(check), name, check.resource_arn)
         outcome = _outcome(check, finding)
         if outcome == "skipped":
@@ -255,16 +255,15 @@ class _CaseMaker:
             kind = finding.severity.value if outcome == "failure" else "IndeterminateEvaluation"
             message = xml_text(finding.message)
             element = ET.SubElement(case, outcome, message=message, type=kind)
-            element.text = self._details(message, finding, rule)
+            element.text = self._details(message, finding)
         return case
 
-    def _rule(self, rule_id: str) -> tuple[RuleInfo | None, str]:
-        """The rule, if it is described, and its cases' name."""
+    def _rule_name(self, rule_id: str) -> str:
+        """The name of a rule's cases: its id and, if it is described, its name."""
         known = self._rule_names.get(rule_id)
         if known is None:
             rule = self._rules.get(rule_id)
-            known = (rule, f"{rule_id} {rule.name if rule else ''}".strip())
-            self._rule_names[rule_id] = known
+            known = self._rule_names[rule_id] = f"{rule_id} {rule.name if rule else ''}".strip()
         return known
 
     def _class_of(self, check: Check) -> str:
@@ -289,7 +288,7 @@ class _CaseMaker:
         element.text = xml_text(f"{error.source}: {error.describe()}")
         return case
 
-    def _details(self, message: str, finding: Finding, rule: RuleInfo | None) -> str:
+    def _details(self, message: str, finding: Finding) -> str:
         """The failure's body, one escaped field per line (``message`` escaped already);
         remediation commands indented."""
         shown = self._shown
@@ -299,10 +298,11 @@ class _CaseMaker:
             xml_text(f"Resource: {finding.resource_arn or finding.resource_name}"),
             shown(f"Region: {finding.region}"),
         ]
-        if finding.remediation:
-            advice, commands = _remediation_parts(finding.remediation, rule)
-            lines.append(shown(f"Remediation: {advice}"))
-            lines += [xml_text(f"  {command}") for command in commands]
+        if finding.remediation_text or finding.remediation_commands:
+            # The rule's advice, then one line per command lslint rendered (a command never
+            # holds a line break: a value with control characters is shown as a stand-in).
+            lines.append(shown(f"Remediation: {finding.remediation_text}"))
+            lines += [xml_text(f"  {command}") for command in finding.remediation_commands]
         return "\n".join(lines)
 
 
@@ -324,16 +324,3 @@ def _skipped_message(finding: Finding | None) -> str:
     if finding is not None and finding.baselined:
         return xml_text(f"baselined: {finding.message}")
     return "not applicable"
-
-
-def _remediation_parts(remediation: str, rule: RuleInfo | None) -> tuple[str, list[str]]:
-    """``(advice, commands)``: the rule's advice, then one entry per command lslint rendered.
-
-    A rendered command never holds a line break (a value with control characters is shown as
-    a stand-in), so after the advice every line is one command.
-    """
-    if rule is not None and remediation.startswith(rule.remediation):
-        advice, rendered = rule.remediation, remediation[len(rule.remediation) :].lstrip("\n")
-    else:
-        advice, _, rendered = remediation.partition("\n")
-    return advice, rendered.split("\n") if rendered else []

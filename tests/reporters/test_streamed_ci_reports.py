@@ -42,7 +42,7 @@ from lslint.reporters.gitlab import (
     _digest,
     _path_part,
 )
-from lslint.reporters.junit import _remediation_parts, xml_text
+from lslint.reporters.junit import xml_text
 from lslint.reporters.locations import finding_location
 
 from conftest import SCAN_TIME, SCHEMAS
@@ -476,3 +476,13 @@ def test_a_streamed_report_is_written_into_its_file(fmt: str, tmp_path: Path) ->
     write_all([(str(target), render_chunks(fmt, scan, context))])
     assert target.read_text(encoding="utf-8") == WHOLE[fmt](scan, context)
     assert [p.name for p in target.parent.iterdir()] == [target.name]  # no temporary file
+
+
+def _remediation_parts(remediation: str, rule: RuleInfo | None) -> tuple[str, list[str]]:
+    """``(advice, commands)`` of a finding's remediation text, as the whole-document writer
+    split it: the rule's advice, then one entry per command."""
+    if rule is not None and remediation.startswith(rule.remediation):
+        advice, rendered = rule.remediation, remediation[len(rule.remediation) :].lstrip("\n")
+    else:
+        advice, _, rendered = remediation.partition("\n")
+    return advice, rendered.split("\n") if rendered else []
