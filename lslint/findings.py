@@ -247,16 +247,16 @@ class CheckLog(Sequence[Check]):
     def __repr__(self) -> str:
         return f"CheckLog({list(self)!r})"
 
-    def status_counts(self) -> Counter[Status]:
-        """How many checks have each status, counted without making their records."""
+    def status_counts(self) -> tuple[Counter[Status], int]:
+        """How many checks have each status, and how many were judged with a per-resource
+        override's parameters: one count of the status bytes, without making records."""
         counts: Counter[Status] = Counter()
+        overridden = 0
         for code, count in Counter(self._codes).items():
-            counts[_DECODED[code][0]] += count
-        return counts
-
-    def overridden_count(self) -> int:
-        """How many checks were judged with a per-resource override's parameters."""
-        return sum(count for code, count in Counter(self._codes).items() if _DECODED[code][1])
+            status, with_override = _DECODED[code]
+            counts[status] += count
+            overridden += count if with_override else 0
+        return counts, overridden
 
 
 @dataclass(frozen=True)

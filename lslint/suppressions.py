@@ -20,6 +20,7 @@ from typing import Self
 
 from lslint.findings import Acceptance, Finding
 from lslint.inventory import Resource
+from lslint.wording import plural
 
 IGNORE_TAG = "lslint:ignore"
 
@@ -164,13 +165,9 @@ class Suppressor:
                 count = self._indeterminate[index]
                 messages.append(
                     f"{suppression.describe()} matched only "
-                    + (
-                        "1 indeterminate finding"
-                        if count == 1
-                        else f"{count} indeterminate findings"
-                    )
-                    + ", and indeterminate results cannot be suppressed: fix the data or the "
-                    "permissions so that the rule can judge the resource"
+                    f"{plural(count, 'indeterminate finding')}, and indeterminate results "
+                    "cannot be suppressed: fix the data or the permissions so that the rule can "
+                    "judge the resource"
                 )
             elif index in self._drifted:
                 now = ", ".join(f"{name} has {fp}" for name, fp in sorted(self._drifted[index]))
