@@ -316,8 +316,9 @@ def run_scan(request: ScanRequest) -> ScanOutcome:
         scan=scan_context(inventory, started_at, inputs=request.inputs, regions=collected.regions),
         recording_baseline=bool(request.write_baseline),
     )
-    baseline_text, kept = None, _kept_entries(request, known, result, inventory)
+    baseline_text, kept = None, []
     if request.write_baseline and not result.indeterminate:
+        kept = _kept_entries(request, known, result, inventory)
         baseline_text = render_baseline(
             result, lslint_version=__version__, created_at=started_at, kept=kept
         )
@@ -329,7 +330,7 @@ def run_scan(request: ScanRequest) -> ScanOutcome:
         notes=collected.notes,
         snapshot_text=collected.snapshot_text,
         baseline_text=baseline_text,
-        baseline_kept=len(kept) if baseline_text is not None else 0,
+        baseline_kept=len(kept),
     )
 
 
@@ -476,12 +477,19 @@ def _kept_entries(
     of rules this scan did not run (a narrower scan, ``--select``, or inputs that do not list
     a rule's kind), which it could not judge. A baseline written anywhere else records only
     this scan's findings."""
-    baseline, target = request.baseline, request.write_baseline
-    if not (isinstance(known, Baseline) and isinstance(baseline, (str, Path)) and target):
+    if not isinstance(known, Baseline) or request.write_baseline == STDOUT:
         return []
-    if target == STDOUT or not same_file(baseline, target):
+    if not _refreshes_baseline(request):
         return []
     return known.entries_not_of(rules_that_ran(result, inventory))
+
+
+def _refreshes_baseline(request: ScanRequest) -> bool:
+    """Whether the baseline written is the file of the baseline that was read."""
+    baseline, target = request.baseline, request.write_baseline
+    if not target or not isinstance(baseline, (str, Path)):
+        return False
+    return same_file(baseline, target)
 
 
 def _files_read(request: ScanRequest, config: Config, setup: Setup) -> list[ReadFile]:
@@ -492,10 +500,8 @@ def _files_read(request: ScanRequest, config: Config, setup: Setup) -> list[Read
         if isinstance(p, (str, Path))
     ]
     baseline = request.baseline
-    if isinstance(baseline, (str, Path)) and not (
-        request.write_baseline and same_file(baseline, request.write_baseline)
-    ):  # writing the baseline that was read refreshes it
-        read.append(ReadFile(f"the baseline {baseline}", Path(baseline)))
+    if isinstance(baseline, (str, Path)) and not _refreshes_baseline(request):
+        read.append(ReadFile(f"the baseline {baseline}", Path(baseline)))  # else refreshed
     if config.source:
         read.append(ReadFile(f"the config file {config.source}", Path(config.source)))
     read += [ReadFile(f"the rule file {path}", path) for path in setup.rule_files]
