@@ -50,7 +50,7 @@ from lslint.sources import retry
 from lslint.sources.retry import Retrier, RetriesExhausted, RetryPolicy
 from lslint.sources.tasks import Task, run_all
 from lslint.suggest import suggest
-from lslint.wording import plural
+from lslint.wording import a_or_an, plural
 
 if TYPE_CHECKING:
     from mypy_boto3_lightsail import LightsailClient
@@ -303,17 +303,16 @@ class AwsSource:
     ) -> tuple[list[str], list[ScanError]]:
         """The regions to list, and the error of GetRegions if it failed. ``home`` is the
         region of the environment or profile and where it was set (``_home_region``)."""
-        session = clients.session
+        known = clients.session.get_available_regions("lightsail")
         newer = "for a region newer than this installation, upgrade boto3"
         self._check_known(
-            session, self.requested, f"'--all-regions' lists every region Lightsail offers; {newer}"
+            known, self.requested, f"'--all-regions' lists every region Lightsail offers; {newer}"
         )
         self._check_known(
-            session, self.excluded, f"'aws lightsail get-regions' lists the region names; {newer}"
+            known, self.excluded, f"'aws lightsail get-regions' lists the region names; {newer}"
         )
         if self.requested:
             return self.requested, []
-        known = session.get_available_regions("lightsail")
         if not self.all_regions:
             if not home:
                 raise ConfigError(
@@ -349,32 +348,22 @@ class AwsSource:
             errors.append(_error("GetRegions", "EmptyResponse", "no regions returned", ask))
         listed = [name for name in names if name not in self.excluded]
         if names and not listed and not errors:
-            # Listing nothing would pass the gate without looking at anything.
-            raise ConfigError(
-                f"every region Lightsail offers is excluded ({', '.join(names)})",
-                hint="exclude fewer regions, or name the regions to list with --region",
-            )
+            raise _all_excluded(names)  # listing nothing would pass the gate, unlooked
         return listed, errors
 
     def _regions_endpoint(self, home: str | None, known: Sequence[str]) -> str:
         """The region that answers GetRegions: the home region if Lightsail is there and it
         is not excluded, else the first of ``REGIONS_FALLBACK`` not excluded, else the first
         Lightsail region botocore knows that is not excluded."""
-        usable = [region for region in known if region not in self.excluded]
         for region in (home, *REGIONS_FALLBACK):
             if region and region not in self.excluded and (not known or region in known):
                 return region
+        usable = [region for region in known if region not in self.excluded]
         if not usable:
-            raise ConfigError(
-                f"every region Lightsail offers is excluded ({', '.join(known)})",
-                hint="exclude fewer regions, or name the regions to list with --region",
-            )
+            raise _all_excluded(known)
         return usable[0]
 
-    def _check_known(
-        self, session: boto3.session.Session, regions: Sequence[str], hint: str
-    ) -> None:
-        known = set(session.get_available_regions("lightsail")) if regions else set()
+    def _check_known(self, known: Sequence[str], regions: Sequence[str], hint: str) -> None:
         for region in regions:
             if known and region not in known:
                 raise ConfigError(
@@ -486,9 +475,7 @@ def _credentials_refused(
     core: botocore.session.Session, exc: botocore.exceptions.ClientError
 ) -> ConfigError:
     """The error for credentials that AWS refused to hand out (AssumeRole denied)."""
-    error = exc.response.get("Error", {})
-    code = str(error.get("Code") or "ClientError")
-    message = _cut(redact(str(error.get("Message") or exc)))
+    code, message = _code_and_message(exc)
     operation = exc.operation_name
     role = core.get_scoped_config().get("role_arn") or os.environ.get("AWS_ROLE_ARN")
     if operation.startswith("AssumeRole") and isinstance(role, str):
@@ -736,6 +723,13 @@ def _repeated_key(body: bytes, answer: dict[str, Any]) -> str | None:
     return None
 
 
+def _all_excluded(regions: Sequence[str]) -> ConfigError:
+    return ConfigError(
+        f"every region Lightsail offers is excluded ({', '.join(regions)})",
+        hint="exclude fewer regions, or name the regions to list with --region",
+    )
+
+
 def _finite(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):  # 1e400 would become inf, which JSON cannot hold
@@ -885,6 +879,12 @@ def _error(operation: str, code: str, message: str, region: str, kind: str = "")
     return ScanError("aws", operation, _cut(redact(code), 100), redact(message), region, kind)
 
 
+def _code_and_message(exc: botocore.exceptions.ClientError) -> tuple[str, str]:
+    """An error answer's code and its message, redacted and cut to :data:`MAX_MESSAGE`."""
+    error = exc.response.get("Error", {})
+    return str(error.get("Code") or "ClientError"), _cut(redact(str(error.get("Message") or exc)))
+
+
 def _scan_error(
     region: str, operation: str, exc: Exception, fetch: Listing | None = None
 ) -> ScanError:
@@ -892,9 +892,7 @@ def _scan_error(
     if isinstance(exc, RetriesExhausted):
         attempts, exc = exc.attempts, exc.cause
     if isinstance(exc, botocore.exceptions.ClientError):
-        error = exc.response.get("Error", {})
-        code = str(error.get("Code") or "ClientError")
-        message = _cut(redact(str(error.get("Message") or exc)))
+        code, message = _code_and_message(exc)
         if exc.operation_name != operation:  # e.g. refreshing credentials with AssumeRole
             message += f" (from {exc.operation_name}, while getting AWS credentials)"
         elif code in ACCESS_DENIED_CODES:
@@ -987,14 +985,11 @@ def _check_kind(fetch: Listing, raw: dict[str, Any]) -> None:
     named = raw.get("arn") or raw.get("name")
     entry = f" {_shown(named, 200)}" if isinstance(named, str) and named else ""
     raise _Malformed(
-        f"{kind.label} {index}{entry} is {_a(other.label)} (resourceType "
-        f"{_shown(raw['resourceType'])}), not {_a(kind.label)}: {kind.operation} lists only "
+        f"{kind.label} {index}{entry} is {a_or_an(other.label)} (resourceType "
+        f"{_shown(raw['resourceType'])}), not {a_or_an(kind.label)}: "
+        f"{kind.operation} lists only "
         f"{kind.plural.replace('_', ' ')}"
     )
-
-
-def _a(noun: str) -> str:
-    return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
 
 
 def _refuse_repeats(listings: list[Listing]) -> None:

@@ -32,7 +32,7 @@ from lslint.jsoninput import Streamed, locate, read_document
 from lslint.jsontext import json_kind
 from lslint.models import RESOURCE_KINDS, Certificate, ResourceKind, stated_kind
 from lslint.suggest import suggest
-from lslint.wording import plural
+from lslint.wording import a_or_an, plural
 
 STDIN = "-"
 SNAPSHOT_FORMAT = "lslint-snapshot"
@@ -225,10 +225,6 @@ def cli_command(kind: ResourceKind) -> str:
     return "aws lightsail " + "-".join(word.lower() for word in words)
 
 
-def _a(noun: str) -> str:
-    return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
-
-
 class _ResourceCollector:
     """Turns each decoded resource into its kind's model at once; keeps the first invalid
     one's error."""
@@ -255,7 +251,8 @@ class _ResourceCollector:
             # resourceType lslint does not know is left alone: AWS may add one.)
             stated = raw["resourceType"]
             self.problem = InputError(
-                f"{element} is {_a(other.label)} (resourceType {stated}), not {_a(kind.label)}: "
+                f"{element} is {a_or_an(other.label)} (resourceType {stated}), "
+                f"not {a_or_an(kind.label)}: "
                 f"'{kind.response_key}' holds only {kind.plural.replace('_', ' ')}",
                 where=where,
             )
