@@ -36,12 +36,13 @@ from lslint.config import (
 )
 from lslint.engine.evaluate import run
 from lslint.engine.loader import distinct_files, load_rule_files, rule_files_at
+from lslint.engine.operators import OperandError, check_instant
 from lslint.engine.rule import Rule
 from lslint.errors import ConfigError, ConfigErrors, LslintError, RuleError
 from lslint.findings import ScanError, ScanResult, Severity
 from lslint.gate import Gate, effective_threshold
 from lslint.inventory import LIVE_LABEL, Inventory
-from lslint.models import OUT_OF_UTC, RESOURCE_KINDS
+from lslint.models import RESOURCE_KINDS
 from lslint.output import STDOUT, ReadFile, check_outputs, same_file
 from lslint.overrides import OverrideTable
 from lslint.progress import ProgressLine, retry_notes
@@ -602,9 +603,9 @@ def _in_utc(moment: datetime, name: str) -> datetime:
     without a zone is UTC's, as ``--now`` and the resources' times read one: never the
     machine's zone, which would move expiry from one machine to another."""
     try:
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    except OverflowError:
-        raise ConfigError(f"{name} {moment.isoformat()}: out of range: {OUT_OF_UTC}") from None
+        return check_instant(moment)
+    except OperandError as exc:  # outside the years UTC can hold
+        raise ConfigError(f"{name} {moment.isoformat()}: {exc}") from None
 
 
 def scan_context(
