@@ -27,11 +27,11 @@ from typing import TYPE_CHECKING, TextIO
 from lslint import __version__
 from lslint.baseline import Baseline, Entry, load_baseline, render_baseline
 from lslint.config import (
-    REPOSITORY_MARKER,
     Config,
     build_overrides,
     build_suppressor,
     configure_rules,
+    is_repository_root,
     load_config,
 )
 from lslint.engine.evaluate import run
@@ -574,7 +574,7 @@ def report_root() -> Path:
     if workspace and here.is_relative_to(Path(workspace).resolve()):
         return Path(workspace).resolve()
     # os.path.exists: a folder that may not be searched holds no marker (Path.exists raises).
-    marked = (f for f in (here, *here.parents) if os.path.exists(f / REPOSITORY_MARKER))  # noqa: PTH110
+    marked = (f for f in (here, *here.parents) if is_repository_root(f))
     return next(marked, here)
 
 

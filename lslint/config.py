@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -243,7 +243,7 @@ def find_config(explicit: str | None, cwd: Path) -> Path | None:
         if os.path.lexists(candidate):  # a broken link or a folder counts: it is an error
             _check_found_config(candidate)
             return candidate
-        if _present(folder / REPOSITORY_MARKER, Path.exists) or folder == home:
+        if is_repository_root(folder) or folder == home:
             return None
     return None
 
@@ -258,11 +258,10 @@ def _check_found_config(path: Path) -> None:
         raise ConfigError("config file is a directory, expected a file", where=str(path))
 
 
-def _present(path: Path, test: Callable[[Path], bool]) -> bool:
-    try:
-        return test(path)
-    except OSError:  # a folder we may not look into holds nothing for us
-        return False
+def is_repository_root(folder: Path) -> bool:
+    """Whether ``folder`` holds the repository marker; a folder that may not be looked into
+    holds nothing for us (``os.path.exists`` is false on any error)."""
+    return os.path.exists(folder / REPOSITORY_MARKER)  # noqa: PTH110
 
 
 def load_config(path: Path) -> Config:
