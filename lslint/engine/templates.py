@@ -332,7 +332,7 @@ class Command:
                     _label(part) if text is None else text
                     for part, text in zip(word, variant, strict=True)
                 )
-                shown.append(joined if _bare(word, variant, resource) else shlex.quote(joined))
+                shown.append(joined if _bare(word, variant) else shlex.quote(joined))
                 continue
             texts = [_texts(part, resource, params, captures, bindings) for part in word]
             for variant in _variants(texts):
@@ -340,15 +340,15 @@ class Command:
                     _label(part) if text is None else text
                     for part, text in zip(word, variant, strict=True)
                 )
-                shown.append(joined if _bare(word, variant, resource) else shlex.quote(joined))
+                shown.append(joined if _bare(word, variant) else shlex.quote(joined))
         return " ".join(shown)
 
 
-def _bare(word: Word, variant: list[str | None], resource: LightsailModel | None) -> bool:
+def _bare(word: Word, variant: list[str | None]) -> bool:
     # A rule's help shows stand-ins bare, as command references do (--instance-name
-    # <instance-name>), when the rest of the word is the rule's own text. A finding's command
-    # is always quoted: resource data is never trusted.
-    if resource is not None or all(text is not None for text in variant):
+    # <instance-name>), when the rest of the word is the rule's own text. (A finding's command
+    # is always quoted: resource data is never trusted.)
+    if all(text is not None for text in variant):
         return False
     return all(
         isinstance(part, str) or text is None for part, text in zip(word, variant, strict=True)
