@@ -936,6 +936,7 @@ def _add_page(fetch: Listing, page: list[Any]) -> None:
             _admit(fetch, raw, _to_resource(fetch, raw))
         return
     for raw, model in zip(page, models, strict=True):
+        _check_kind(fetch, raw)  # as _to_resource does before validating one by one
         _admit(fetch, raw, Resource(model))
 
 
@@ -958,8 +959,7 @@ def _to_resource(fetch: Listing, raw: Any) -> Resource:
 
 
 def _admit(fetch: Listing, raw: dict[str, Any], resource: Resource) -> None:
-    """Adds one valid resource to ``fetch``, unless it is of another kind or listed before."""
-    _check_kind(fetch, raw)
+    """Adds one valid resource of ``fetch``'s kind to it, unless it was listed before."""
     index, arn = len(fetch.raw), resource.arn
     if arn:
         first = fetch.arns.setdefault(arn, index)
