@@ -118,7 +118,8 @@ def _defaults(
         ]
     if isinstance(node, Negation):
         return _defaults(node.child, -towards, bound, (*at, "not"), never_absent)
-    full = ".".join(_spelt(node.path, bound))
+    spelt = _spelt(node.path, bound)
+    full = ".".join(spelt)
     found: list[Default] = []
     if isinstance(node, Leaf):
         other = node.operand.path
@@ -137,7 +138,7 @@ def _defaults(
     key = node.kind if isinstance(node, Quantifier) else "count"
     if node.has_default:
         found.append(Default(full, node, towards, (*at, key, "default")))
-    inner_bound = {**bound, node.name: _spelt(node.path, bound)} if node.name else bound
+    inner_bound = {**bound, node.name: spelt} if node.name else bound
     if node.name and node.absent_parts:
         never_absent = never_absent | {node.name}
     if isinstance(node, Quantifier):
