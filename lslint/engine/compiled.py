@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from lslint.engine.conditions import (
     AllOf,
@@ -60,19 +60,29 @@ ItemTruth = Callable[[Any, Sequence[Any], Any, dict[str, tuple[Any, str]]], Any]
 Prefilters = Mapping[int, ItemTruth]
 
 TRUE = Outcome(True)
+_Made = TypeVar("_Made")
 # Conditions by id, while they live: nodes may hold lists (defaults), so they cannot be keys.
 _COMPILED: dict[int, tuple[weakref.ref[Condition], Compiled]] = {}
 
 
 def compiled(node: Condition) -> Compiled:
     """``node`` as a closure, compiled on first use; bound variants of a rule share it."""
-    entry = _COMPILED.get(id(node))
+    return per_node(_COMPILED, node, compile_condition)
+
+
+def per_node(
+    cache: dict[int, tuple[weakref.ref[Condition], _Made]], node: Condition,
+    make: Callable[[Condition], _Made],
+) -> _Made:  # fmt: skip
+    """What ``make`` gives for ``node``, made once while the node lives (by id: nodes may
+    hold lists, so they cannot be keys)."""
+    entry = cache.get(id(node))
     if entry is not None and entry[0]() is node:
         return entry[1]
-    closure = compile_condition(node)
-    _COMPILED[id(node)] = (weakref.ref(node), closure)
-    weakref.finalize(node, _COMPILED.pop, id(node), None)
-    return closure
+    made = make(node)
+    cache[id(node)] = (weakref.ref(node), made)
+    weakref.finalize(node, cache.pop, id(node), None)
+    return made
 
 
 def compile_condition(node: Condition, prefilters: Prefilters | None = None) -> Compiled:

@@ -28,6 +28,7 @@ import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from itertools import count
 from typing import Any
 
@@ -41,6 +42,7 @@ from lslint.engine.compiled import (
     _tested_type,
     compile_condition,
     compiled,
+    per_node,
 )
 from lslint.engine.conditions import (
     AllOf,
@@ -109,13 +111,7 @@ def full_function(node: Condition, root: type[LightsailModel]) -> Compiled:
 
 
 def _generated(node: Condition, root: type[LightsailModel]) -> _Generated:
-    entry = _GENERATED.get(id(node))
-    if entry is not None and entry[0]() is node:
-        return entry[1]
-    generated = generate(node, root)
-    _GENERATED[id(node)] = (weakref.ref(node), generated)
-    weakref.finalize(node, _GENERATED.pop, id(node), None)
-    return generated
+    return per_node(_GENERATED, node, partial(generate, root=root))
 
 
 class _Unsupported(Exception):
