@@ -35,10 +35,15 @@ from lslint.config import (
     load_config,
 )
 from lslint.engine.evaluate import run
-from lslint.engine.loader import distinct_files, load_rule_files, rule_files_at
+from lslint.engine.loader import (
+    distinct_files,
+    files_of_rule_path,
+    load_rule_files,
+    rule_files_at,
+)
 from lslint.engine.operators import OperandError, check_instant
 from lslint.engine.rule import Rule
-from lslint.errors import ConfigError, ConfigErrors, LslintError, RuleError
+from lslint.errors import ConfigError, ConfigErrors, LslintError
 from lslint.findings import ScanError, ScanResult, Severity
 from lslint.gate import Gate, effective_threshold
 from lslint.inventory import LIVE_LABEL, Inventory
@@ -145,19 +150,12 @@ def _rule_files(config: Config, rule_paths: Sequence[str | Path], *, builtin: bo
     file once, and each path naming at least one (a config's paths located in the file)."""
     seen: set[object] = set()
     files = distinct_files(rule_files_at(builtin_rules_dir()), seen) if builtin else []
+    origins = config.rule_path_origins  # none for settings made in code
     for index, path in enumerate(config.rule_paths):
-        origins = config.rule_path_origins
-        try:
-            found = rule_files_at(path)
-        except RuleError as exc:
-            if index >= len(origins):  # settings made in code: no file to point into
-                raise
-            raise ConfigError(f"{exc.message}: {exc.where}", where=origins[index]) from None
-        files += distinct_files(found, seen)
+        origin = origins[index] if index < len(origins) else ""
+        files += files_of_rule_path(path, origin, seen)
     for given in rule_paths:
-        if not str(given).strip():  # Path("") is the working folder: never what was meant
-            raise ConfigError("an empty rule path names no file or folder")
-        files += distinct_files(rule_files_at(Path(given)), seen)
+        files += files_of_rule_path(given, "", seen)
     return files
 
 

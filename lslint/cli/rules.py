@@ -17,9 +17,8 @@ from lslint.engine.evaluate import case_failure, to_json
 from lslint.engine.loader import (
     check_unique_keys,
     discover_rule_files,
-    distinct_files,
+    files_of_rule_path,
     load_rule_file,
-    rule_files_at,
 )
 from lslint.engine.rule import Rule
 from lslint.errors import ConfigError, ConfigErrors, InputError, LslintError
@@ -216,13 +215,10 @@ def _load_each(paths: Sequence[str], origins: Sequence[str]) -> tuple[list[Rule]
     reached: set[object] = set()  # a file reached again (a folder given twice) is read once
     for position, raw in enumerate(paths):
         origin = origins[position] if position < len(origins) else ""
-        if not raw.strip():  # Path("") is the working folder: never what was meant
-            problems.append("an empty rule path names no file or folder")
-            continue
         try:
-            files = distinct_files(rule_files_at(Path(raw)), reached)
+            files = files_of_rule_path(raw, origin, reached)
         except LslintError as exc:
-            problems.append(f"{origin}: {exc.message}: {exc.where}" if origin else str(exc))
+            problems.append(str(exc))
             continue
         for path in files:
             try:

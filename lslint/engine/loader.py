@@ -30,7 +30,7 @@ from lslint.engine.paths import FieldType, ObjectType, unknown_values
 from lslint.engine.quietdefaults import check_quiet_defaults
 from lslint.engine.rule import DEFAULT_TEST_NOW, Rule, RuleTest
 from lslint.engine.templates import Command, parse_command, parse_for_each, parse_template
-from lslint.errors import RuleError
+from lslint.errors import ConfigError, RuleError
 from lslint.findings import Severity
 from lslint.inputs import path_status
 from lslint.models import RESOURCE_KINDS, ResourceKind
@@ -397,6 +397,20 @@ def _rule_files_under(folder: Path) -> list[Path]:
             if not name.startswith(".") and Path(name).suffix.lower() in RULE_SUFFIXES
         ]
     return sorted(found)
+
+
+def files_of_rule_path(given: str | Path, origin: str, seen: set[object]) -> list[Path]:
+    """The rule files of one rule path that ``seen`` has not reached yet (see
+    :func:`rule_files_at`). ``origin`` is where the path is written in a config file, if it
+    is: its problem is then a ConfigError there."""
+    if not str(given).strip():  # Path("") is the working folder: never what was meant
+        raise ConfigError("an empty rule path names no file or folder")
+    try:
+        return distinct_files(rule_files_at(Path(given)), seen)
+    except RuleError as exc:
+        if not origin:  # settings made in code, or a path given outside the config
+            raise
+        raise ConfigError(f"{exc.message}: {exc.where}", where=origin) from None
 
 
 def distinct_files(files: Iterable[Path], seen: set[object]) -> list[Path]:
