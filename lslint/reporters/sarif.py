@@ -154,18 +154,29 @@ def compliance_tags(rule: RuleInfo) -> list[str]:
 
 def _locations(finding: Finding, roots: _Roots) -> list[dict[str, Any]]:
     path, line = finding_location(finding, *roots)
+    qualified_name = finding.resource_arn or finding_synthetic_path(finding)
+    return _location_shape(
+        uri_reference(path), line, finding.resource_name, qualified_name, finding.resource_kind
+    )
+
+
+def _location_shape(
+    uri: Any, line: Any, name: Any, qualified_name: Any, kind: Any
+) -> list[dict[str, Any]]:
+    """A result's locations: the file and line, and the resource as a logical location (the
+    values, or stand-ins for them)."""
     return [
         {
             "physicalLocation": {
-                "artifactLocation": {"uri": uri_reference(path)},
+                "artifactLocation": {"uri": uri},
                 "region": {"startLine": line},
             },
             "logicalLocations": [
                 {
-                    "name": finding.resource_name,
-                    "fullyQualifiedName": finding.resource_arn or finding_synthetic_path(finding),
+                    "name": name,
+                    "fullyQualifiedName": qualified_name,
                     "kind": "resource",
-                    "properties": {"resourceType": finding.resource_kind},
+                    "properties": {"resourceType": kind},
                 }
             ],
         }
@@ -207,22 +218,7 @@ def _result_shape(baselined: bool, values: Sequence[Any]) -> dict[str, Any]:
         "ruleIndex": index,
         "level": level,
         "message": {"text": message},
-        "locations": [
-            {
-                "physicalLocation": {
-                    "artifactLocation": {"uri": uri},
-                    "region": {"startLine": line},
-                },
-                "logicalLocations": [
-                    {
-                        "name": name,
-                        "fullyQualifiedName": qualified_name,
-                        "kind": "resource",
-                        "properties": {"resourceType": kind},
-                    }
-                ],
-            }
-        ],
+        "locations": _location_shape(uri, line, name, qualified_name, kind),
         "partialFingerprints": {FINGERPRINT_KEY: fingerprint},
         **({"baselineState": "unchanged"} if baselined else {}),
         "properties": {
